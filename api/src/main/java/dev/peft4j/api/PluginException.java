@@ -1,0 +1,21 @@
+package dev.peft4j.api;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A plugin could not be found, loaded or accepted: an unknown id, a duplicate id, a plugin
+ * built for another API major version, or a plugin whose construction failed.
+ */
+public class PluginException extends PeftException {
+    private static final long serialVersionUID = 1L;
+
+    /** Creates the exception. */
+    public PluginException(String message) {
+        super(message);
+    }
+
+    /** Creates the exception with its cause. */
+    public PluginException(String message, @Nullable Throwable cause) {
+        super(message, cause);
+    }
+}

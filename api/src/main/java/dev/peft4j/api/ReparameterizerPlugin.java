@@ -1,0 +1,64 @@
+package dev.peft4j.api;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A prompt reparameterization method, discovered through {@link java.util.ServiceLoader}.
+ *
+ * <p>To add a method, implement this interface with a public no-argument constructor, list the
+ * class in {@code META-INF/services/dev.peft4j.api.ReparameterizerPlugin} of your jar, and put
+ * the jar on the class path or in a plugin folder. Run the plugin test kit
+ * ({@code peft4j-testkit}) against it.
+ *
+ * <pre>{@code
+ * public final class MyPlugin implements ReparameterizerPlugin {
+ *     public String getId() { return "my-method"; }
+ *     public String getDescription() { return "What it does, in one line"; }
+ *     public ApiVersion getApiVersion() { return new ApiVersion(ApiVersion.MAJOR, ApiVersion.MINOR); }
+ *     public List<OptionSpec> getOptions() { return List.of(OptionSpec.integer("width", 8, Range.atLeast(1), "...")); }
+ *     public Reparameterizer create(PromptShape shape, Options options) { return new MyBlock(shape, options.getInt("width")); }
+ * }
+ * }</pre>
+ */
+public interface ReparameterizerPlugin {
+
+    /** Unique lower-case kebab id, e.g. {@code residual-prompt}; users select the method by it. */
+    String getId();
+
+    /** One line saying what the method is, with its reference if any. */
+    String getDescription();
+
+    /**
+     * The API version this plugin was compiled against. Return
+     * {@code new ApiVersion(ApiVersion.MAJOR, ApiVersion.MINOR)} so the compiler records the
+     * numbers; the registry refuses a plugin of another major version.
+     */
+    ApiVersion getApiVersion();
+
+    /** The options the method takes, with defaults, ranges and help, in display order. */
+    List<OptionSpec> getOptions();
+
+    /**
+     * Creates a fresh, uninitialized reparameterizer Φ for prompts of {@code shape}.
+     *
+     * @param shape   the prompt shape {@code (n, d)}
+     * @param options values validated against {@link #getOptions()}
+     * @throws InvalidOptionException when options belong to another plugin
+     */
+    Reparameterizer create(PromptShape shape, Options options);
+
+    /** Creates Φ with every option at its default. */
+    default Reparameterizer create(PromptShape shape) {
+        return create(shape, Options.defaults(getId(), getOptions()));
+    }
+
+    /**
+     * Validates raw option values (text or typed) against this plugin's declarations.
+     *
+     * @throws InvalidOptionException for unknown names and bad values
+     */
+    default Options parseOptions(Map<String, ?> values) {
+        return Options.parse(getId(), getOptions(), values);
+    }
+}

@@ -1,0 +1,14 @@
+/**
+ * The stable peft4j API: reparameterizer plugins ({@link dev.peft4j.api.ReparameterizerPlugin}),
+ * soft prompts ({@link dev.peft4j.api.SoftPrompt}), prompt injection into an encoder
+ * ({@link dev.peft4j.api.PromptInjection}, {@link dev.peft4j.api.PromptableEncoder}), typed
+ * options ({@link dev.peft4j.api.Options}) and exported prompt files
+ * ({@link dev.peft4j.api.PromptAdapterFiles}).
+ *
+ * <p>Everything here is non-null unless marked {@code @Nullable}. All failures are unchecked
+ * {@link dev.peft4j.api.PeftException}s whose messages say what was wrong, where, and what to do.
+ */
+@NullMarked
+package dev.peft4j.api;
+
+import org.jspecify.annotations.NullMarked;
