@@ -5,9 +5,13 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
 import dev.peft4j.api.PeftException;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -51,8 +55,8 @@ public final class RecordReader {
                 }
                 JsonElement element;
                 try {
-                    element = JsonParser.parseString(line);
-                } catch (JsonParseException e) {
+                    element = parseStrict(line);
+                } catch (JsonParseException | IOException e) {
                     throw new DataFormatException(file + ":" + lineNumber + ": malformed JSON ("
                             + e.getMessage() + "); each line must be one JSON object.", e);
                 }
@@ -96,6 +100,17 @@ public final class RecordReader {
             throw readFailure(file, e);
         }
         return records;
+    }
+
+    /** Gson's plain parser is lenient (unquoted words pass as strings); data files must be strict JSON. */
+    private static JsonElement parseStrict(String line) throws IOException {
+        JsonReader reader = new JsonReader(new StringReader(line));
+        reader.setStrictness(Strictness.STRICT);
+        JsonElement element = JsonParser.parseReader(reader);
+        if (reader.peek() != JsonToken.END_DOCUMENT) {
+            throw new JsonParseException("text after the JSON value");
+        }
+        return element;
     }
 
     private static BufferedReader open(Path file) throws IOException {
