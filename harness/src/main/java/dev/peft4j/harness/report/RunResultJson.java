@@ -55,8 +55,9 @@ public final class RunResultJson {
                     break;
                 }
             }
+            reason = reason == null ? e.toString() : reason.strip().replaceAll("\\.$", "");
             throw new PeftException("Cannot read run result " + source + ": " + reason
-                    + " Delete or fix the file; the run will be repeated if it is missing.", e);
+                    + ". Delete or fix the file; the run will be repeated if it is missing.", e);
         }
     }
 
