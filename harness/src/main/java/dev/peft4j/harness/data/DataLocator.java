@@ -1,6 +1,7 @@
 package dev.peft4j.harness.data;
 
 import dev.peft4j.api.PeftException;
+import dev.peft4j.harness.task.Example;
 import dev.peft4j.harness.task.SplitSource;
 import dev.peft4j.harness.task.Task;
 import java.io.IOException;
@@ -112,6 +113,15 @@ public final class DataLocator {
     public Path locate(Task task, String split) {
         SplitSource source = task.getSplit(split);
         return locate(source, task.getDirectoryName());
+    }
+
+    /**
+     * Locates and loads one split of a task.
+     *
+     * @throws PeftException if the file cannot be found or read, or holds no examples
+     */
+    public List<Example> load(Task task, String split) {
+        return task.load(split, locate(task, split));
     }
 
     /**

@@ -16,6 +16,7 @@ import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.CategoryAxis;
 import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.NumberTickUnit;
 import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.category.StatisticalBarRenderer;
@@ -91,6 +92,7 @@ public final class ReportPlots {
         }
         NumberAxis x = new NumberAxis("Epoch");
         x.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+        x.setAutoRangeIncludesZero(false);
         NumberAxis y = new NumberAxis(runs.get(0).metric() + " (%)");
         y.setAutoRangeIncludesZero(false);
         XYPlot plot = new XYPlot(dataset, x, y, lines());
@@ -123,6 +125,9 @@ public final class ReportPlots {
         LogAxis x = new LogAxis("Learning rate");
         x.setBase(10);
         x.setSmallestValue(1e-8);
+        // One tick per decade: 10^-4, 10^-3, ... rather than fractional exponents.
+        x.setTickUnit(new NumberTickUnit(1.0), false, false);
+        x.setAutoTickUnitSelection(false);
         NumberAxis y = new NumberAxis("Best " + runs.get(0).metric() + " (%)");
         y.setAutoRangeIncludesZero(false);
         XYPlot plot = new XYPlot(dataset, x, y, lines());

@@ -55,6 +55,10 @@ public record Example(
 
     /** A multiple-choice example: one input per choice, {@code label} the correct choice. */
     public static Example multipleChoice(String id, List<TextInput> choices, List<String> choiceTexts, int label) {
+        if (choiceTexts.size() != choices.size()) {
+            throw new PeftException("Example '" + id + "' has " + choices.size() + " choice inputs but "
+                    + choiceTexts.size() + " choice texts; give one text per choice.");
+        }
         if (label >= choices.size()) {
             throw new PeftException("Example '" + id + "' has answer " + label + " but only "
                     + choices.size() + " choices.");
@@ -70,6 +74,10 @@ public record Example(
     /** A candidate-scoring example: one input per candidate, judged against {@code goldAnswers}. */
     public static Example candidateScoring(
             String id, List<TextInput> inputs, List<String> candidates, List<String> goldAnswers) {
+        if (inputs.size() != candidates.size()) {
+            throw new PeftException("Example '" + id + "' has " + inputs.size() + " inputs but "
+                    + candidates.size() + " candidates; give one input per candidate.");
+        }
         int label = -1;
         for (int i = 0; i < candidates.size() && label < 0; i++) {
             if (goldAnswers.contains(candidates.get(i))) {

@@ -162,6 +162,8 @@ class DataLocatorTest {
         DataLocator locator = downloading().optDataFolder(data).optEnvironment(Map.of("PEFT4J_DATA", "/nowhere")).build();
         assertThat(locator.locate(SuperGlueTasks.cb(), "val")).isEqualTo(data.resolve("superglue/CB/val.jsonl"));
         assertThat(locator.locate(SuperGlueTasks.cb(), "fewglue-dev32")).isEqualTo(data.resolve("fewglue/CB/dev32.jsonl"));
+        assertThat(locator.load(SuperGlueTasks.rte(), "train")).hasSize(2490);
+        assertThat(locator.load(SuperGlueTasks.wsc(), "fewglue-train")).hasSize(32);
         assertThatThrownBy(() -> locator.locate(SuperGlueTasks.boolq(), "train"))
                 .hasMessageContaining("Split file train.jsonl of BoolQ is not in the data folder given explicitly");
         assertThat(requests).hasValue(0);
