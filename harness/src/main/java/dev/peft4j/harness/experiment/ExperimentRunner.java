@@ -1,0 +1,50 @@
+package dev.peft4j.harness.experiment;
+
+import dev.peft4j.api.PeftException;
+import dev.peft4j.harness.report.RunResult;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the pending runs of one shard of a grid and saves each result as soon as it is done, so a
+ * grid can be stopped and started again, or spread over machines with {@link Shard}s writing into
+ * one or several {@link ResultsFolder}s.
+ */
+public final class ExperimentRunner {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ExperimentRunner.class);
+
+    private final ResultsFolder results;
+
+    /** A runner saving into a results folder. */
+    public ExperimentRunner(ResultsFolder results) {
+        this.results = Objects.requireNonNull(results, "results");
+    }
+
+    /**
+     * Runs every unfinished run of the shard, in run-id order, and saves each result.
+     *
+     * @return the results of the runs executed now (finished ones are not repeated)
+     * @throws PeftException if the executor returns a result for another run id
+     */
+    public List<RunResult> run(Grid grid, Shard shard, RunExecutor executor) {
+        List<RunSpec> mine = shard.select(grid.expand());
+        List<RunSpec> pending = results.pending(mine);
+        LOG.info("Shard {}: {} runs of {} in the grid, {} already finished, {} to run",
+                shard, mine.size(), grid.size(), mine.size() - pending.size(), pending.size());
+        List<RunResult> done = new ArrayList<>();
+        for (RunSpec spec : pending) {
+            RunResult result = executor.execute(spec);
+            if (!result.runId().equals(spec.getRunId())) {
+                throw new PeftException("The executor returned a result for run '" + result.runId()
+                        + "' when asked for '" + spec.getRunId() + "'; build the result with spec.getRunId().");
+            }
+            results.save(result);
+            done.add(result);
+        }
+        return done;
+    }
+}

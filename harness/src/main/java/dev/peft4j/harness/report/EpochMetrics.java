@@ -1,0 +1,18 @@
+package dev.peft4j.harness.report;
+
+import java.util.Map;
+
+/**
+ * The validation metrics after one epoch.
+ *
+ * @param epoch 1-based epoch number
+ * @param trainLoss mean training loss of the epoch
+ * @param metrics metric id to value in [0, 1]
+ */
+public record EpochMetrics(int epoch, double trainLoss, Map<String, Double> metrics) {
+
+    /** Copies the map, keeping its order. */
+    public EpochMetrics {
+        metrics = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(metrics));
+    }
+}

@@ -1,0 +1,258 @@
+package dev.peft4j.harness.report;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import dev.peft4j.api.PeftException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Mean and standard deviation over seeds of each run's best headline metric, per
+ * (method, settings) row and task column, with an Average column, like the tables of the
+ * prompt-tuning papers. Values are shown in percent; the header of each task column names its
+ * metric. The standard deviation is the sample one (n - 1), 0 for a single seed. The Average is
+ * the mean of a row's task means, and only shown when the row has every task.
+ */
+public final class ResultSummary {
+
+    /** SuperGLUE's task order; other tasks follow alphabetically. */
+    private static final List<String> KNOWN_ORDER =
+            List.of("boolq", "cb", "copa", "multirc", "record", "rte", "wic", "wsc");
+
+    private final List<String> tasks;
+    private final Map<String, String> taskMetrics;
+    private final List<Row> rows;
+
+    /**
+     * One task cell of a row.
+     *
+     * @param metric the headline metric id
+     * @param mean mean over seeds, in [0, 1]
+     * @param std sample standard deviation over seeds
+     * @param seeds the seeds averaged, ascending
+     */
+    public record Cell(String metric, double mean, double std, List<Long> seeds) {
+        /** Copies the seeds. */
+        public Cell {
+            seeds = List.copyOf(seeds);
+        }
+
+        /** Number of seeds averaged. */
+        public int getCount() {
+            return seeds.size();
+        }
+    }
+
+    /**
+     * One (method, settings) row.
+     *
+     * @param methodId the method
+     * @param settings the settings label
+     * @param cells task id to cell, for the tasks this row has
+     * @param average mean of the task means, null unless every task is present
+     */
+    public record Row(String methodId, String settings, Map<String, Cell> cells, @Nullable Double average) {
+        /** Copies the cells. */
+        public Row {
+            cells = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(cells));
+        }
+    }
+
+    private ResultSummary(List<String> tasks, Map<String, String> taskMetrics, List<Row> rows) {
+        this.tasks = List.copyOf(tasks);
+        this.taskMetrics = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(taskMetrics));
+        this.rows = List.copyOf(rows);
+    }
+
+    /**
+     * Summarizes results. Rows are sorted by method then settings; task columns follow
+     * SuperGLUE's order, then other tasks alphabetically.
+     *
+     * @throws PeftException if one task's runs disagree on the metric, or a seed appears twice in
+     *     one cell
+     */
+    public static ResultSummary of(List<RunResult> results) {
+        if (results.isEmpty()) {
+            throw new PeftException("No run results to summarize; check the results folders.");
+        }
+        Map<String, String> metrics = new TreeMap<>(Comparator.comparing(ResultSummary::taskRank)
+                .thenComparing(Comparator.naturalOrder()));
+        Map<List<String>, Map<String, Map<Long, RunResult>>> groups = new TreeMap<>(
+                Comparator.<List<String>, String>comparing(k -> k.get(0)).thenComparing(k -> k.get(1)));
+        for (RunResult result : results) {
+            String known = metrics.putIfAbsent(result.taskId(), result.metric());
+            if (known != null && !known.equals(result.metric())) {
+                throw new PeftException("Runs of task '" + result.taskId() + "' report different metrics ('"
+                        + known + "' and '" + result.metric() + "', run " + result.runId()
+                        + "); summarize them separately.");
+            }
+            Map<Long, RunResult> seeds = groups
+                    .computeIfAbsent(List.of(result.methodId(), result.settings()), k -> new LinkedHashMap<>())
+                    .computeIfAbsent(result.taskId(), k -> new TreeMap<>());
+            RunResult previous = seeds.putIfAbsent(result.seed(), result);
+            if (previous != null) {
+                throw new PeftException("Runs " + previous.runId() + " and " + result.runId()
+                        + " have the same method, settings, task and seed (" + result.seed()
+                        + "); remove one of them.");
+            }
+        }
+        List<String> tasks = new ArrayList<>(metrics.keySet());
+        List<Row> rows = new ArrayList<>();
+        groups.forEach((key, byTask) -> {
+            Map<String, Cell> cells = new LinkedHashMap<>();
+            for (String task : tasks) {
+                Map<Long, RunResult> seeds = byTask.get(task);
+                if (seeds != null) {
+                    double[] values = seeds.values().stream().mapToDouble(RunResult::bestMetric).toArray();
+                    cells.put(task, new Cell(metrics.get(task), mean(values), std(values),
+                            new ArrayList<>(seeds.keySet())));
+                }
+            }
+            Double average = null;
+            if (cells.size() == tasks.size()) {
+                average = cells.values().stream().mapToDouble(Cell::mean).average().orElseThrow();
+            }
+            rows.add(new Row(key.get(0), key.get(1), cells, average));
+        });
+        return new ResultSummary(tasks, metrics, rows);
+    }
+
+    private static int taskRank(String task) {
+        int index = KNOWN_ORDER.indexOf(task);
+        return index < 0 ? KNOWN_ORDER.size() : index;
+    }
+
+    static double mean(double[] values) {
+        double sum = 0;
+        for (double v : values) {
+            sum += v;
+        }
+        return sum / values.length;
+    }
+
+    static double std(double[] values) {
+        if (values.length < 2) {
+            return 0.0;
+        }
+        double mean = mean(values);
+        double sum = 0;
+        for (double v : values) {
+            sum += (v - mean) * (v - mean);
+        }
+        return Math.sqrt(sum / (values.length - 1));
+    }
+
+    /** The task columns, in order. */
+    public List<String> getTasks() {
+        return tasks;
+    }
+
+    /** Task id to its headline metric id. */
+    public Map<String, String> getTaskMetrics() {
+        return taskMetrics;
+    }
+
+    /** The rows, sorted by method then settings. */
+    public List<Row> getRows() {
+        return rows;
+    }
+
+    private String header(String task) {
+        return task + " (" + taskMetrics.get(task) + ")";
+    }
+
+    private static String percent(double value) {
+        return String.format(Locale.ROOT, "%.1f", 100 * value);
+    }
+
+    /** The table as Markdown: {@code 71.2 ± 1.3} cells in percent, {@code –} where missing. */
+    public String toMarkdown() {
+        StringBuilder out = new StringBuilder("| Method | Settings |");
+        StringBuilder rule = new StringBuilder("|---|---|");
+        for (String task : tasks) {
+            out.append(' ').append(header(task)).append(" |");
+            rule.append("---:|");
+        }
+        out.append(" Average |\n").append(rule).append("---:|\n");
+        for (Row row : rows) {
+            out.append("| ").append(row.methodId()).append(" | ").append(row.settings()).append(" |");
+            for (String task : tasks) {
+                Cell cell = row.cells().get(task);
+                out.append(' ').append(cell == null ? "–" : percent(cell.mean()) + " ± " + percent(cell.std()))
+                        .append(" |");
+            }
+            out.append(' ').append(row.average() == null ? "–" : percent(row.average())).append(" |\n");
+        }
+        return out.toString();
+    }
+
+    /**
+     * The table as CSV: {@code method,settings}, then per task {@code <task>_<metric>_mean},
+     * {@code _std} and {@code _n} (percent, two decimals; empty where missing), then
+     * {@code average}.
+     */
+    public String toCsv() {
+        StringBuilder out = new StringBuilder("method,settings");
+        for (String task : tasks) {
+            String prefix = task + "_" + taskMetrics.get(task);
+            out.append(',').append(prefix).append("_mean,").append(prefix).append("_std,").append(prefix).append("_n");
+        }
+        out.append(",average\n");
+        for (Row row : rows) {
+            out.append(csv(row.methodId())).append(',').append(csv(row.settings()));
+            for (String task : tasks) {
+                Cell cell = row.cells().get(task);
+                if (cell == null) {
+                    out.append(",,,");
+                } else {
+                    out.append(',').append(twoDecimals(cell.mean())).append(',').append(twoDecimals(cell.std()))
+                            .append(',').append(cell.getCount());
+                }
+            }
+            out.append(',').append(row.average() == null ? "" : twoDecimals(row.average())).append('\n');
+        }
+        return out.toString();
+    }
+
+    private static String twoDecimals(double value) {
+        return String.format(Locale.ROOT, "%.2f", 100 * value);
+    }
+
+    private static String csv(String value) {
+        if (value.contains(",") || value.contains("\"") || value.contains("\n")) {
+            return '"' + value.replace("\"", "\"\"") + '"';
+        }
+        return value;
+    }
+
+    /** The summary as JSON: tasks with their metrics, and rows with raw values in [0, 1]. */
+    public String toJson() {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("taskMetrics", taskMetrics);
+        root.put("rows", rows);
+        Gson gson = new GsonBuilder().setPrettyPrinting().serializeNulls().disableHtmlEscaping().create();
+        return gson.toJson(root);
+    }
+
+    /** Writes {@code summary.md}, {@code summary.csv} and {@code summary.json} into a folder. */
+    public void write(Path folder) {
+        try {
+            Files.createDirectories(folder);
+            Files.writeString(folder.resolve("summary.md"), toMarkdown(), StandardCharsets.UTF_8);
+            Files.writeString(folder.resolve("summary.csv"), toCsv(), StandardCharsets.UTF_8);
+            Files.writeString(folder.resolve("summary.json"), toJson() + "\n", StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new PeftException("Cannot write the summary into " + folder + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package dev.peft4j.harness.report;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonParseException;
+import dev.peft4j.api.PeftException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/** Reads and writes {@link RunResult}s as pretty-printed JSON. */
+public final class RunResultJson {
+
+    private static final Gson GSON = new GsonBuilder()
+            .setPrettyPrinting()
+            .serializeNulls()
+            .serializeSpecialFloatingPointValues()
+            .disableHtmlEscaping()
+            .create();
+
+    private RunResultJson() {}
+
+    /** The shared Gson instance (pretty printing, NaN allowed, nulls written). */
+    public static Gson gson() {
+        return GSON;
+    }
+
+    /** A result as JSON text. */
+    public static String toJson(RunResult result) {
+        return GSON.toJson(result);
+    }
+
+    /**
+     * A result from JSON text.
+     *
+     * @param source where the text came from, for messages
+     * @throws PeftException if the text is not a valid run result
+     */
+    public static RunResult fromJson(String json, String source) {
+        try {
+            RunResult result = GSON.fromJson(json, RunResult.class);
+            if (result == null) {
+                throw new PeftException("Run result " + source + " is empty.");
+            }
+            return result;
+        } catch (RuntimeException e) {
+            // Gson wraps the record constructor's own message (a missing field) in reflection errors.
+            String reason = e.toString();
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof PeftException || t instanceof JsonParseException && t.getCause() == null) {
+                    reason = t.getMessage();
+                    break;
+                }
+            }
+            reason = reason == null ? e.toString() : reason.strip().replaceAll("\\.$", "");
+            throw new PeftException("Cannot read run result " + source + ": " + reason
+                    + ". Delete or fix the file; the run will be repeated if it is missing.", e);
+        }
+    }
+
+    /** Writes a result atomically (temporary file, then rename). */
+    public static void write(Path file, RunResult result) {
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            Files.createDirectories(parent);
+            Path temp = Files.createTempFile(parent, file.getFileName().toString(), ".tmp");
+            try {
+                Files.writeString(temp, toJson(result) + "\n", StandardCharsets.UTF_8);
+                try {
+                    Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
+                }
+            } finally {
+                Files.deleteIfExists(temp);
+            }
+        } catch (IOException e) {
+            throw new PeftException("Cannot write run result " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Reads a result file. */
+    public static RunResult read(Path file) {
+        try {
+            return fromJson(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+        } catch (IOException e) {
+            throw new PeftException("Cannot read run result " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package dev.peft4j.harness.report;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ResultSummaryTest {
+
+    @TempDir
+    Path temp;
+
+    /*
+     * residual-prompt cb: 70, 72, 74 -> mean 72.0, sample std 2.0
+     * residual-prompt rte: 60, 64 -> mean 62.0, sample std sqrt(2*2^2/1) = 2.83 -> 2.8
+     * Average (72 + 62) / 2 = 67.0; prompt-tuning has no rte run, so no Average.
+     */
+    @Test
+    void markdownTableOfMeanAndStdOverSeeds() {
+        assertThat(ResultSummary.of(Runs.fixed()).toMarkdown()).isEqualTo(
+                "| Method | Settings | cb (acc_f1) | rte (accuracy) | Average |\n"
+                + "|---|---|---:|---:|---:|\n"
+                + "| prompt-tuning | n=10 lr=0.3 | 50.0 ± 0.0 | – | – |\n"
+                + "| residual-prompt | n=10 lr=0.3 | 72.0 ± 2.0 | 62.0 ± 2.8 | 67.0 |\n");
+    }
+
+    @Test
+    void csvTable() {
+        assertThat(ResultSummary.of(Runs.fixed()).toCsv()).isEqualTo(
+                "method,settings,cb_acc_f1_mean,cb_acc_f1_std,cb_acc_f1_n,rte_accuracy_mean,rte_accuracy_std,rte_accuracy_n,average\n"
+                + "prompt-tuning,n=10 lr=0.3,50.00,0.00,1,,,,\n"
+                + "residual-prompt,n=10 lr=0.3,72.00,2.00,3,62.00,2.83,2,67.00\n");
+    }
+
+    @Test
+    void jsonSummaryHoldsRawValuesAndSeeds() {
+        JsonObject json = JsonParser.parseString(ResultSummary.of(Runs.fixed()).toJson()).getAsJsonObject();
+        assertThat(json.getAsJsonObject("taskMetrics").get("cb").getAsString()).isEqualTo("acc_f1");
+        JsonObject row = json.getAsJsonArray("rows").get(1).getAsJsonObject();
+        assertThat(row.get("methodId").getAsString()).isEqualTo("residual-prompt");
+        JsonObject cb = row.getAsJsonObject("cells").getAsJsonObject("cb");
+        assertThat(cb.get("mean").getAsDouble()).isCloseTo(0.72, within(1e-12));
+        assertThat(cb.getAsJsonArray("seeds")).hasSize(3);
+        assertThat(row.get("average").getAsDouble()).isCloseTo(0.67, within(1e-12));
+    }
+
+    @Test
+    void summaryFilesAreWritten() {
+        ResultSummary.of(Runs.fixed()).write(temp);
+        assertThat(temp.resolve("summary.md")).isNotEmptyFile();
+        assertThat(temp.resolve("summary.csv")).isNotEmptyFile();
+        assertThat(temp.resolve("summary.json")).isNotEmptyFile();
+    }
+
+    @Test
+    void duplicateSeedAndMixedMetricsFail() {
+        List<RunResult> runs = new ArrayList<>(Runs.fixed());
+        runs.add(Runs.run("residual-prompt", "cb", "acc_f1", 1, 0.3, 0.1));
+        assertThatThrownBy(() -> ResultSummary.of(runs)).hasMessageContaining("same method, settings, task and seed (1)");
+        List<RunResult> mixed = new ArrayList<>(Runs.fixed());
+        mixed.add(Runs.run("residual-prompt", "cb", "accuracy", 9, 0.3, 0.1));
+        assertThatThrownBy(() -> ResultSummary.of(mixed)).hasMessageContaining("report different metrics ('acc_f1' and 'accuracy'");
+    }
+
+    @Test
+    void runResultRoundTripsThroughJson() {
+        RunResult run = Runs.fixed().get(1);
+        assertThat(run.bestMetric()).isEqualTo(0.70);
+        assertThat(run.bestEpoch()).isEqualTo(2);
+        assertThat(run.learningRates()).containsEntry("prompt", 0.3);
+        String json = RunResultJson.toJson(run);
+        assertThat(json).contains("\"methodId\": \"residual-prompt\"").contains("\"gitRevision\": null");
+        assertThat(RunResultJson.fromJson(json, "test")).isEqualTo(run);
+        Path file = temp.resolve("run.json");
+        RunResultJson.write(file, run);
+        assertThat(RunResultJson.read(file)).isEqualTo(run);
+    }
+
+    @Test
+    void brokenResultFileNamesTheFile() {
+        assertThatThrownBy(() -> RunResultJson.fromJson("{\"runId\": \"x\"}", "results/x.json"))
+                .hasMessageContaining("Cannot read run result results/x.json")
+                .hasMessageContaining("missing 'methodId'");
+    }
+}
