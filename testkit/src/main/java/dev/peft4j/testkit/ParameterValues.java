@@ -2,7 +2,6 @@ package dev.peft4j.testkit;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import java.util.Random;
 
 /**
@@ -73,10 +72,5 @@ public final class ParameterValues {
             narrow[i] = (float) wide[i];
         }
         return narrow;
-    }
-
-    /** The number of values of an array of {@code shape}, as an int. */
-    static int sizeOf(Shape shape) {
-        return Math.toIntExact(shape.size());
     }
 }
