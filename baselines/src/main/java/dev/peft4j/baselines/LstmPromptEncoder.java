@@ -15,8 +15,13 @@ import dev.peft4j.api.PromptShape;
 /**
  * PEFT's LSTM prompt encoder: a bidirectional LSTM over the {@code n} prompt tokens (one sequence,
  * zero initial state, PyTorch's gate order input, forget, cell, output), then
- * {@code Linear(2h, 2h) → ReLU → Linear(2h, d)}. The recurrence is written with array operations
- * so that every step is differentiable on any engine.
+ * {@code Linear(2h, 2h) → ReLU → Linear(2h, d)}. The input projection of all tokens is one matrix
+ * product; only the recurrent part runs token by token, with array operations that are
+ * differentiable on any engine. Two alternatives were measured and rejected: DJL's {@code LSTM}
+ * block fails for bidirectional LSTMs on PyTorch (it hands the weights to the kernel in another
+ * order), and calling libtorch's fused kernel directly cost about 0.6 s per step at
+ * {@code n = 5, d = 16} on this CPU against about 12 ms for this code. A test checks this code
+ * against that fused kernel.
  */
 final class LstmPromptEncoder extends AbstractReparameterizer {
 
