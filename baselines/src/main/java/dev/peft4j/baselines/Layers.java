@@ -1,0 +1,81 @@
+package dev.peft4j.baselines;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.initializer.ConstantInitializer;
+import ai.djl.training.initializer.UniformInitializer;
+import dev.peft4j.api.InvalidOptionException;
+import dev.peft4j.api.Options;
+import dev.peft4j.api.ReparameterizerPlugin;
+import java.util.List;
+
+/** Parameters initialized as PyTorch initializes them, and the few operations the baselines share. */
+final class Layers {
+
+    /** The activations the MLP baselines offer, default first. */
+    static final List<String> ACTIVATIONS = List.of("relu", "tanh", "gelu", "sigmoid");
+
+    /** PyTorch's {@code nn.LayerNorm} default epsilon. */
+    static final float LAYER_NORM_EPSILON = 1e-5f;
+
+    private Layers() {}
+
+    /**
+     * A weight or bias drawn from {@code U(-1/sqrt(fanIn), 1/sqrt(fanIn))}: PyTorch's
+     * {@code nn.Linear} default (kaiming-uniform with {@code a = sqrt(5)} reduces to this bound)
+     * and its {@code nn.LSTM} default with {@code fanIn} the hidden size.
+     */
+    static Parameter uniform(String name, Parameter.Type type, Shape shape, long fanIn) {
+        return Parameter.builder()
+                .setName(name)
+                .setType(type)
+                .optShape(shape)
+                .optInitializer(new UniformInitializer((float) (1 / Math.sqrt(fanIn))))
+                .build();
+    }
+
+    /** A parameter filled with {@code value}, e.g. LayerNorm's gamma (1) and beta (0). */
+    static Parameter constant(String name, Parameter.Type type, Shape shape, float value) {
+        return Parameter.builder()
+                .setName(name)
+                .setType(type)
+                .optShape(shape)
+                .optInitializer(new ConstantInitializer(value))
+                .build();
+    }
+
+    /** {@code x · weightᵀ + bias} for {@code x (n, in)}, {@code weight (out, in)}, {@code bias (out)}. */
+    static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+        return Linear.linear(x, weight, bias).singletonOrThrow();
+    }
+
+    /** Applies one of {@link #ACTIVATIONS}; GELU is the exact (erf) form, PyTorch's default. */
+    static NDArray activate(String activation, NDArray x) {
+        return switch (activation) {
+            case "relu" -> Activation.relu(x);
+            case "tanh" -> Activation.tanh(x);
+            case "gelu" -> Activation.gelu(x);
+            case "sigmoid" -> Activation.sigmoid(x);
+            default -> throw new IllegalArgumentException("Unknown activation '" + activation + "'");
+        };
+    }
+
+    /** LayerNorm over the last axis with biased variance, then {@code gamma * x̂ + beta}. */
+    static NDArray layerNorm(NDArray x, NDArray gamma, NDArray beta) {
+        NDArray centered = x.sub(x.mean(new int[] {-1}, true));
+        NDArray variance = centered.square().mean(new int[] {-1}, true);
+        return centered.div(variance.add(LAYER_NORM_EPSILON).sqrt()).mul(gamma).add(beta);
+    }
+
+    /** Refuses options parsed for another plugin. */
+    static void requireOwnOptions(ReparameterizerPlugin plugin, Options options) {
+        if (!options.getPluginId().equals(plugin.getId())) {
+            throw new InvalidOptionException("Plugin '" + plugin.getId() + "' was given options of plugin '"
+                    + options.getPluginId() + "'. Parse them with this plugin's parseOptions(...) or "
+                    + "Options.parse(\"" + plugin.getId() + "\", ...).");
+        }
+    }
+}

@@ -1,0 +1,11 @@
+/**
+ * Baseline prompt reparameterizations that share peft4j's machinery with Residual Prompt
+ * Tuning: plain prompt tuning ({@code prompt-tuning}, Φ = identity), an MLP without skip
+ * connection ({@code mlp-prompt}, the paper's ablation) and P-tuning's prompt encoder
+ * ({@code p-tuning}, MLP or LSTM as in Hugging Face PEFT). Discovered through
+ * {@link java.util.ServiceLoader}; select them by id.
+ */
+@NullMarked
+package dev.peft4j.baselines;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,287 @@
+package dev.peft4j.baselines;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+import dev.peft4j.api.PromptShape;
+import dev.peft4j.api.Reparameterizer;
+import dev.peft4j.api.ReparameterizerPlugin;
+import dev.peft4j.testkit.ParameterValues;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The baselines on fixed random weights and inputs against independent double-precision
+ * references written as plain loops.
+ */
+class BaselineNumericsTest {
+
+    private static final int N = 4;
+    private static final int D = 6;
+    private static final PromptShape SHAPE = new PromptShape(N, D);
+
+    private NDManager manager;
+
+    @BeforeEach
+    void open() {
+        manager = NDManager.newBaseManager();
+    }
+
+    @AfterEach
+    void close() {
+        manager.close();
+    }
+
+    @Test
+    void promptTuningIsTheIdentity() {
+        Reparameterizer phi = create(new PromptTuningPlugin(), Map.of());
+        float[] input = ParameterValues.uniformFloats(3, N * D, 1);
+        assertThat(forward(phi, input, true)).containsExactly(input);
+        assertThat(forward(phi, input, false)).containsExactly(input);
+        assertThat(phi.getParameters().size()).isZero();
+    }
+
+    static Stream<Arguments> mlpSettings() {
+        return Layers.ACTIVATIONS.stream().flatMap(a -> Stream.of(Arguments.of(a, true), Arguments.of(a, false)));
+    }
+
+    @ParameterizedTest(name = "activation={0} layerNorm={1}")
+    @MethodSource("mlpSettings")
+    void mlpPromptMatchesReference(String activation, boolean layerNorm) {
+        int m = 5;
+        Reparameterizer phi = create(new MlpPromptPlugin(),
+                Map.of("bottleneck", m, "activation", activation, "layer-norm", layerNorm));
+        float[] input = ParameterValues.uniformFloats(7, N * D, 1.5);
+        var p = phi.getParameters();
+        double[] wDown = read(p.get("down_weight"));
+        double[] bDown = read(p.get("down_bias"));
+        double[] wUp = read(p.get("up_weight"));
+        double[] bUp = read(p.get("up_bias"));
+        double[] expected = new double[N * D];
+        for (int t = 0; t < N; t++) {
+            double[] x = row(input, t, D);
+            double[] hidden = Reference.linear(wDown, bDown, x, m);
+            for (int j = 0; j < m; j++) {
+                hidden[j] = Reference.activation(activation, hidden[j]);
+            }
+            double[] up = Reference.linear(wUp, bUp, hidden, D);
+            if (layerNorm) {
+                up = Reference.layerNorm(up, read(p.get("norm_gamma")), read(p.get("norm_beta")));
+            }
+            System.arraycopy(up, 0, expected, t * D, D);
+        }
+        assertClose(forward(phi, input, false), expected);
+        assertClose(forward(phi, input, true), expected);
+    }
+
+    @ParameterizedTest(name = "hidden-size={0}")
+    @ValueSource(ints = {0, 9})
+    void pTuningMlpMatchesReference(int hiddenOption) {
+        int h = hiddenOption == 0 ? D : hiddenOption;
+        Reparameterizer phi = create(new PTuningPlugin(), Map.of("encoder", "mlp", "hidden-size", hiddenOption));
+        float[] input = ParameterValues.uniformFloats(8, N * D, 1.5);
+        var p = phi.getParameters();
+        assertThat(p.get("mlp_1_weight").getArray().getShape().get(0)).isEqualTo(h);
+        double[] expected = new double[N * D];
+        for (int t = 0; t < N; t++) {
+            double[] x = row(input, t, D);
+            double[] a = relu(Reference.linear(read(p.get("mlp_1_weight")), read(p.get("mlp_1_bias")), x, h));
+            double[] b = relu(Reference.linear(read(p.get("mlp_2_weight")), read(p.get("mlp_2_bias")), a, h));
+            double[] y = Reference.linear(read(p.get("mlp_3_weight")), read(p.get("mlp_3_bias")), b, D);
+            System.arraycopy(y, 0, expected, t * D, D);
+        }
+        assertClose(forward(phi, input, false), expected);
+    }
+
+    @ParameterizedTest(name = "lstm-layers={0}")
+    @ValueSource(ints = {1, 2, 3})
+    void pTuningLstmMatchesReference(int layers) {
+        int h = 4;
+        Reparameterizer phi = create(new PTuningPlugin(),
+                Map.of("encoder", "lstm", "hidden-size", h, "lstm-layers", layers));
+        float[] input = ParameterValues.uniformFloats(9, N * D, 1.5);
+        var p = phi.getParameters();
+        double[][] sequence = new double[N][];
+        for (int t = 0; t < N; t++) {
+            sequence[t] = row(input, t, D);
+        }
+        for (int l = 0; l < layers; l++) {
+            double[][] next = new double[N][2 * h];
+            for (int dir = 0; dir < 2; dir++) {
+                String prefix = "lstm_" + l + "_" + (dir == 0 ? "forward" : "backward") + "_";
+                double[] wIh = read(p.get(prefix + "weight_ih"));
+                double[] wHh = read(p.get(prefix + "weight_hh"));
+                double[] bIh = read(p.get(prefix + "bias_ih"));
+                double[] bHh = read(p.get(prefix + "bias_hh"));
+                double[] hState = new double[h];
+                double[] cState = new double[h];
+                for (int k = 0; k < N; k++) {
+                    int t = dir == 0 ? k : N - 1 - k;
+                    double[] gates = Reference.linear(wIh, bIh, sequence[t], 4 * h);
+                    double[] recurrent = Reference.linear(wHh, bHh, hState, 4 * h);
+                    double[] newH = new double[h];
+                    for (int u = 0; u < h; u++) {
+                        double i = sigmoid(gates[u] + recurrent[u]);
+                        double f = sigmoid(gates[h + u] + recurrent[h + u]);
+                        double g = Math.tanh(gates[2 * h + u] + recurrent[2 * h + u]);
+                        double o = sigmoid(gates[3 * h + u] + recurrent[3 * h + u]);
+                        cState[u] = f * cState[u] + i * g;
+                        newH[u] = o * Math.tanh(cState[u]);
+                    }
+                    hState = newH;
+                    System.arraycopy(hState, 0, next[t], dir * h, h);
+                }
+            }
+            sequence = next;
+        }
+        double[] expected = new double[N * D];
+        for (int t = 0; t < N; t++) {
+            double[] z = relu(Reference.linear(read(p.get("head_1_weight")), read(p.get("head_1_bias")), sequence[t],
+                    2 * h));
+            double[] y = Reference.linear(read(p.get("head_2_weight")), read(p.get("head_2_bias")), z, D);
+            System.arraycopy(y, 0, expected, t * D, D);
+        }
+        assertClose(forward(phi, input, false), expected);
+        assertClose(forward(phi, input, true), expected);
+    }
+
+    /** LSTM dropout acts between layers and only in training. */
+    @Test
+    void lstmDropoutOnlyActsWhenTraining() {
+        Map<String, Object> base = Map.of("encoder", "lstm", "hidden-size", 4, "lstm-layers", 2);
+        Reparameterizer plain = create(new PTuningPlugin(), base);
+        var withDropout = new java.util.HashMap<String, Object>(base);
+        withDropout.put("lstm-dropout", 0.5);
+        Reparameterizer dropped = create(new PTuningPlugin(), withDropout);
+        float[] input = ParameterValues.uniformFloats(10, N * D, 1);
+        assertThat(forward(dropped, input, false)).containsExactly(forward(plain, input, false));
+        Engine.getInstance().setRandomSeed(5);
+        assertThat(forward(dropped, input, true)).isNotEqualTo(forward(plain, input, true));
+    }
+
+    private Reparameterizer create(ReparameterizerPlugin plugin, Map<String, ?> options) {
+        Reparameterizer phi = plugin.create(SHAPE, plugin.parseOptions(options));
+        phi.initialize(manager, DataType.FLOAT32, SHAPE.toShape());
+        // Fixed random weights (LayerNorm's gamma and beta too), the same for equal layouts.
+        long seed = 1;
+        for (Pair<String, Parameter> entry : phi.getParameters()) {
+            NDArray array = entry.getValue().getArray();
+            ParameterValues.overwrite(array, ParameterValues.uniformFloats(seed++, (int) array.size(), 1));
+        }
+        return phi;
+    }
+
+    private float[] forward(Reparameterizer phi, float[] input, boolean training) {
+        return phi.reparameterize(new ParameterStore(manager, false), manager.create(input, SHAPE.toShape()), training)
+                .toFloatArray();
+    }
+
+    private static double[] read(Parameter parameter) {
+        return ParameterValues.read(parameter.getArray());
+    }
+
+    private static double[] row(float[] values, int t, int width) {
+        double[] row = new double[width];
+        for (int k = 0; k < width; k++) {
+            row[k] = values[t * width + k];
+        }
+        return row;
+    }
+
+    private static double[] relu(double[] x) {
+        double[] y = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            y[i] = Math.max(0, x[i]);
+        }
+        return y;
+    }
+
+    private static double sigmoid(double z) {
+        return 1 / (1 + Math.exp(-z));
+    }
+
+    private static void assertClose(float[] actual, double[] expected) {
+        assertThat(actual).hasSize(expected.length);
+        for (int i = 0; i < expected.length; i++) {
+            assertThat((double) actual[i]).as("P'[%d]", i).isCloseTo(expected[i], within(1e-5));
+        }
+    }
+
+    /** Double-precision building blocks of the references. */
+    static final class Reference {
+        private Reference() {}
+
+        /** {@code W x + b} for a row-major {@code W (out, in)}. */
+        static double[] linear(double[] weight, double[] bias, double[] x, int out) {
+            double[] y = new double[out];
+            for (int o = 0; o < out; o++) {
+                double sum = bias[o];
+                for (int i = 0; i < x.length; i++) {
+                    sum += weight[o * x.length + i] * x[i];
+                }
+                y[o] = sum;
+            }
+            return y;
+        }
+
+        static double[] layerNorm(double[] x, double[] gamma, double[] beta) {
+            double mean = 0;
+            for (double v : x) {
+                mean += v / x.length;
+            }
+            double variance = 0;
+            for (double v : x) {
+                variance += (v - mean) * (v - mean) / x.length;
+            }
+            double[] y = new double[x.length];
+            for (int k = 0; k < x.length; k++) {
+                y[k] = (x[k] - mean) / Math.sqrt(variance + 1e-5) * gamma[k] + beta[k];
+            }
+            return y;
+        }
+
+        static double activation(String name, double z) {
+            return switch (name) {
+                case "relu" -> Math.max(0, z);
+                case "tanh" -> Math.tanh(z);
+                case "sigmoid" -> 1 / (1 + Math.exp(-z));
+                case "gelu" -> 0.5 * z * (1 + erf(z / Math.sqrt(2)));
+                default -> throw new IllegalArgumentException(name);
+            };
+        }
+
+        /** erf by its Taylor series below 3 and its asymptotic expansion above. */
+        static double erf(double z) {
+            double a = Math.abs(z);
+            double result;
+            if (a < 3) {
+                double term = a;
+                double sum = a;
+                for (int n = 1; n < 100; n++) {
+                    term *= -a * a / n;
+                    sum += term / (2 * n + 1);
+                }
+                result = 2 / Math.sqrt(Math.PI) * sum;
+            } else {
+                double z2 = a * a;
+                double series = 1 - 1 / (2 * z2) + 3 / (4 * z2 * z2) - 15 / (8 * z2 * z2 * z2);
+                result = 1 - Math.exp(-z2) / (a * Math.sqrt(Math.PI)) * series;
+            }
+            return Math.signum(z) * result;
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package dev.peft4j.residual;
+
+import dev.peft4j.api.ApiVersion;
+import dev.peft4j.api.InvalidOptionException;
+import dev.peft4j.api.OptionSpec;
+import dev.peft4j.api.Options;
+import dev.peft4j.api.PromptShape;
+import dev.peft4j.api.Range;
+import dev.peft4j.api.Reparameterizer;
+import dev.peft4j.api.ReparameterizerPlugin;
+import java.util.List;
+
+/**
+ * Residual Prompt Tuning (Razdaibiedina et al., ACL Findings 2023): each prompt vector passes
+ * through a bottleneck MLP with LayerNorm and a skip connection after the LayerNorm,
+ *
+ * <pre>    Φ(x) = LayerNorm(W_up · act(W_down · x + b_down) + b_up) + x</pre>
+ *
+ * <p>with {@code W_down: d → m} and {@code W_up: m → d}. After training, Φ is discarded: export
+ * {@code P' = Φ(P)} with {@link dev.peft4j.api.SoftPrompt#export()}, so inference costs what plain
+ * prompt tuning costs.
+ *
+ * <p>Options:
+ *
+ * <ul>
+ *   <li>{@code bottleneck} (int ≥ 1, default 400): {@code m}, the paper's parameter counts use 400;
+ *   <li>{@code activation} (relu, tanh, gelu, sigmoid; default relu); GELU is the exact erf form;
+ *   <li>{@code layer-norm} (default true): LayerNorm over {@code d} with PyTorch's eps 1e-5;
+ *   <li>{@code dropout} (in [0, 1), default 0): after the up-projection, during training only;
+ *   <li>{@code separate} (default false): one MLP per prompt token instead of one shared MLP;
+ *   <li>{@code residual} (default true): false drops the skip connection (the paper's ablation).
+ * </ul>
+ *
+ * <p>Weights and biases start as PyTorch's {@code nn.Linear} defaults,
+ * {@code U(-1/sqrt(fan_in), 1/sqrt(fan_in))}; LayerNorm starts at gamma 1, beta 0. Trainable values
+ * besides {@code P}: {@code 2dm + m + 3d} for the shared MLP with LayerNorm, {@code n} times that
+ * with {@code separate}.
+ */
+public final class ResidualPromptPlugin implements ReparameterizerPlugin {
+
+    /** The plugin id. */
+    public static final String ID = "residual-prompt";
+
+    /** The activations offered, default first. */
+    static final List<String> ACTIVATIONS = List.of("relu", "tanh", "gelu", "sigmoid");
+
+    private static final List<OptionSpec> OPTIONS = List.of(
+            OptionSpec.integer("bottleneck", 400, Range.atLeast(1), "Width m of the MLP's hidden layer"),
+            OptionSpec.choice("activation", "relu", ACTIVATIONS, "Activation between the two projections"),
+            OptionSpec.flag("layer-norm", true, "Apply LayerNorm over the width d after the up-projection"),
+            OptionSpec.decimal("dropout", 0.0, Range.closedOpen(0, 1),
+                    "Dropout rate after the up-projection, during training only"),
+            OptionSpec.flag("separate", false, "One MLP per prompt token instead of one MLP shared by all"),
+            OptionSpec.flag("residual", true, "Add the skip connection after the LayerNorm; false is the ablation"));
+
+    /** Creates the plugin; ServiceLoader calls this. */
+    public ResidualPromptPlugin() {}
+
+    @Override
+    public String getId() {
+        return ID;
+    }
+
+    @Override
+    public String getDescription() {
+        return "Residual Prompt Tuning: P' = LayerNorm(MLP(P)) + P (Razdaibiedina et al. 2023)";
+    }
+
+    @Override
+    public ApiVersion getApiVersion() {
+        return new ApiVersion(ApiVersion.MAJOR, ApiVersion.MINOR);
+    }
+
+    @Override
+    public List<OptionSpec> getOptions() {
+        return OPTIONS;
+    }
+
+    @Override
+    public Reparameterizer create(PromptShape shape, Options options) {
+        if (!options.getPluginId().equals(ID)) {
+            throw new InvalidOptionException("Plugin '" + ID + "' was given options of plugin '"
+                    + options.getPluginId() + "'. Parse them with this plugin's parseOptions(...) or "
+                    + "Options.parse(\"" + ID + "\", ...).");
+        }
+        return new ResidualPromptBlock(shape, options.getInt("bottleneck"), options.getString("activation"),
+                options.getBoolean("layer-norm"), (float) options.getDouble("dropout"),
+                options.getBoolean("separate"), options.getBoolean("residual"));
+    }
+}

@@ -1,0 +1,444 @@
+package dev.peft4j.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+import dev.peft4j.api.AdapterConfig;
+import dev.peft4j.api.ApiVersion;
+import dev.peft4j.api.InvalidOptionException;
+import dev.peft4j.api.OptionSpec;
+import dev.peft4j.api.Options;
+import dev.peft4j.api.PromptAdapter;
+import dev.peft4j.api.PromptAdapterFiles;
+import dev.peft4j.api.PromptEmbeddings;
+import dev.peft4j.api.PromptShape;
+import dev.peft4j.api.Reparameterizer;
+import dev.peft4j.api.ReparameterizerPlugin;
+import dev.peft4j.api.ShapeMismatchException;
+import dev.peft4j.api.SoftPrompt;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The contract every {@link ReparameterizerPlugin} must meet. Extend it in a test of your plugin
+ * and implement {@link #plugin()}; JUnit runs the inherited checks:
+ *
+ * <ul>
+ *   <li>the id is lower-case kebab, the description is not blank, the API version runs here;
+ *   <li>every declared default parses back to itself; unknown option names fail naming the
+ *       plugin; the values of {@link #invalidOptions()} are rejected naming the option;
+ *   <li>Φ keeps the shape {@code (n, d)} for several shapes and rejects other input shapes;
+ *   <li>gradients reach {@code P} and every trainable parameter of Φ, and agree with central
+ *       finite differences computed in double precision;
+ *   <li>the same seed gives bit-identical prompts;
+ *   <li>{@link SoftPrompt#export()} equals the evaluation-mode forward pass bit for bit, and the
+ *       exported adapter folder holds exactly {@code P'} and reads back equal;
+ *   <li>saving {@code P}, Φ and AdamW moments, restoring them into a fresh soft prompt and taking
+ *       one more step gives the same {@code P'} bit for bit as never stopping.
+ * </ul>
+ *
+ * <pre>{@code
+ * class MyPluginTest extends ReparameterizerPluginContract {
+ *     protected ReparameterizerPlugin plugin() { return new MyPlugin(); }
+ *     protected List<Map<String, ?>> invalidOptions() { return List.of(Map.of("width", "0")); }
+ * }
+ * }</pre>
+ *
+ * <p>The checks run on DJL's default engine (the kit brings PyTorch) on CPU and take a few
+ * seconds for a small Φ. Override {@link #optionsForTest()} to run them with smaller settings.
+ */
+public abstract class ReparameterizerPluginContract {
+
+    private static final List<PromptShape> SHAPES =
+            List.of(new PromptShape(1, 8), new PromptShape(5, 16), new PromptShape(10, 32));
+    private static final PromptShape SMALL = new PromptShape(5, 16);
+
+    private @org.jspecify.annotations.Nullable NDManager manager;
+
+    /** The plugin under test, a fresh instance each call or a shared one. */
+    protected abstract ReparameterizerPlugin plugin();
+
+    /**
+     * Options the checks create Φ with; default none (every option at its default). Keep Φ small
+     * here (a few thousand parameters) so the gradient checks stay fast.
+     */
+    protected Map<String, ?> optionsForTest() {
+        return Map.of();
+    }
+
+    /**
+     * Option maps that must each be rejected with an {@link InvalidOptionException} whose message
+     * names the (first) option of the map; default none.
+     */
+    protected List<Map<String, ?>> invalidOptions() {
+        return List.of();
+    }
+
+    /** Opens the manager the checks allocate on. */
+    @BeforeEach
+    void openManager() {
+        manager = NDManager.newBaseManager();
+    }
+
+    /** Frees everything the check allocated. */
+    @AfterEach
+    void closeManager() {
+        if (manager != null) {
+            manager.close();
+        }
+    }
+
+    private NDManager manager() {
+        if (manager == null) {
+            throw new IllegalStateException("The manager is opened before each check");
+        }
+        return manager;
+    }
+
+    /** The id is lower-case kebab and the description says something. */
+    @Test
+    void idIsLowerCaseKebabAndDescriptionIsNotBlank() {
+        ReparameterizerPlugin plugin = plugin();
+        assertThat(plugin.getId()).as("plugin id").matches("[a-z][a-z0-9]*(-[a-z0-9]+)*");
+        assertThat(plugin.getDescription()).as("description of '%s'", plugin.getId()).isNotBlank();
+    }
+
+    /** The plugin was built for an API version that runs on the API on the class path. */
+    @Test
+    void apiVersionRunsOnCurrentApi() {
+        ApiVersion version = plugin().getApiVersion();
+        assertThat(ApiVersion.CURRENT.canRun(version))
+                .as("plugin built for API %s runs on API %s", version, ApiVersion.CURRENT)
+                .isTrue();
+    }
+
+    /** Every declared default, written as text, parses back to itself; names are unique. */
+    @Test
+    void declaredDefaultsParse() {
+        ReparameterizerPlugin plugin = plugin();
+        Set<String> names = new HashSet<>();
+        for (OptionSpec spec : plugin.getOptions()) {
+            assertThat(names.add(spec.name())).as("option '%s' declared once", spec.name()).isTrue();
+            assertThat(spec.help()).as("help of option '%s'", spec.name()).isNotBlank();
+            assertThat(spec.convert(plugin.getId(), String.valueOf(spec.defaultValue())))
+                    .as("default of option '%s' parsed from text", spec.name())
+                    .isEqualTo(spec.defaultValue());
+        }
+        Options defaults = plugin.parseOptions(Map.of());
+        assertThat(defaults).isEqualTo(Options.defaults(plugin.getId(), plugin.getOptions()));
+        Reparameterizer phi = plugin.create(new PromptShape(2, 8));
+        assertThat(phi.getPromptShape()).isEqualTo(new PromptShape(2, 8));
+    }
+
+    /** An unknown option name fails with a message naming the option and the plugin. */
+    @Test
+    void unknownOptionFailsNamingThePlugin() {
+        ReparameterizerPlugin plugin = plugin();
+        assertThatThrownBy(() -> plugin.parseOptions(Map.of("no-such-option", "1")))
+                .isInstanceOf(InvalidOptionException.class)
+                .hasMessageContaining("no-such-option")
+                .hasMessageContaining(plugin.getId());
+    }
+
+    /** Options parsed for another plugin are refused by {@code create}. */
+    @Test
+    void optionsOfAnotherPluginAreRefused() {
+        ReparameterizerPlugin plugin = plugin();
+        Options foreign = Options.defaults(plugin.getId() + "-other", plugin.getOptions());
+        assertThatThrownBy(() -> plugin.create(SMALL, foreign))
+                .isInstanceOf(InvalidOptionException.class)
+                .hasMessageContaining(plugin.getId());
+    }
+
+    /** Each of {@link #invalidOptions()} is rejected naming its option. */
+    @Test
+    void invalidOptionsAreRejectedNamingTheOption() {
+        ReparameterizerPlugin plugin = plugin();
+        for (Map<String, ?> values : invalidOptions()) {
+            String name = values.keySet().iterator().next();
+            assertThatThrownBy(() -> plugin.parseOptions(values))
+                    .as("options %s", values)
+                    .isInstanceOf(InvalidOptionException.class)
+                    .hasMessageContaining("'" + name + "'")
+                    .hasMessageContaining(plugin.getId());
+        }
+    }
+
+    /** Φ maps {@code (n, d)} to {@code (n, d)} in training and evaluation mode. */
+    @Test
+    void keepsTheShapeOfThePrompt() {
+        for (PromptShape shape : SHAPES) {
+            SoftPrompt prompt = newPrompt(shape, 1, DataType.FLOAT32);
+            ParameterStore store = new ParameterStore(manager(), false);
+            assertThat(prompt.computePrompt(store, false).getShape()).as("eval output for %s", shape)
+                    .isEqualTo(shape.toShape());
+            assertThat(prompt.computePrompt(store, true).getShape()).as("training output for %s", shape)
+                    .isEqualTo(shape.toShape());
+            assertThat(prompt.getReparameterizer().getOutputShapes(new Shape[] {shape.toShape()}))
+                    .containsExactly(shape.toShape());
+        }
+    }
+
+    /** An input of another shape than Φ was created for fails with a shape mismatch. */
+    @Test
+    void rejectsInputsOfAnotherShape() {
+        Reparameterizer phi = plugin().create(SMALL, options());
+        phi.initialize(manager(), DataType.FLOAT32, SMALL.toShape());
+        ParameterStore store = new ParameterStore(manager(), false);
+        for (Shape wrong : List.of(new Shape(SMALL.length() + 1, SMALL.width()),
+                new Shape(SMALL.length(), SMALL.width() + 1), new Shape(1, SMALL.length(), SMALL.width()))) {
+            NDArray input = manager().zeros(wrong);
+            assertThatThrownBy(() -> phi.reparameterize(store, input, false))
+                    .as("input of shape %s", wrong)
+                    .isInstanceOf(ShapeMismatchException.class)
+                    .hasMessageContaining(SMALL.toString());
+        }
+    }
+
+    /** Gradients of a scalar loss reach {@code P} and every trainable parameter of Φ. */
+    @Test
+    void gradientsReachThePromptAndEveryParameter() {
+        SoftPrompt prompt = newPrompt(SMALL, 3, DataType.FLOAT32);
+        NDArray weights = manager().create(ParameterValues.uniformFloats(11, (int) SMALL.size(), 1), SMALL.toShape());
+        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            NDArray output = prompt.computePrompt(new ParameterStore(manager(), false), true);
+            collector.backward(output.mul(weights).sum());
+        }
+        int trainable = 0;
+        for (Pair<String, Parameter> entry : prompt.getParameters()) {
+            if (!entry.getValue().requiresGradient()) {
+                continue;
+            }
+            trainable++;
+            double[] gradient = ParameterValues.read(entry.getValue().getArray().getGradient());
+            assertThat(java.util.Arrays.stream(gradient)).as("gradient of %s", entry.getKey()).allMatch(Double::isFinite);
+            assertThat(maxAbs(gradient)).as("largest gradient of %s", entry.getKey()).isGreaterThan(0);
+        }
+        assertThat(trainable).as("trainable parameters, P included").isGreaterThanOrEqualTo(1);
+        assertThat(prompt.getPromptParameter().requiresGradient()).as("P is trainable").isTrue();
+    }
+
+    /**
+     * Autograd gradients of {@code sum(P' * R)} for {@code P} and every parameter of Φ agree with
+     * central finite differences, all in double precision (evaluation mode, so dropout is off).
+     */
+    @Test
+    void gradientsAgreeWithFiniteDifferences() {
+        SoftPrompt prompt = newPrompt(SMALL, 5, DataType.FLOAT64);
+        NDArray weights = manager().create(ParameterValues.uniform(13, (int) SMALL.size(), 1), SMALL.toShape());
+        ParameterStore store = new ParameterStore(manager(), false);
+        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            collector.backward(prompt.computePrompt(store, false).mul(weights).sum());
+        }
+        Random random = new Random(17);
+        double step = 1e-6;
+        for (Pair<String, Parameter> entry : prompt.getParameters()) {
+            if (!entry.getValue().requiresGradient()) {
+                continue;
+            }
+            NDArray array = entry.getValue().getArray();
+            double[] gradient = ParameterValues.read(array.getGradient());
+            double[] values = ParameterValues.read(array);
+            List<Integer> probes = probes(gradient, random);
+            for (int i : probes) {
+                double original = values[i];
+                values[i] = original + step;
+                ParameterValues.overwrite(array, values);
+                double plus = loss(prompt, store, weights);
+                values[i] = original - step;
+                ParameterValues.overwrite(array, values);
+                double minus = loss(prompt, store, weights);
+                values[i] = original;
+                ParameterValues.overwrite(array, values);
+                double numeric = (plus - minus) / (2 * step);
+                assertThat(gradient[i])
+                        .as("d loss / d %s[%d]: autograd %s, finite difference %s", entry.getKey(), i, gradient[i],
+                                numeric)
+                        .isCloseTo(numeric, org.assertj.core.data.Offset.offset(1e-6 + 1e-5 * Math.abs(numeric)));
+            }
+        }
+    }
+
+    /** The same seed (engine and prompt init) gives bit-identical initial prompts. */
+    @Test
+    void sameSeedGivesIdenticalPrompts() {
+        PromptEmbeddings first = newPrompt(SMALL, 21, DataType.FLOAT32).export();
+        PromptEmbeddings second = newPrompt(SMALL, 21, DataType.FLOAT32).export();
+        assertThat(second).isEqualTo(first);
+    }
+
+    /**
+     * {@link SoftPrompt#export()} equals the evaluation-mode forward pass bit for bit, and the
+     * adapter folder holds exactly one tensor of {@code n × d} values that reads back equal.
+     */
+    @Test
+    void exportEqualsEvalForwardAndRoundTripsThroughFiles(@TempDir Path folder) throws IOException {
+        SoftPrompt prompt = newPrompt(SMALL, 23, DataType.FLOAT32);
+        trainBriefly(prompt, new AdamW(0.05f, 1e-5f), 0, 2);
+        PromptEmbeddings exported = prompt.export();
+        float[] forward = prompt.computePrompt(new ParameterStore(manager(), false), false).toFloatArray();
+        assertThat(exported.shape()).isEqualTo(SMALL);
+        assertThat(floatBits(exported.values())).as("export vs. eval forward, bit for bit")
+                .containsExactly(floatBits(forward));
+
+        PromptAdapterFiles.write(folder, new PromptAdapter(AdapterConfig.promptTuning(SMALL, 6, 12, null), exported));
+        try (Stream<Path> files = Files.list(folder)) {
+            assertThat(files.map(p -> p.getFileName().toString()))
+                    .containsExactlyInAnyOrder(PromptAdapterFiles.CONFIG_FILE, PromptAdapterFiles.WEIGHTS_FILE);
+        }
+        try (InputStream in = Files.newInputStream(folder.resolve(PromptAdapterFiles.WEIGHTS_FILE));
+                NDManager scratch = manager().newSubManager()) {
+            NDList tensors = NDList.decode(scratch, in);
+            assertThat(tensors).as("tensors in the exported file").hasSize(1);
+            assertThat(tensors.get(0).getName()).isEqualTo(PromptAdapterFiles.PROMPT_KEY);
+            assertThat(tensors.get(0).getShape()).isEqualTo(SMALL.toShape());
+            assertThat(tensors.get(0).getDataType()).isEqualTo(DataType.FLOAT32);
+        }
+        PromptAdapter read = PromptAdapterFiles.read(folder);
+        assertThat(read.embeddings()).isEqualTo(exported);
+        assertThat(read.config().promptShape()).isEqualTo(SMALL);
+    }
+
+    /**
+     * Saving {@code P}, Φ and the AdamW moments after three steps, restoring them into a fresh
+     * soft prompt (built from another seed) and taking the fourth step gives the same {@code P'},
+     * bit for bit, as taking four steps without stopping.
+     */
+    @Test
+    void resumingFromSavedStateIsExact() throws Exception {
+        SoftPrompt original = newPrompt(SMALL, 31, DataType.FLOAT32);
+        AdamW optimizer = new AdamW(0.05f, 1e-5f);
+        trainBriefly(original, optimizer, 0, 3);
+        byte[] parameters = saveParameters(original);
+        byte[] moments = optimizer.save(manager());
+        trainBriefly(original, optimizer, 3, 1);
+        PromptEmbeddings uninterrupted = original.export();
+
+        SoftPrompt resumed = newPrompt(SMALL, 32, DataType.FLOAT32);
+        assertThat(resumed.export()).as("a fresh prompt from another seed starts elsewhere").isNotEqualTo(uninterrupted);
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(parameters))) {
+            resumed.loadParameters(manager(), in);
+        }
+        for (Pair<String, Parameter> entry : resumed.getParameters()) {
+            if (entry.getValue().requiresGradient()) {
+                entry.getValue().getArray().setRequiresGradient(true);
+            }
+        }
+        assertThat(saveParameters(resumed)).as("parameters after load, byte for byte").isEqualTo(parameters);
+        AdamW restored = new AdamW(0.05f, 1e-5f);
+        restored.load(manager(), moments);
+        trainBriefly(resumed, restored, 3, 1);
+        PromptEmbeddings afterResume = resumed.export();
+
+        assertThat(floatBits(afterResume.values())).as("P' after resuming vs. never stopping, bit for bit")
+                .containsExactly(floatBits(uninterrupted.values()));
+    }
+
+    /** Options parsed from {@link #optionsForTest()}. */
+    protected final Options options() {
+        return plugin().parseOptions(optionsForTest());
+    }
+
+    private SoftPrompt newPrompt(PromptShape shape, int seed, DataType dataType) {
+        Engine.getInstance().setRandomSeed(seed);
+        SoftPrompt prompt = SoftPrompt.builder()
+                .setReparameterizer(plugin().create(shape, options()))
+                .optSeed(seed)
+                .build();
+        prompt.initialize(manager(), dataType);
+        return prompt;
+    }
+
+    /** Steps {@code from .. from+count-1} of AdamW on {@code sum((P' - T)^2)}, each with its own engine seed. */
+    private void trainBriefly(SoftPrompt prompt, AdamW optimizer, int from, int count) {
+        PromptShape shape = prompt.getPromptShape();
+        NDArray target = manager().create(ParameterValues.uniformFloats(41, (int) shape.size(), 1), shape.toShape());
+        for (int step = from; step < from + count; step++) {
+            // Seeding every step makes dropout masks a function of the step, as a resumable trainer must.
+            Engine.getInstance().setRandomSeed(1000 + step);
+            try (NDScope scope = new NDScope()) {
+                try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                    NDArray output = prompt.computePrompt(new ParameterStore(manager(), false), true);
+                    collector.backward(output.sub(target).square().sum());
+                }
+            }
+            optimizer.step(prompt.getParameters());
+        }
+    }
+
+    private static byte[] saveParameters(SoftPrompt prompt) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            prompt.saveParameters(out);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static double loss(SoftPrompt prompt, ParameterStore store, NDArray weights) {
+        // A scope, not close(): an identity Φ returns a view of P, which must survive.
+        try (NDScope scope = new NDScope()) {
+            return prompt.computePrompt(store, false).mul(weights).sum().toDoubleArray()[0];
+        }
+    }
+
+    /** Up to eight indices: the largest gradient and random others. */
+    private static List<Integer> probes(double[] gradient, Random random) {
+        List<Integer> probes = new ArrayList<>();
+        int largest = 0;
+        for (int i = 1; i < gradient.length; i++) {
+            if (Math.abs(gradient[i]) > Math.abs(gradient[largest])) {
+                largest = i;
+            }
+        }
+        probes.add(largest);
+        for (int k = 0; k < Math.min(7, gradient.length - 1); k++) {
+            probes.add(random.nextInt(gradient.length));
+        }
+        return probes;
+    }
+
+    private static double maxAbs(double[] values) {
+        double max = 0;
+        for (double v : values) {
+            max = Math.max(max, Math.abs(v));
+        }
+        return max;
+    }
+
+    private static int[] floatBits(float[] values) {
+        int[] bits = new int[values.length];
+        for (int i = 0; i < values.length; i++) {
+            bits[i] = Float.floatToRawIntBits(values[i]);
+        }
+        return bits;
+    }
+
+}
