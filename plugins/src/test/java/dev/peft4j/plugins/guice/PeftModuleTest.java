@@ -61,6 +61,30 @@ class PeftModuleTest {
                 .containsOnlyKeys("host-prompt", "identity-prompt", "scaled-prompt");
     }
 
+    /** A plugin that asks Guice for something through a jakarta.inject method. */
+    public static final class InjectedPlugin extends ForwardingPlugin {
+        @org.jspecify.annotations.Nullable PluginRegistry injectedRegistry;
+
+        InjectedPlugin() {
+            super(PluginRegistry.discover().get("identity-prompt"), "injected-prompt");
+        }
+
+        @Inject
+        void setRegistry(PluginRegistry registry) {
+            this.injectedRegistry = registry;
+        }
+    }
+
+    @Test
+    void pluginsBoundAsInstancesGetTheirInjectMembersFilled() {
+        InjectedPlugin plugin = new InjectedPlugin();
+        PluginRegistry registry = PluginRegistry.builder().addClassPath().add(plugin).build();
+
+        Guice.createInjector(new PeftModule(registry));
+
+        assertThat(plugin.injectedRegistry).isSameAs(registry);
+    }
+
     @Test
     void installingTheModuleTwiceIsHarmless() {
         PeftModule module = new PeftModule(PluginRegistry.discover());
