@@ -278,16 +278,15 @@ public final class PluginRegistry {
         while (more && errors < MAX_ERRORS_PER_SOURCE) {
             try {
                 more = providers.tryAdvance(found::add);
-            } catch (ServiceConfigurationError e) {
-                // ServiceLoader skips the faulty entry on the next call.
+            } catch (ServiceConfigurationError | LinkageError e) {
+                // ServiceLoader skips the faulty entry on the next call. A LinkageError (a class
+                // compiled for a newer Java, a missing dependency) escapes ServiceLoader unwrapped.
                 errors++;
                 if (!reported.add(String.valueOf(e.getMessage()))) {
                     continue; // a parent's service file, already reported through another source
                 }
                 problems.add(new PluginProblem(sourceName, "A plugin listed in " + SERVICE_FILE + " (from "
-                        + sourceName + ") could not be loaded: " + describe(e)
-                        + ". Check that the class exists, is public, implements "
-                        + ReparameterizerPlugin.class.getName() + " and has a public no-argument constructor.", e));
+                        + sourceName + ") could not be loaded: " + describe(e) + ". " + loadingHint(e), e));
             }
         }
         for (ServiceLoader.Provider<ReparameterizerPlugin> provider : found) {
@@ -388,12 +387,24 @@ public final class PluginRegistry {
                     : "a newer minor version than this one";
             problems.add(new PluginProblem(source, "Plugin '" + id + "' (" + className + " from " + source
                     + ") was built for peft4j API " + version + ", but this is peft4j API " + current + " ("
-                    + why + "). It is refused; use a build of the plugin for API " + current.major() + "."
-                    + current.minor() + " or older " + current.major() + ".x, or a peft4j release with API "
-                    + version + ".", null));
+                    + why + "). It is refused; use a build of the plugin made for peft4j API "
+                    + (current.minor() == 0 ? current : current.major() + ".0 to " + current) + ", or a peft4j release that provides API " + version + ".", null));
             return null;
         }
         return new Loaded(plugin, new PluginInfo(id, description, version, options, className, source));
+    }
+
+    /** What to do about a provider class that could not be loaded. */
+    private static String loadingHint(Throwable e) {
+        if (e instanceof UnsupportedClassVersionError) {
+            return "Rebuild the plugin for Java " + Runtime.version().feature() + " (or older), or run a newer Java.";
+        }
+        if (e instanceof LinkageError) {
+            return "A class it needs is missing or incompatible: put the plugin's dependencies beside it, built "
+                    + "for this peft4j version.";
+        }
+        return "Check that the class exists, is public, implements " + ReparameterizerPlugin.class.getName()
+                + " and has a public no-argument constructor.";
     }
 
     private static String describe(Throwable e) {

@@ -20,6 +20,7 @@ import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,8 +32,29 @@ class PluginFolderTest {
 
     private static final String EXAMPLE_CLASS = "com.example.peft.ReversedPromptPlugin";
 
+    /** The example plugin, compiled once for the whole class (javac is the slow part). */
+    @TempDir
+    static Path compiled;
+
     @TempDir
     Path temp;
+
+    @BeforeAll
+    static void compileExamplePlugin() throws IOException, URISyntaxException {
+        Path sourceRoot = Path.of(resource("example-plugin").toURI());
+        List<String> sources;
+        try (Stream<Path> files = Files.walk(sourceRoot)) {
+            sources = files.filter(p -> p.toString().endsWith(".java")).map(Path::toString).toList();
+        }
+        JavaCompiler compiler = ToolProvider.getSystemJavaCompiler();
+        assertThat(compiler).as("a JDK (not a JRE) runs the tests").isNotNull();
+        List<String> arguments = new ArrayList<>(List.of(
+                "-classpath", compileClassPath(), "-d", compiled.toString(), "--release", "17", "-proc:none"));
+        arguments.addAll(sources);
+        ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
+        int status = compiler.run(null, diagnostics, diagnostics, arguments.toArray(String[]::new));
+        assertThat(status).as("javac output: %s", diagnostics.toString(StandardCharsets.UTF_8)).isZero();
+    }
 
     @Test
     void findsACompiledThirdPartyPluginInItsOwnClassLoader() throws Exception {
@@ -74,6 +96,30 @@ class PluginFolderTest {
     }
 
     @Test
+    void aPluginCompiledForANewerJavaIsReportedAndTheOthersLoad() throws Exception {
+        Path folder = Files.createDirectories(temp.resolve("plugins"));
+        buildExamplePluginJar(folder.resolve("reversed-prompt-1.0.jar"));
+        String pluginClass = "com/example/peft/ReversedPromptPlugin.class";
+        byte[] bytes = Files.readAllBytes(compiled.resolve(pluginClass));
+        bytes[7] = 99; // class file major version 99: a Java far newer than this one
+        try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(folder.resolve("future-java.jar")))) {
+            jar.putNextEntry(new JarEntry(pluginClass));
+            jar.write(bytes);
+            jar.closeEntry();
+            addTree(jar, Path.of(resource("example-plugin").toURI()), "META-INF/");
+        }
+
+        PluginRegistry registry = PluginRegistry.builder().addPluginFolder(folder).build();
+
+        assertThat(registry.getIds()).containsExactly("reversed-prompt");
+        assertThat(registry.getProblems()).singleElement().satisfies(problem -> {
+            assertThat(problem.source()).endsWith("future-java.jar");
+            assertThat(problem.message()).contains("could not be loaded", "UnsupportedClassVersionError",
+                    EXAMPLE_CLASS.replace('.', '/'), "Rebuild the plugin for Java");
+        });
+    }
+
+    @Test
     void aJarWithoutServiceFileIsReported() throws Exception {
         Path folder = Files.createDirectories(temp.resolve("plugins"));
         try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(folder.resolve("empty.jar")))) {
@@ -99,26 +145,11 @@ class PluginFolderTest {
                 .hasMessageContaining("does not exist");
     }
 
-    /** Compiles the example plugin's source from the test resources and packs it with its service file. */
-    private void buildExamplePluginJar(Path jarFile) throws IOException, URISyntaxException {
-        Path sourceRoot = Path.of(resource("example-plugin").toURI());
-        List<String> sources;
-        try (Stream<Path> files = Files.walk(sourceRoot)) {
-            sources = files.filter(p -> p.toString().endsWith(".java")).map(Path::toString).toList();
-        }
-        Path classes = Files.createDirectories(temp.resolve("example-classes"));
-        JavaCompiler compiler = ToolProvider.getSystemJavaCompiler();
-        assertThat(compiler).as("a JDK (not a JRE) runs the tests").isNotNull();
-        List<String> arguments = new ArrayList<>(List.of(
-                "-classpath", compileClassPath(), "-d", classes.toString(), "--release", "17", "-proc:none"));
-        arguments.addAll(sources);
-        ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
-        int status = compiler.run(null, diagnostics, diagnostics, arguments.toArray(String[]::new));
-        assertThat(status).as("javac output: %s", diagnostics.toString(StandardCharsets.UTF_8)).isZero();
-
+    /** Packs the compiled example plugin with its service file into {@code jarFile}. */
+    private static void buildExamplePluginJar(Path jarFile) throws IOException, URISyntaxException {
         try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(jarFile))) {
-            addTree(jar, classes);
-            addTree(jar, sourceRoot, "META-INF/");
+            addTree(jar, compiled);
+            addTree(jar, Path.of(resource("example-plugin").toURI()), "META-INF/");
         }
     }
 
