@@ -227,22 +227,27 @@ public final class PluginRegistry {
                 }
             }
             Map<String, Loaded> byId = new TreeMap<>();
+            String duplicate = null;
             for (Candidate candidate : candidates) {
                 Loaded loaded = check(candidate, problems);
                 if (loaded == null) {
                     continue;
                 }
                 Loaded previous = byId.putIfAbsent(loaded.info().id(), loaded);
-                if (previous != null) {
-                    throw new PluginException("Two plugins have the id '" + loaded.info().id() + "': "
+                if (previous != null && duplicate == null) {
+                    duplicate = "Two plugins have the id '" + loaded.info().id() + "': "
                             + previous.info().className() + " (from " + previous.info().source() + ") and "
                             + loaded.info().className() + " (from " + loaded.info().source() + "). "
                             + "Ids must be unique: remove one of them from the class path or plugin folder, "
-                            + "or rename one id.");
+                            + "or rename one id.";
                 }
             }
+            // Log the problems even when a duplicate id fails the build: they may explain it.
             for (PluginProblem problem : problems) {
                 LOG.warn("{}", problem.message(), problem.cause());
+            }
+            if (duplicate != null) {
+                throw new PluginException(duplicate);
             }
             LOG.debug("Loaded reparameterizer plugins {}", byId.keySet());
             return new PluginRegistry(new LinkedHashMap<>(byId), problems);
