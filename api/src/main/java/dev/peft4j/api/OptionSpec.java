@@ -138,7 +138,8 @@ public record OptionSpec(
 
     private static @Nullable Double toDecimal(Object raw) {
         if (raw instanceof Number n) {
-            return n.doubleValue();
+            double d = n.doubleValue();
+            return Double.isNaN(d) ? null : d; // as for text: NaN is never a valid setting
         }
         if (raw instanceof String s) {
             try {

@@ -70,6 +70,12 @@ public final class PromptAdapterFiles {
             throw new PromptFormatException("Prompt adapter folder " + folder + " does not exist or is not a folder. "
                     + "Pass the folder written by export (it holds " + CONFIG_FILE + " and " + WEIGHTS_FILE + ").");
         }
+        for (String name : List.of(CONFIG_FILE, WEIGHTS_FILE)) {
+            if (!Files.exists(folder.resolve(name))) {
+                throw new PromptFormatException(folder + " has no " + name + ". A prompt adapter folder holds "
+                        + CONFIG_FILE + " and " + WEIGHTS_FILE + ", as written by export.");
+            }
+        }
         AdapterConfig config = readConfig(folder.resolve(CONFIG_FILE));
         PromptEmbeddings embeddings = readEmbeddings(folder.resolve(WEIGHTS_FILE), config.promptShape());
         return new PromptAdapter(config, embeddings);
@@ -86,7 +92,11 @@ public final class PromptAdapterFiles {
             throw new PromptFormatException(file + " is not a JSON object: " + e.getMessage(), e);
         }
         String peftType = string(json, "peft_type", file);
-        if (peftType == null || !peftType.equals(AdapterConfig.PROMPT_TUNING)) {
+        if (peftType == null) {
+            throw new PromptFormatException(file + " has no peft_type, so it is not a PEFT adapter config. "
+                    + "peft4j loads adapters with peft_type " + AdapterConfig.PROMPT_TUNING + ".");
+        }
+        if (!peftType.equals(AdapterConfig.PROMPT_TUNING)) {
             throw new PromptFormatException(file + " describes a " + peftType + " adapter, not a prompt adapter. "
                     + "peft4j loads adapters with peft_type " + AdapterConfig.PROMPT_TUNING + ".");
         }
@@ -146,6 +156,7 @@ public final class PromptAdapterFiles {
         long dataLength = bytes.length - 8 - headerLength;
         long end = 0;
         List<String> keys = new ArrayList<>();
+        long promptBytes = -1;
         for (Map.Entry<String, JsonElement> entry : header.entrySet()) {
             if (entry.getKey().equals("__metadata__")) {
                 continue;
@@ -154,6 +165,9 @@ public final class PromptAdapterFiles {
             try {
                 var offsets = entry.getValue().getAsJsonObject().getAsJsonArray("data_offsets");
                 end = Math.max(end, offsets.get(1).getAsLong());
+                if (entry.getKey().equals(PROMPT_KEY)) {
+                    promptBytes = offsets.get(1).getAsLong() - offsets.get(0).getAsLong();
+                }
             } catch (RuntimeException e) {
                 throw corrupt(file, "tensor '" + entry.getKey() + "' has no valid data_offsets");
             }
@@ -167,18 +181,32 @@ public final class PromptAdapterFiles {
             throw new PromptFormatException(file + " has no tensor '" + PROMPT_KEY + "'; it holds " + keys
                     + ". A prompt adapter stores P' under '" + PROMPT_KEY + "'.");
         }
-        String dtype = tensor.getAsJsonObject().get("dtype").getAsString();
+        String dtype;
+        com.google.gson.JsonArray shape;
+        long[] dims;
+        try {
+            dtype = tensor.getAsJsonObject().get("dtype").getAsString();
+            shape = tensor.getAsJsonObject().getAsJsonArray("shape");
+            dims = new long[shape.size()];
+            for (int i = 0; i < dims.length; i++) {
+                dims[i] = shape.get(i).getAsLong();
+            }
+        } catch (RuntimeException e) {
+            // a missing field reads as null and fails here; report it as corruption, never an NPE
+            throw corrupt(file, "tensor '" + PROMPT_KEY + "' has no valid dtype or shape");
+        }
         if (!dtype.equals("F32")) {
             throw new PromptFormatException(file + ": '" + PROMPT_KEY + "' is " + dtype + "; peft4j reads F32 prompts");
         }
-        var shape = tensor.getAsJsonObject().getAsJsonArray("shape");
-        boolean matches = shape.size() == 2
-                && shape.get(0).getAsLong() == expected.length()
-                && shape.get(1).getAsLong() == expected.width();
+        boolean matches = dims.length == 2 && dims[0] == expected.length() && dims[1] == expected.width();
         if (!matches) {
             throw new PromptFormatException(file + ": '" + PROMPT_KEY + "' has shape " + shape + " but "
                     + CONFIG_FILE + " declares [" + expected.length() + ", " + expected.width()
                     + "] (num_virtual_tokens, token_dim). The two files do not belong together.");
+        }
+        if (promptBytes != expected.size() * Float.BYTES) {
+            throw corrupt(file, "tensor '" + PROMPT_KEY + "' of shape " + shape + " needs "
+                    + expected.size() * Float.BYTES + " bytes but its data_offsets span " + promptBytes);
         }
     }
 

@@ -1,0 +1,34 @@
+package dev.peft4j.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.peft4j.api.PromptAdapter;
+import dev.peft4j.api.PromptAdapterFiles;
+import dev.peft4j.api.PromptEmbeddings;
+import dev.peft4j.api.PromptInit;
+import dev.peft4j.api.PromptShape;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ReadmeJavaExampleTest {
+
+    @TempDir
+    Path temp;
+
+    @Test
+    void exportsHalfTheInitialPromptToAnAdapterFolder() {
+        PromptAdapter adapter = ReadmeJavaExample.exportPrompt(temp);
+
+        PromptShape shape = new PromptShape(10, 384);
+        assertThat(adapter.embeddings().shape()).isEqualTo(shape);
+        float[] initial = PromptInit.uniform().initialValues(shape, null, 42).values();
+        float[] exported = adapter.embeddings().values();
+        for (int i = 0; i < initial.length; i++) {
+            assertThat(exported[i]).isEqualTo(initial[i] * 0.5f);
+        }
+        PromptAdapter read = PromptAdapterFiles.read(temp);
+        assertThat(read).isEqualTo(adapter);
+        assertThat(read.embeddings()).isInstanceOf(PromptEmbeddings.class);
+    }
+}

@@ -1,0 +1,26 @@
+package dev.peft4j.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** README-snippets.md must hold the example sources verbatim, so the README never shows stale code. */
+class ReadmeSnippetsTest {
+
+    private static final Path MODULE = Path.of("").toAbsolutePath();
+
+    @Test
+    void snippetsMatchTheCompiledExamples() throws IOException {
+        String snippets = Files.readString(MODULE.resolve("README-snippets.md"));
+
+        for (String source : new String[] {
+                "src/test/java/dev/peft4j/examples/ReadmeJavaExample.java",
+                "src/test/kotlin/dev/peft4j/examples/ReadmeKotlinExample.kt"}) {
+            String code = Files.readString(MODULE.resolve(source)).strip();
+            assertThat(snippets).as("README-snippets.md holds %s verbatim", source).contains(code);
+        }
+    }
+}
