@@ -1,0 +1,71 @@
+package dev.peft4j.backbones;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+
+/**
+ * A loaded, frozen backbone: its {@link BertEncoder}, its {@link TextTokenizer} and the
+ * {@link NDManager} that owns the weights (on {@link #getDevice()}). Closing it frees the weights
+ * and the tokenizer; blocks built on the encoder must not be used afterwards.
+ */
+public final class Backbone implements AutoCloseable {
+
+    private final String name;
+    private final BertEncoder encoder;
+    private final TextTokenizer tokenizer;
+    private final NDManager manager;
+
+    Backbone(String name, BertEncoder encoder, TextTokenizer tokenizer, NDManager manager) {
+        this.name = name;
+        this.encoder = encoder;
+        this.tokenizer = tokenizer;
+        this.manager = manager;
+    }
+
+    /** The known name ({@code all-minilm-l6-v2}, ...) or the folder it was loaded from. */
+    public String getName() {
+        return name;
+    }
+
+    /** The frozen encoder. */
+    public BertEncoder getEncoder() {
+        return encoder;
+    }
+
+    /** The backbone's tokenizer, limited to the encoder's positions. */
+    public TextTokenizer getTokenizer() {
+        return tokenizer;
+    }
+
+    /** The manager owning the weights; create per-step sub-managers from it. */
+    public NDManager getManager() {
+        return manager;
+    }
+
+    /** The device the weights live on. */
+    public Device getDevice() {
+        return manager.getDevice();
+    }
+
+    /** The number of transformer layers. */
+    public int getNumLayers() {
+        return encoder.getNumLayers();
+    }
+
+    /** The number of attention heads per layer. */
+    public int getNumAttentionHeads() {
+        return encoder.getNumAttentionHeads();
+    }
+
+    /** Frees the weights and the tokenizer. */
+    @Override
+    public void close() {
+        tokenizer.close();
+        manager.close();
+    }
+
+    @Override
+    public String toString() {
+        return "Backbone(" + name + ", " + encoder.getConfig() + ", " + getDevice() + ")";
+    }
+}

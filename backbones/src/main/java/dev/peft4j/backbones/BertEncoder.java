@@ -1,0 +1,321 @@
+package dev.peft4j.backbones;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Embedding;
+import ai.djl.nn.norm.LayerNorm;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.Initializer;
+import ai.djl.util.PairList;
+import dev.peft4j.api.PromptableEncoder;
+import dev.peft4j.api.ShapeMismatchException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A frozen BERT encoder in the Hugging Face layout, written from DJL {@code Linear} and
+ * {@code LayerNorm} blocks and NDArray operations: word, position and token-type embeddings and
+ * LayerNorm, then {@code numLayers} post-LayerNorm layers of multi-head self-attention (padding
+ * keys masked with an additive {@code (1 - mask) * min_float}) and an exact (erf) GELU
+ * feed-forward. It returns the last hidden state; there is no pooler, no MLM head and no dropout
+ * (the backbone always behaves as in evaluation; {@code training} only records gradients).
+ *
+ * <p><b>Prompt convention.</b> A prompt {@code P'} is placed after {@code [CLS]}:
+ * {@code [CLS] P' tokens [SEP]}, or for pairs {@code [CLS] P' a [SEP] b [SEP]}
+ * ({@link dev.peft4j.api.PromptInjection#inject} at position 1). {@link #encode} adds position and
+ * token-type embeddings to every row, so a prompt vector at sequence position {@code 1 + i} gets
+ * position embedding {@code 1 + i} and segment 0, exactly like a token there, and the text
+ * tokens are shifted by the prompt length. A sequence, prompt included, must fit in
+ * {@link #getMaxPositions()}; tokenize with {@code maxTokens = maxPositions - promptLength}.
+ *
+ * <p>All parameters are frozen ({@code freezeParameters(true)}): they get no gradient and no
+ * optimizer changes them. Gradients still flow through the encoder to its inputs (a prompt).
+ *
+ * <p>As a DJL {@link ai.djl.nn.Block}, {@code forward(ps, NDList(tokenIds, attentionMask,
+ * tokenTypeIds))} (int64 {@code (B, T)} each) returns {@code NDList(lastHiddenState (B, T, d))}.
+ * Obtain instances from {@link Backbones#load}.
+ */
+public final class BertEncoder extends AbstractBlock implements PromptableEncoder {
+
+    private static final byte VERSION = 1;
+
+    private final BertConfig config;
+    private final TextTokenizer tokenizer;
+    private final Parameter wordEmbeddings;
+    private final Parameter positionEmbeddings;
+    private final Parameter tokenTypeEmbeddings;
+    private final LayerNorm embeddingsNorm;
+    private final List<BertLayer> layers = new ArrayList<>();
+
+    /**
+     * Builds the encoder and fills it with {@code weights} (Hugging Face names, no {@code bert.}
+     * prefix; extra names such as the pooler are ignored), then freezes it.
+     *
+     * @throws ShapeMismatchException listing every missing tensor and every tensor whose shape
+     *                                differs from what {@code config} implies
+     */
+    BertEncoder(BertConfig config, Map<String, NDArray> weights, TextTokenizer tokenizer, NDManager manager,
+            String source) {
+        super(VERSION);
+        this.config = config;
+        this.tokenizer = tokenizer;
+        int d = config.hiddenSize();
+        wordEmbeddings = addParameter(embeddingParameter("wordEmbeddings", config.vocabSize(), d));
+        positionEmbeddings = addParameter(embeddingParameter("positionEmbeddings", config.maxPositions(), d));
+        tokenTypeEmbeddings = addParameter(embeddingParameter("tokenTypeEmbeddings", config.typeVocabSize(), d));
+        embeddingsNorm = addChildBlock("embeddingsLayerNorm",
+                LayerNorm.builder().axis(2).optEpsilon(config.layerNormEps()).build());
+        for (int i = 0; i < config.numLayers(); i++) {
+            layers.add(addChildBlock("layer" + i, new BertLayer(config)));
+        }
+        Map<String, Parameter> byName = parametersByHuggingFaceName();
+        Map<String, Shape> expected = expectedShapes(config);
+        checkWeights(expected, weights, source);
+        for (Map.Entry<String, Parameter> entry : byName.entrySet()) {
+            entry.getValue().setInitializer(new Preset(weights.get(entry.getKey())));
+        }
+        Shape ids = new Shape(1, 1);
+        initialize(manager, DataType.FLOAT32, ids, ids, ids);
+        freezeParameters(true);
+    }
+
+    private static Parameter embeddingParameter(String name, int rows, int width) {
+        return Parameter.builder().setName(name).setType(Parameter.Type.WEIGHT).optShape(new Shape(rows, width))
+                .build();
+    }
+
+    /** The configuration this encoder was built from. */
+    public BertConfig getConfig() {
+        return config;
+    }
+
+    /** Every parameter under its Hugging Face name (as in a {@code BertModel} state dict). */
+    public Map<String, Parameter> parametersByHuggingFaceName() {
+        Map<String, Parameter> map = new LinkedHashMap<>();
+        map.put("embeddings.word_embeddings.weight", wordEmbeddings);
+        map.put("embeddings.position_embeddings.weight", positionEmbeddings);
+        map.put("embeddings.token_type_embeddings.weight", tokenTypeEmbeddings);
+        BertLayer.norm(map, "embeddings.LayerNorm", embeddingsNorm);
+        for (int i = 0; i < layers.size(); i++) {
+            String prefix = "encoder.layer." + i + ".";
+            layers.get(i).parametersByHuggingFaceName().forEach((k, v) -> map.put(prefix + k, v));
+        }
+        return Collections.unmodifiableMap(map);
+    }
+
+    /** The tensor names and shapes a model of {@code config} needs. */
+    static Map<String, Shape> expectedShapes(BertConfig config) {
+        long d = config.hiddenSize();
+        long inner = config.intermediateSize();
+        Map<String, Shape> shapes = new LinkedHashMap<>();
+        shapes.put("embeddings.word_embeddings.weight", new Shape(config.vocabSize(), d));
+        shapes.put("embeddings.position_embeddings.weight", new Shape(config.maxPositions(), d));
+        shapes.put("embeddings.token_type_embeddings.weight", new Shape(config.typeVocabSize(), d));
+        shapes.put("embeddings.LayerNorm.weight", new Shape(d));
+        shapes.put("embeddings.LayerNorm.bias", new Shape(d));
+        for (int i = 0; i < config.numLayers(); i++) {
+            String p = "encoder.layer." + i + ".";
+            for (String name : List.of("attention.self.query", "attention.self.key", "attention.self.value",
+                    "attention.output.dense")) {
+                shapes.put(p + name + ".weight", new Shape(d, d));
+                shapes.put(p + name + ".bias", new Shape(d));
+            }
+            shapes.put(p + "attention.output.LayerNorm.weight", new Shape(d));
+            shapes.put(p + "attention.output.LayerNorm.bias", new Shape(d));
+            shapes.put(p + "intermediate.dense.weight", new Shape(inner, d));
+            shapes.put(p + "intermediate.dense.bias", new Shape(inner));
+            shapes.put(p + "output.dense.weight", new Shape(d, inner));
+            shapes.put(p + "output.dense.bias", new Shape(d));
+            shapes.put(p + "output.LayerNorm.weight", new Shape(d));
+            shapes.put(p + "output.LayerNorm.bias", new Shape(d));
+        }
+        return shapes;
+    }
+
+    private static void checkWeights(Map<String, Shape> expected, Map<String, NDArray> weights, String source) {
+        List<String> problems = new ArrayList<>();
+        for (Map.Entry<String, Shape> entry : expected.entrySet()) {
+            NDArray array = weights.get(entry.getKey());
+            if (array == null) {
+                problems.add(entry.getKey() + ": missing (expected " + entry.getValue() + ")");
+            } else if (!array.getShape().equals(entry.getValue())) {
+                problems.add(entry.getKey() + ": expected " + entry.getValue() + ", found " + array.getShape());
+            }
+        }
+        if (problems.isEmpty()) {
+            return;
+        }
+        // layers beyond the configured count are a common sign of a config/weights mismatch
+        TreeSet<String> unexpectedLayers = new TreeSet<>();
+        for (String name : weights.keySet()) {
+            if (name.startsWith("encoder.layer.") && !expected.containsKey(name)) {
+                unexpectedLayers.add(name.substring(0, name.indexOf('.', "encoder.layer.".length())));
+            }
+        }
+        int shown = Math.min(problems.size(), 20);
+        StringBuilder message = new StringBuilder("The weights in ").append(source)
+                .append(" do not match their configuration: ").append(problems.size()).append(" tensor(s) differ");
+        for (String problem : problems.subList(0, shown)) {
+            message.append("\n  ").append(problem);
+        }
+        if (shown < problems.size()) {
+            message.append("\n  ... and ").append(problems.size() - shown).append(" more");
+        }
+        if (!unexpectedLayers.isEmpty()) {
+            message.append("\n  the file also has layers the configuration lacks: ").append(unexpectedLayers);
+        }
+        message.append("\nMake config.json (hidden_size, num_hidden_layers, intermediate_size, vocab_size, "
+                + "max_position_embeddings, type_vocab_size) describe the same model as the weight file.");
+        throw new ShapeMismatchException(message.toString());
+    }
+
+    @Override
+    public int getHiddenSize() {
+        return config.hiddenSize();
+    }
+
+    @Override
+    public int getMaxPositions() {
+        return config.maxPositions();
+    }
+
+    @Override
+    public int getVocabularySize() {
+        return config.vocabSize();
+    }
+
+    /** The number of transformer layers. */
+    public int getNumLayers() {
+        return config.numLayers();
+    }
+
+    /** The number of attention heads per layer. */
+    public int getNumAttentionHeads() {
+        return config.numHeads();
+    }
+
+    @Override
+    public NDArray getVocabularyEmbeddings() {
+        return wordEmbeddings.getArray();
+    }
+
+    @Override
+    public long[] tokenIdsOf(String text) {
+        return tokenizer.tokenIdsOf(text);
+    }
+
+    @Override
+    public NDArray embedTokens(ParameterStore parameterStore, NDArray tokenIds) {
+        NDArray table = parameterStore.getValue(wordEmbeddings, tokenIds.getDevice(), false);
+        return Embedding.embedding(tokenIds, table, SparseFormat.DENSE).singletonOrThrow();
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Rows get position embeddings {@code 0..T-1} and the token-type embedding of their
+     * segment id; see the class comment for where a prompt goes.
+     *
+     * @throws ShapeMismatchException when {@code T} exceeds {@link #getMaxPositions()}, the width is
+     *                                not the hidden size, or the mask or segment ids have another shape
+     */
+    @Override
+    public NDArray encode(
+            ParameterStore parameterStore,
+            NDArray inputEmbeddings,
+            NDArray attentionMask,
+            NDArray tokenTypeIds,
+            boolean training) {
+        Shape shape = inputEmbeddings.getShape();
+        checkInputs(shape, attentionMask.getShape(), tokenTypeIds.getShape());
+        long length = shape.get(1);
+        var device = inputEmbeddings.getDevice();
+        NDManager manager = inputEmbeddings.getManager();
+        NDArray positions = manager.arange(0, (int) length, 1, DataType.INT64, device);
+        NDArray positionTable = parameterStore.getValue(positionEmbeddings, device, training);
+        NDArray typeTable = parameterStore.getValue(tokenTypeEmbeddings, device, training);
+        NDArray x = inputEmbeddings
+                .add(Embedding.embedding(positions, positionTable, SparseFormat.DENSE).singletonOrThrow())
+                .add(Embedding.embedding(tokenTypeIds, typeTable, SparseFormat.DENSE).singletonOrThrow());
+        x = embeddingsNorm.forward(parameterStore, new NDList(x), training).head();
+        // (B, 1, 1, T): 0 where attended, the most negative float on padding keys (as Hugging Face does)
+        NDArray additiveMask = attentionMask.toType(DataType.FLOAT32, false).neg().add(1f)
+                .mul(-Float.MAX_VALUE).reshape(shape.get(0), 1, 1, length);
+        for (BertLayer layer : layers) {
+            x = layer.forward(parameterStore, new NDList(x, additiveMask), training).head();
+        }
+        return x;
+    }
+
+    private void checkInputs(Shape embeddings, Shape mask, Shape types) {
+        if (embeddings.dimension() != 3 || embeddings.get(2) != config.hiddenSize()) {
+            throw new ShapeMismatchException("BertEncoder.encode: input embeddings must have shape (B, T, "
+                    + config.hiddenSize() + "), got " + embeddings);
+        }
+        Shape expected = new Shape(embeddings.get(0), embeddings.get(1));
+        if (!mask.equals(expected) || !types.equals(expected)) {
+            throw new ShapeMismatchException("BertEncoder.encode: attention mask " + mask + " and token type ids "
+                    + types + " must both have shape " + expected);
+        }
+        if (embeddings.get(1) > config.maxPositions()) {
+            throw new ShapeMismatchException("BertEncoder.encode: a sequence of " + embeddings.get(1)
+                    + " positions (tokens plus prompt) exceeds the model's " + config.maxPositions()
+                    + " positions. Tokenize with maxTokens = " + config.maxPositions()
+                    + " - promptLength so the text is truncated to fit.");
+        }
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore parameterStore, NDList inputs, boolean training, @Nullable PairList<String, Object> params) {
+        if (inputs.size() != 3) {
+            throw new ShapeMismatchException("BertEncoder.forward expects NDList(tokenIds, attentionMask, "
+                    + "tokenTypeIds), got " + inputs.size() + " arrays");
+        }
+        NDArray embeddings = embedTokens(parameterStore, inputs.get(0));
+        return new NDList(encode(parameterStore, embeddings, inputs.get(1), inputs.get(2), training));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        Shape ids = inputShapes[0];
+        return new Shape[] {new Shape(ids.get(0), ids.get(1), config.hiddenSize())};
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        Shape hidden = new Shape(1, 1, config.hiddenSize());
+        embeddingsNorm.initialize(manager, dataType, hidden);
+        for (BertLayer layer : layers) {
+            layer.initialize(manager, dataType, hidden);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "BertEncoder" + config;
+    }
+
+    /** Hands a loaded array to a parameter at initialization. */
+    private record Preset(@Nullable NDArray value) implements Initializer {
+        @Override
+        public NDArray initialize(NDManager manager, Shape shape, DataType dataType) {
+            if (value == null || !value.getShape().equals(shape)) {
+                throw new ShapeMismatchException("BertEncoder: no loaded weight of shape " + shape
+                        + " for a parameter; the weight map changed after checking");
+            }
+            return value;
+        }
+    }
+}

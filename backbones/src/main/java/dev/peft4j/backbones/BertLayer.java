@@ -1,0 +1,123 @@
+package dev.peft4j.backbones;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.LayerNorm;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One post-LayerNorm BERT layer: multi-head self-attention, add and LayerNorm, exact-GELU
+ * feed-forward, add and LayerNorm. Input {@code (B, T, d)} and the additive attention mask
+ * {@code (B, 1, 1, T)}; output {@code (B, T, d)}.
+ */
+final class BertLayer extends AbstractBlock {
+
+    private static final byte VERSION = 1;
+
+    private final BertConfig config;
+    private final Linear query;
+    private final Linear key;
+    private final Linear value;
+    private final Linear attentionOutput;
+    private final LayerNorm attentionNorm;
+    private final Linear intermediate;
+    private final Linear output;
+    private final LayerNorm outputNorm;
+
+    BertLayer(BertConfig config) {
+        super(VERSION);
+        this.config = config;
+        int d = config.hiddenSize();
+        query = addChildBlock("query", Linear.builder().setUnits(d).build());
+        key = addChildBlock("key", Linear.builder().setUnits(d).build());
+        value = addChildBlock("value", Linear.builder().setUnits(d).build());
+        attentionOutput = addChildBlock("attentionOutput", Linear.builder().setUnits(d).build());
+        attentionNorm = addChildBlock("attentionLayerNorm",
+                LayerNorm.builder().axis(2).optEpsilon(config.layerNormEps()).build());
+        intermediate = addChildBlock("intermediate", Linear.builder().setUnits(config.intermediateSize()).build());
+        output = addChildBlock("output", Linear.builder().setUnits(d).build());
+        outputNorm = addChildBlock("outputLayerNorm",
+                LayerNorm.builder().axis(2).optEpsilon(config.layerNormEps()).build());
+    }
+
+    /** This layer's parameters under their Hugging Face names, relative to {@code encoder.layer.i.}. */
+    Map<String, Parameter> parametersByHuggingFaceName() {
+        Map<String, Parameter> map = new LinkedHashMap<>();
+        linear(map, "attention.self.query", query);
+        linear(map, "attention.self.key", key);
+        linear(map, "attention.self.value", value);
+        linear(map, "attention.output.dense", attentionOutput);
+        norm(map, "attention.output.LayerNorm", attentionNorm);
+        linear(map, "intermediate.dense", intermediate);
+        linear(map, "output.dense", output);
+        norm(map, "output.LayerNorm", outputNorm);
+        return map;
+    }
+
+    static void linear(Map<String, Parameter> map, String prefix, Linear block) {
+        map.put(prefix + ".weight", block.getParameters().get("weight"));
+        map.put(prefix + ".bias", block.getParameters().get("bias"));
+    }
+
+    static void norm(Map<String, Parameter> map, String prefix, LayerNorm block) {
+        map.put(prefix + ".weight", block.getParameters().get("gamma"));
+        map.put(prefix + ".bias", block.getParameters().get("beta"));
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, @Nullable PairList<String, Object> params) {
+        NDArray x = inputs.get(0);
+        NDArray additiveMask = inputs.get(1);
+        long batch = x.getShape().get(0);
+        long length = x.getShape().get(1);
+        int heads = config.numHeads();
+        int headSize = config.headSize();
+
+        NDArray q = heads(query.forward(ps, new NDList(x), training).head(), batch, length, heads, headSize);
+        NDArray k = heads(key.forward(ps, new NDList(x), training).head(), batch, length, heads, headSize);
+        NDArray v = heads(value.forward(ps, new NDList(x), training).head(), batch, length, heads, headSize);
+        // scores (B, H, T, T): q k^T / sqrt(dh) plus the mask, which is very negative on padding keys
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div((float) Math.sqrt(headSize)).add(additiveMask);
+        NDArray context = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(batch, length, heads * headSize);
+        NDArray attended = attentionOutput.forward(ps, new NDList(context), training).head().add(x);
+        attended = attentionNorm.forward(ps, new NDList(attended), training).head();
+
+        NDArray hidden = Activation.gelu(intermediate.forward(ps, new NDList(attended), training).head());
+        NDArray out = output.forward(ps, new NDList(hidden), training).head().add(attended);
+        return outputNorm.forward(ps, new NDList(out), training);
+    }
+
+    private static NDArray heads(NDArray x, long batch, long length, int heads, int headSize) {
+        return x.reshape(batch, length, heads, headSize).transpose(0, 2, 1, 3);
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {inputShapes[0]};
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        Shape hidden = new Shape(1, 1, config.hiddenSize());
+        query.initialize(manager, dataType, hidden);
+        key.initialize(manager, dataType, hidden);
+        value.initialize(manager, dataType, hidden);
+        attentionOutput.initialize(manager, dataType, hidden);
+        attentionNorm.initialize(manager, dataType, hidden);
+        intermediate.initialize(manager, dataType, hidden);
+        output.initialize(manager, dataType, new Shape(1, 1, config.intermediateSize()));
+        outputNorm.initialize(manager, dataType, hidden);
+    }
+}

@@ -1,0 +1,191 @@
+package dev.peft4j.backbones.internal;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.peft4j.backbones.BackboneException;
+import dev.peft4j.backbones.BertConfig;
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads a Hugging Face BERT-family folder: {@code config.json} into a {@link BertConfig} and
+ * {@code model.safetensors} through DJL's safetensors decoder. Tensor names lose a leading
+ * {@code bert.} and old TensorFlow-style {@code LayerNorm.gamma/beta} become
+ * {@code LayerNorm.weight/bias}, so they match the encoder's names.
+ */
+public final class HuggingFaceFolderReader {
+
+    /** The weight file in a folder. */
+    public static final String WEIGHTS_FILE = "model.safetensors";
+    /** The configuration file in a folder. */
+    public static final String CONFIG_FILE = "config.json";
+    /** The tokenizer file in a folder. */
+    public static final String TOKENIZER_FILE = "tokenizer.json";
+
+    private HuggingFaceFolderReader() {}
+
+    /** Whether {@code folder} looks like a Hugging Face model folder (has a config.json). */
+    public static boolean isModelFolder(Path folder) {
+        return Files.isDirectory(folder) && Files.isRegularFile(folder.resolve(CONFIG_FILE));
+    }
+
+    /**
+     * Reads {@code config.json} of {@code folder}.
+     *
+     * @throws BackboneException when the file is missing, not JSON, lacks a field or describes a
+     *                           model this encoder cannot run
+     */
+    public static BertConfig readConfig(Path folder) {
+        Path file = folder.resolve(CONFIG_FILE);
+        JsonObject json;
+        try {
+            json = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8)).getAsJsonObject();
+        } catch (IOException | RuntimeException e) {
+            throw new BackboneException("Cannot read " + file + " as a JSON object (" + e.getMessage()
+                    + "). A Hugging Face BERT folder needs a valid config.json.", e);
+        }
+        String modelType = string(json, "model_type", "bert");
+        if (!modelType.equals("bert")) {
+            throw new BackboneException(file + " describes a '" + modelType + "' model; peft4j's BertEncoder runs "
+                    + "BERT-layout models only (model_type \"bert\": BERT, MiniLM, BGE, E5 ...).");
+        }
+        String activation = string(json, "hidden_act", "gelu");
+        if (!activation.equals("gelu")) {
+            throw new BackboneException(file + " sets hidden_act \"" + activation + "\"; BertEncoder implements "
+                    + "the exact (erf) GELU of BERT only (hidden_act \"gelu\").");
+        }
+        List<String> missing = new ArrayList<>();
+        int vocab = integer(json, "vocab_size", missing);
+        int hidden = integer(json, "hidden_size", missing);
+        int layers = integer(json, "num_hidden_layers", missing);
+        int heads = integer(json, "num_attention_heads", missing);
+        int intermediate = integer(json, "intermediate_size", missing);
+        int positions = integer(json, "max_position_embeddings", missing);
+        if (!missing.isEmpty()) {
+            throw new BackboneException(file + " lacks the fields " + missing + " that a BERT config must have.");
+        }
+        int types = json.has("type_vocab_size") ? json.get("type_vocab_size").getAsInt() : 2;
+        float eps = json.has("layer_norm_eps") ? json.get("layer_norm_eps").getAsFloat() : 1e-12f;
+        try {
+            return new BertConfig(vocab, hidden, layers, heads, intermediate, positions, types, eps);
+        } catch (RuntimeException e) {
+            throw new BackboneException("Invalid configuration in " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Reads {@code model.safetensors} of {@code folder} onto {@code manager} as float32 arrays,
+     * keyed by encoder parameter names.
+     *
+     * @throws BackboneException when the file is missing, truncated or holds bfloat16 tensors
+     */
+    public static Map<String, NDArray> readWeights(Path folder, NDManager manager) {
+        Path file = folder.resolve(WEIGHTS_FILE);
+        if (!Files.isRegularFile(file)) {
+            throw new BackboneException("The model folder " + folder + " has no " + WEIGHTS_FILE + ". Put the "
+                    + "model's weights there in safetensors format (PyTorch .bin files are not read).");
+        }
+        checkHeader(file);
+        NDList arrays;
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 20)) {
+            arrays = NDList.decode(manager, in);
+        } catch (IOException | RuntimeException e) {
+            throw new BackboneException("Cannot read " + file + " (" + e.getMessage() + "); the file is corrupt. "
+                    + "Download it again.", e);
+        }
+        Map<String, NDArray> weights = new LinkedHashMap<>();
+        for (NDArray array : arrays) {
+            NDArray value = array;
+            if (array.getDataType() != DataType.FLOAT32) {
+                value = array.toType(DataType.FLOAT32, false);
+                array.close();
+            }
+            weights.put(normalize(array.getName()), value);
+        }
+        return weights;
+    }
+
+    /** Checks the header before DJL decodes the data: size, and no bfloat16 (DJL cannot hold it). */
+    private static void checkHeader(Path file) {
+        try (DataInputStream in = new DataInputStream(Files.newInputStream(file))) {
+            long fileSize = Files.size(file);
+            byte[] lengthBytes = new byte[8];
+            in.readFully(lengthBytes);
+            long headerLength = ByteBuffer.wrap(lengthBytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
+            if (headerLength <= 0 || headerLength > fileSize - 8) {
+                throw new BackboneException(file + " is not a safetensors file or is truncated (header of "
+                        + headerLength + " bytes in a file of " + fileSize + " bytes). Download it again.");
+            }
+            byte[] header = new byte[Math.toIntExact(headerLength)];
+            in.readFully(header);
+            JsonObject json = JsonParser.parseString(new String(header, StandardCharsets.UTF_8)).getAsJsonObject();
+            long dataEnd = 0;
+            List<String> bfloat16 = new ArrayList<>();
+            for (Map.Entry<String, JsonElement> entry : json.entrySet()) {
+                if (entry.getKey().equals("__metadata__")) {
+                    continue;
+                }
+                JsonObject tensor = entry.getValue().getAsJsonObject();
+                if ("BF16".equals(tensor.get("dtype").getAsString())) {
+                    bfloat16.add(entry.getKey());
+                }
+                dataEnd = Math.max(dataEnd, tensor.getAsJsonArray("data_offsets").get(1).getAsLong());
+            }
+            if (8 + headerLength + dataEnd > fileSize) {
+                throw new BackboneException(file + " is truncated: its header promises " + (8 + headerLength + dataEnd)
+                        + " bytes but the file has " + fileSize + ". Download it again.");
+            }
+            if (!bfloat16.isEmpty()) {
+                throw new BackboneException(file + " stores bfloat16 tensors (" + bfloat16.size() + ", e.g. "
+                        + bfloat16.get(0) + "), which DJL cannot load. Convert the file to float32 first, e.g. "
+                        + "in Python: save_file({k: v.float() for k, v in load_file(path).items()}, path).");
+            }
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof BackboneException b) {
+                throw b;
+            }
+            throw new BackboneException("Cannot read the header of " + file + " (" + e + "); it is not a valid "
+                    + "safetensors file. Download it again.", e);
+        }
+    }
+
+    private static String normalize(String name) {
+        String n = name.startsWith("bert.") ? name.substring("bert.".length()) : name;
+        if (n.endsWith("LayerNorm.gamma")) {
+            n = n.substring(0, n.length() - "gamma".length()) + "weight";
+        } else if (n.endsWith("LayerNorm.beta")) {
+            n = n.substring(0, n.length() - "beta".length()) + "bias";
+        }
+        return n;
+    }
+
+    private static String string(JsonObject json, String key, String fallback) {
+        JsonElement e = json.get(key);
+        return e == null || e.isJsonNull() ? fallback : e.getAsString();
+    }
+
+    private static int integer(JsonObject json, String key, List<String> missing) {
+        JsonElement e = json.get(key);
+        if (e == null || e.isJsonNull()) {
+            missing.add(key);
+            return 1;
+        }
+        return e.getAsInt();
+    }
+}

@@ -1,0 +1,48 @@
+package dev.peft4j.backbones;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** The real SuperGLUE data named by the system property {@code peft4j.data.dir}; fails loudly when absent. */
+final class TestData {
+
+    /** One RTE example; label 0 = entailment, 1 = not_entailment. */
+    record Rte(String premise, String hypothesis, int label) {}
+
+    private TestData() {}
+
+    static Path dataDir() {
+        String dir = System.getProperty("peft4j.data.dir");
+        if (dir == null || dir.isBlank()) {
+            throw new IllegalStateException("System property peft4j.data.dir is not set; run the tests through "
+                    + "Maven (the parent pom sets it to ../shared/data) or pass -Dpeft4j.data.dir=/path/to/data");
+        }
+        Path path = Path.of(dir);
+        if (!Files.isDirectory(path.resolve("superglue"))) {
+            throw new IllegalStateException("peft4j.data.dir=" + path.toAbsolutePath() + " has no superglue/ folder;"
+                    + " point it at the shared SuperGLUE data (see its README)");
+        }
+        return path;
+    }
+
+    static List<Rte> rte(String split, int limit) {
+        Path file = dataDir().resolve("superglue/RTE/" + split + ".jsonl");
+        try (var lines = Files.lines(file)) {
+            return lines.filter(l -> !l.isBlank()).limit(limit).map(TestData::parse).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read " + file, e);
+        }
+    }
+
+    private static Rte parse(String line) {
+        JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+        String label = o.get("label").getAsString();
+        return new Rte(o.get("premise").getAsString(), o.get("hypothesis").getAsString(),
+                label.equals("entailment") ? 0 : 1);
+    }
+}
