@@ -57,9 +57,10 @@ public final class PromptClassifier extends AbstractBlock {
     private PromptClassifier(Builder builder) {
         super(VERSION);
         this.encoder = Objects.requireNonNull(builder.encoder, "PromptClassifier.builder(): setEncoder(...) is required");
-        if (builder.numClasses < 2) {
-            throw new PeftException("PromptClassifier needs at least 2 classes, got " + builder.numClasses
-                    + "; call setNumClasses with the number of labels");
+        // one output scores an input (multiple choice: a softmax over each example's choices)
+        if (builder.numClasses < 1) {
+            throw new PeftException("PromptClassifier needs at least 1 output, got " + builder.numClasses
+                    + "; call setNumClasses with the number of labels (1 to score each choice)");
         }
         if (builder.softPrompt != null && builder.fixedPrompt != null) {
             throw new PeftException("PromptClassifier: pass either optSoftPrompt (training) or optFixedPrompt "

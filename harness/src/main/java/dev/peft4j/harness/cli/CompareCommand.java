@@ -1,0 +1,172 @@
+package dev.peft4j.harness.cli;
+
+import dev.peft4j.harness.experiment.ExperimentRunner;
+import dev.peft4j.harness.experiment.Grid;
+import dev.peft4j.harness.experiment.ResultsFolder;
+import dev.peft4j.harness.experiment.RunSpec;
+import dev.peft4j.harness.experiment.Shard;
+import dev.peft4j.harness.report.EpochMetrics;
+import dev.peft4j.harness.report.RunResult;
+import dev.peft4j.harness.train.TrainingListener;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code peft4j compare}: trains a grid of methods × tasks × seeds × prompt lengths × learning
+ * rates, one JSON result per run (finished runs are skipped when run again; checkpoints resume an
+ * interrupted run), then writes and prints the report.
+ */
+@Command(name = "compare", mixinStandardHelpOptions = true,
+        description = "Train and compare methods over tasks, seeds, prompt lengths and learning rates; print the table.")
+final class CompareCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--methods", split = ",", defaultValue = "residual-prompt,prompt-tuning",
+            description = "Methods (plugin ids) (default: ${DEFAULT-VALUE}).")
+    List<String> methods;
+
+    @Option(names = "--method-options", split = ";",
+            description = "Option sets per method, e.g. 'residual-prompt:bottleneck=100;residual-prompt:bottleneck=400'.")
+    List<String> methodOptions = new ArrayList<>();
+
+    @Option(names = "--tasks", split = ",", defaultValue = "cb", description = "Tasks (default: ${DEFAULT-VALUE}).")
+    List<String> tasks;
+
+    @Option(names = "--seeds", split = ",", defaultValue = "1,2,3", description = "Seeds (default: ${DEFAULT-VALUE}).")
+    List<Long> seeds;
+
+    @Option(names = "--prompt-lengths", split = ",", defaultValue = "10", description = "Prompt lengths (default: ${DEFAULT-VALUE}).")
+    List<Integer> promptLengths;
+
+    @Option(names = "--lrs", split = ",", defaultValue = "0.3", description = "Prompt learning rates (default: ${DEFAULT-VALUE}).")
+    List<Double> learningRates;
+
+    @Option(names = "--results", defaultValue = "runs/compare", description = "Results folder (default: ${DEFAULT-VALUE}).")
+    Path results;
+
+    @Option(names = "--shard", defaultValue = "1/1", description = "Run only shard i of n of the grid, e.g. 2/4 (default: ${DEFAULT-VALUE}).")
+    String shard;
+
+    @Option(names = "--no-progress", description = "Log lines instead of a progress bar.")
+    boolean noProgress;
+
+    @Mixin
+    TrainingOptions training;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        Grid grid = buildGrid();
+        ResultsFolder folder = new ResultsFolder(results);
+        List<RunSpec> pending = folder.pending(Shard.parse(shard).select(grid.expand()));
+        out.printf("Grid: %d runs, %d to do in shard %s; results in %s%n", grid.size(), pending.size(), shard, results);
+        out.flush();
+        if (!pending.isEmpty()) {
+            try (Session session = new Session(training.backbone, training.device, training.data);
+                    Progress progress = new Progress(out, noProgress)) {
+                new ExperimentRunner(folder).run(grid, Shard.parse(shard),
+                        session.trainer(results.resolve("checkpoints"), progress));
+            }
+        }
+        List<RunResult> all = folder.readAll();
+        ReportCommand.writeReport(all, results.resolve("report"), out);
+        return 0;
+    }
+
+    private Grid buildGrid() {
+        Map<String, List<Map<String, String>>> optionSets = new LinkedHashMap<>();
+        for (String entry : methodOptions) {
+            int colon = entry.indexOf(':');
+            if (colon <= 0) {
+                throw new dev.peft4j.api.InvalidOptionException("--method-options entry '" + entry
+                        + "' is not of the form method:name=value,name=value");
+            }
+            Map<String, String> set = new LinkedHashMap<>();
+            for (String pair : entry.substring(colon + 1).split(",")) {
+                String[] kv = pair.split("=", 2);
+                if (kv.length != 2) {
+                    throw new dev.peft4j.api.InvalidOptionException("--method-options: '" + pair + "' is not name=value");
+                }
+                set.put(kv[0].trim(), kv[1].trim());
+            }
+            optionSets.computeIfAbsent(entry.substring(0, colon).trim(), k -> new ArrayList<>()).add(set);
+        }
+        Grid.Builder builder = Grid.builder();
+        for (String method : methods) {
+            List<Map<String, String>> sets = optionSets.get(method);
+            if (sets == null) {
+                builder.addMethod(method);
+            } else {
+                builder.addMethod(method, sets);
+            }
+        }
+        return builder.setTasks(tasks).setSeeds(seeds).setPromptLengths(promptLengths)
+                .setLearningRates(learningRates).optShared(training.toShared()).build();
+    }
+
+    /** A progress bar per run (or log lines), with the epoch's validation metrics. */
+    private static final class Progress implements TrainingListener, AutoCloseable {
+        private final PrintWriter out;
+        private final boolean plain;
+        private @Nullable ProgressBar bar;
+        private @Nullable String runId;
+
+        Progress(PrintWriter out, boolean plain) {
+            this.out = out;
+            this.plain = plain;
+        }
+
+        @Override
+        public void onStep(RunSpec run, int epoch, int step, int stepsPerEpoch, float loss) {
+            if (plain) {
+                return;
+            }
+            if (!run.getRunId().equals(runId)) {
+                close();
+                runId = run.getRunId();
+                int epochs = Integer.parseInt(run.shared().getOrDefault("epochs", "1"));
+                bar = new ProgressBarBuilder().setTaskName(run.methodId() + " " + run.taskId() + " s" + run.seed())
+                        .setInitialMax((long) epochs * stepsPerEpoch).setStyle(ProgressBarStyle.ASCII)
+                        .setUpdateIntervalMillis(500).continuousUpdate().build();
+                bar.stepTo((long) (epoch - 1) * stepsPerEpoch);
+            }
+            if (bar != null) {
+                bar.step();
+                bar.setExtraMessage(String.format("epoch %d loss %.3f", epoch, loss));
+            }
+        }
+
+        @Override
+        public void onEpochEnd(RunSpec run, EpochMetrics metrics, double headline, double best) {
+            if (plain) {
+                out.printf("%s epoch %d loss %.4f %s%n", run.getRunId(), metrics.epoch(), metrics.trainLoss(),
+                        metrics.metrics());
+                out.flush();
+            }
+        }
+
+        @Override
+        public void close() {
+            if (bar != null) {
+                bar.close();
+                bar = null;
+            }
+        }
+    }
+}

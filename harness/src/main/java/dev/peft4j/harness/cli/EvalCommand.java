@@ -1,0 +1,54 @@
+package dev.peft4j.harness.cli;
+
+import dev.peft4j.harness.eval.EvaluationResult;
+import dev.peft4j.harness.eval.Evaluator;
+import dev.peft4j.harness.task.SuperGlueTasks;
+import dev.peft4j.harness.task.Task;
+import dev.peft4j.harness.train.ExportFolder;
+import dev.peft4j.harness.train.ExportedClassifier;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code peft4j eval}: scores an exported prompt on a task split. */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = "Evaluate an exported prompt (folder written by train --export-dir or export) on a split.")
+final class EvalCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--prompt", required = true, description = "The export folder.")
+    Path prompt;
+
+    @Option(names = "--split", defaultValue = "val", description = "Split to score (default: ${DEFAULT-VALUE}).")
+    String split;
+
+    @Option(names = "--data", description = "Data folder (default: $PEFT4J_DATA or the download cache).")
+    @Nullable Path data;
+
+    @Option(names = "--device", defaultValue = "cpu", description = "Compute device (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Option(names = "--batch-size", defaultValue = "32", description = "Examples per batch (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        ExportFolder export = ExportFolder.read(prompt);
+        Task task = SuperGlueTasks.byId(export.settings().task());
+        try (Session session = new Session(export.settings().backbone(), device, data);
+                ExportedClassifier classifier = new ExportedClassifier(export, session.backbone, task)) {
+            var examples = task.load(split, session.data.locate(task, split));
+            EvaluationResult result = Evaluator.of(task, batchSize).evaluate(examples, classifier);
+            out.printf("%s %s (%d examples): %s%n", task.getId(), split, examples.size(), result.metrics());
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,47 @@
+package dev.peft4j.harness.cli;
+
+import dev.peft4j.api.OptionSpec;
+import dev.peft4j.backbones.Backbones;
+import dev.peft4j.harness.task.SuperGlueTasks;
+import dev.peft4j.harness.task.Task;
+import dev.peft4j.plugins.PluginRegistry;
+import java.io.PrintWriter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code peft4j list}: the installed methods with their options, the tasks and the backbones. */
+@Command(name = "list", mixinStandardHelpOptions = true,
+        description = "List the installed methods (plugins) with their options, the tasks and the backbones.")
+final class ListCommand implements Runnable {
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        PrintWriter out = spec.commandLine().getOut();
+        PluginRegistry registry = PluginRegistry.discover();
+        out.println("Methods:");
+        for (var info : registry.list()) {
+            out.printf("  %-16s %s  [API %s, %s]%n", info.id(), info.description(), info.apiVersion(), info.source());
+            for (OptionSpec option : info.options()) {
+                out.printf("      %-14s %-8s default %-8s %s; %s%n", option.name(), option.type().displayName(),
+                        option.defaultValue(), option.help(), option.describeValidValues());
+            }
+        }
+        for (var problem : registry.getProblems()) {
+            out.println("  not loaded: " + problem.source() + ": " + problem.message());
+        }
+        out.println();
+        out.println("Tasks:");
+        for (Task task : SuperGlueTasks.all()) {
+            out.printf("  %-8s %s (headline metric: %s)%n", task.getId(), task.getDescription(),
+                    task.getHeadlineMetric().getId());
+        }
+        out.println();
+        out.println("Backbones: " + String.join(", ", Backbones.getKnownNames())
+                + " (default " + Backbones.getDefaultName() + "), or a Hugging Face BERT folder");
+        out.flush();
+    }
+}

@@ -1,0 +1,44 @@
+package dev.peft4j.harness.cli;
+
+import ai.djl.Device;
+import dev.peft4j.backbones.Backbone;
+import dev.peft4j.backbones.Backbones;
+import dev.peft4j.harness.data.DataLocator;
+import dev.peft4j.harness.task.SuperGlueTasks;
+import dev.peft4j.harness.train.PromptTrainer;
+import dev.peft4j.harness.train.TrainingListener;
+import dev.peft4j.plugins.PluginRegistry;
+import java.nio.file.Path;
+import org.jspecify.annotations.Nullable;
+
+/** What a training command needs: the backbone, the plugins, the data. Closes the backbone. */
+final class Session implements AutoCloseable {
+
+    final Backbone backbone;
+    final PluginRegistry registry;
+    final DataLocator data;
+
+    Session(String backboneName, String device, @Nullable Path dataFolder) {
+        this.registry = PluginRegistry.discover();
+        this.data = DataLocator.builder().optDataFolder(dataFolder).optEnvironment(System.getenv()).build();
+        this.backbone = Backbones.load(backboneName, Device.fromName(device));
+    }
+
+    PromptTrainer trainer(@Nullable Path checkpoints, TrainingListener listener) {
+        PromptTrainer.Builder builder = PromptTrainer.builder()
+                .setBackbone(backbone)
+                .setRegistry(registry)
+                .setTasks(SuperGlueTasks::byId)
+                .setData(data)
+                .optListener(listener);
+        if (checkpoints != null) {
+            builder.optCheckpointRoot(checkpoints);
+        }
+        return builder.build();
+    }
+
+    @Override
+    public void close() {
+        backbone.close();
+    }
+}

@@ -1,0 +1,80 @@
+package dev.peft4j.harness.cli;
+
+import dev.peft4j.harness.experiment.ResultsFolder;
+import dev.peft4j.harness.experiment.RunSpec;
+import dev.peft4j.harness.report.EpochMetrics;
+import dev.peft4j.harness.train.ExportFolder;
+import dev.peft4j.harness.train.TrainedRun;
+import dev.peft4j.harness.train.TrainingListener;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code peft4j train}: one run of one method on one task; optionally exports the best prompt. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Train a soft prompt and head on a task (backbone frozen) and report validation metrics.")
+final class TrainCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--task", required = true, description = "Task id: boolq, cb, copa, multirc, record, rte, wic, wsc.")
+    String task;
+
+    @Option(names = "--method", defaultValue = "residual-prompt", description = "Method (plugin id) (default: ${DEFAULT-VALUE}).")
+    String method;
+
+    @Option(names = {"-o", "--option"}, description = "A method option as name=value; repeatable.")
+    Map<String, String> options = new LinkedHashMap<>();
+
+    @Option(names = {"-n", "--prompt-length"}, defaultValue = "10", description = "Prompt tokens (default: ${DEFAULT-VALUE}).")
+    int promptLength;
+
+    @Option(names = "--lr", defaultValue = "0.3", description = "Learning rate of the prompt and Φ (default: ${DEFAULT-VALUE}).")
+    double learningRate;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Random seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--results", defaultValue = "runs/train", description = "Results folder (default: ${DEFAULT-VALUE}).")
+    Path results;
+
+    @Option(names = "--export-dir", description = "Write the best epoch's prompt, head and settings here.")
+    @Nullable Path exportDir;
+
+    @Mixin
+    TrainingOptions training;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        RunSpec run = new RunSpec(method, task, seed, promptLength, learningRate, options, training.toShared());
+        try (Session session = new Session(training.backbone, training.device, training.data)) {
+            TrainingListener listener = new TrainingListener() {
+                @Override
+                public void onEpochEnd(RunSpec r, EpochMetrics metrics, double headline, double best) {
+                    out.printf("epoch %d  train loss %.4f  %s%n", metrics.epoch(), metrics.trainLoss(), metrics.metrics());
+                    out.flush();
+                }
+            };
+            TrainedRun trained = session.trainer(results.resolve("checkpoints"), listener).train(run);
+            Path file = new ResultsFolder(results).save(trained.result());
+            out.printf("best %s %.4f at epoch %d; %d trainable parameters; result %s%n", trained.result().metric(),
+                    trained.result().bestMetric(), trained.result().bestEpoch(),
+                    trained.result().trainableParameters(), file);
+            if (exportDir != null) {
+                ExportFolder.of(trained, session.backbone, training.maxLength, options).write(exportDir);
+                out.println("exported to " + exportDir);
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,72 @@
+package dev.peft4j.harness.cli;
+
+import dev.peft4j.harness.train.TrainingConfig;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Option;
+
+/** Training settings shared by {@code train} and {@code compare}; defaults from {@link TrainingConfig#DEFAULTS}. */
+final class TrainingOptions {
+
+    @Option(names = "--backbone", description = "Backbone name or Hugging Face folder (default: ${DEFAULT-VALUE}).")
+    String backbone = TrainingConfig.DEFAULTS.backbone();
+
+    @Option(names = "--epochs", description = "Epochs (default: ${DEFAULT-VALUE}).")
+    int epochs = TrainingConfig.DEFAULTS.epochs();
+
+    @Option(names = "--batch-size", description = "Training examples per step (default: ${DEFAULT-VALUE}).")
+    int batchSize = TrainingConfig.DEFAULTS.batchSize();
+
+    @Option(names = "--eval-batch-size", description = "Examples per evaluation batch (default: ${DEFAULT-VALUE}).")
+    int evalBatchSize = TrainingConfig.DEFAULTS.evalBatchSize();
+
+    @Option(names = "--max-length", description = "Positions per sequence incl. prompt (default: ${DEFAULT-VALUE}).")
+    int maxLength = TrainingConfig.DEFAULTS.maxLength();
+
+    @Option(names = "--head-lr", description = "Learning rate of the classification head (default: ${DEFAULT-VALUE}).")
+    double headLearningRate = TrainingConfig.DEFAULTS.headLearningRate();
+
+    @Option(names = "--weight-decay", description = "AdamW weight decay (default: ${DEFAULT-VALUE}).")
+    double weightDecay = TrainingConfig.DEFAULTS.weightDecay();
+
+    @Option(names = "--max-grad-norm", description = "Gradient-norm clip, 0 for none (default: ${DEFAULT-VALUE}).")
+    double maxGradNorm = TrainingConfig.DEFAULTS.maxGradNorm();
+
+    @Option(names = "--max-steps", description = "Steps per epoch at most, 0 for all (default: ${DEFAULT-VALUE}).")
+    int maxSteps = TrainingConfig.DEFAULTS.maxSteps();
+
+    @Option(names = "--train-split", description = "Split to train on: train or fewglue-train (default: ${DEFAULT-VALUE}).")
+    String trainSplit = TrainingConfig.DEFAULTS.trainSplit();
+
+    @Option(names = "--eval-split", description = "Split to select on and report (default: ${DEFAULT-VALUE}).")
+    String evalSplit = TrainingConfig.DEFAULTS.evalSplit();
+
+    @Option(names = "--init", description = "Prompt init: vocab, uniform or text:<words> (default: ${DEFAULT-VALUE}).")
+    String init = TrainingConfig.DEFAULTS.init();
+
+    @Option(names = "--train-limit", description = "Use the first N training examples, 0 for all (default: ${DEFAULT-VALUE}).")
+    int trainLimit = TrainingConfig.DEFAULTS.trainLimit();
+
+    @Option(names = "--eval-limit", description = "Use the first N evaluation examples, 0 for all (default: ${DEFAULT-VALUE}).")
+    int evalLimit = TrainingConfig.DEFAULTS.evalLimit();
+
+    @Option(names = "--data", description = "Data folder holding superglue/<Task>/ and fewglue/<Task>/ "
+            + "(default: $PEFT4J_DATA, else the official archives downloaded into ~/.peft4j/data).")
+    @Nullable Path data;
+
+    @Option(names = "--device", description = "Compute device: cpu, gpu or gpu(N) (default: ${DEFAULT-VALUE}).")
+    String device = "cpu";
+
+    /** The validated settings. */
+    TrainingConfig toConfig() {
+        return new TrainingConfig(backbone, epochs, batchSize, evalBatchSize, maxLength, headLearningRate,
+                weightDecay, maxGradNorm, maxSteps, trainSplit, evalSplit, init, trainLimit, evalLimit);
+    }
+
+    /** The settings as a run's shared configuration. */
+    Map<String, String> toShared() {
+        return new TreeMap<>(toConfig().toMap());
+    }
+}

@@ -1,0 +1,135 @@
+package dev.peft4j.harness.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonParseException;
+import dev.peft4j.api.AdapterConfig;
+import dev.peft4j.api.PeftException;
+import dev.peft4j.api.PromptAdapter;
+import dev.peft4j.api.PromptAdapterFiles;
+import dev.peft4j.api.PromptEmbeddings;
+import dev.peft4j.api.PromptFormatException;
+import dev.peft4j.backbones.Backbone;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A trained prompt ready for inference: the Hugging Face PEFT prompt adapter files
+ * ({@code adapter_config.json}, {@code adapter_model.safetensors} with {@code P'}), the task head
+ * ({@code head.safetensors}: {@code weight} {@code (classes, d)} and {@code bias}), and peft4j's
+ * own settings ({@code peft4j.json}: task, labels, backbone, max length, method and run).
+ *
+ * @param adapter   the prompt adapter
+ * @param headWeight the head weight, row-major {@code (classes, d)}
+ * @param headBias  the head bias
+ * @param settings  peft4j's settings
+ */
+public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] headBias, Settings settings) {
+
+    /** The head file's name. */
+    public static final String HEAD_FILE = "head.safetensors";
+    /** The settings file's name. */
+    public static final String SETTINGS_FILE = "peft4j.json";
+
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
+
+    /**
+     * peft4j's settings of an export.
+     *
+     * @param task       the task id
+     * @param labels     label names in head order (choice names for multiple choice)
+     * @param backbone   the backbone's name or folder
+     * @param maxLength  positions per sequence including the prompt
+     * @param method     the method (plugin id) that trained the prompt
+     * @param options    the method's options
+     * @param runId      the run that produced it
+     * @param metric     the headline metric id
+     * @param bestMetric the validation value of that metric at export
+     */
+    public record Settings(String task, List<String> labels, String backbone, int maxLength, String method,
+            Map<String, String> options, String runId, String metric, double bestMetric) {}
+
+    /** An export of a finished run. */
+    public static ExportFolder of(TrainedRun run, Backbone backbone, int maxLength, Map<String, String> options) {
+        var result = run.result();
+        AdapterConfig config = AdapterConfig.promptTuning(run.prompt().shape(), backbone.getNumLayers(),
+                backbone.getNumAttentionHeads(), backbone.getName());
+        return new ExportFolder(new PromptAdapter(config, run.prompt()), run.headWeight(), run.headBias(),
+                new Settings(result.taskId(), run.labels(), backbone.getName(), maxLength, result.methodId(),
+                        options, result.runId(), result.metric(), result.bestMetric()));
+    }
+
+    /** Writes the folder (created if needed; the files are replaced atomically). */
+    public void write(Path folder) {
+        PromptAdapterFiles.write(folder, adapter);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            int classes = headBias.length;
+            int width = classes == 0 ? 0 : headWeight.length / classes;
+            NDArray weight = manager.create(headWeight, new Shape(classes, width));
+            weight.setName("weight");
+            NDArray bias = manager.create(headBias, new Shape(classes));
+            bias.setName("bias");
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            new NDList(weight, bias).encode(bytes, NDList.Encoding.SAFETENSORS);
+            replace(folder.resolve(HEAD_FILE), bytes.toByteArray());
+            replace(folder.resolve(SETTINGS_FILE), GSON.toJson(settings).getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new PeftException("Could not write the export to " + folder + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Reads a folder written by {@link #write}. */
+    public static ExportFolder read(Path folder) {
+        PromptAdapter adapter = PromptAdapterFiles.read(folder);
+        Path settingsFile = folder.resolve(SETTINGS_FILE);
+        Settings settings;
+        try {
+            settings = GSON.fromJson(Files.readString(settingsFile), Settings.class);
+        } catch (IOException | JsonParseException e) {
+            throw new PromptFormatException("Cannot read " + settingsFile + " (" + e.getMessage()
+                    + "). An export folder holds the prompt adapter, " + HEAD_FILE + " and " + SETTINGS_FILE + ".", e);
+        }
+        Path headFile = folder.resolve(HEAD_FILE);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDList head = NDList.decode(manager, Files.readAllBytes(headFile));
+            NDArray weight = head.get("weight");
+            NDArray bias = head.get("bias");
+            if (weight == null || bias == null || weight.getShape().get(1) != adapter.config().tokenDim()) {
+                throw new PromptFormatException(headFile + " must hold 'weight' (classes, "
+                        + adapter.config().tokenDim() + ") and 'bias' (classes)");
+            }
+            return new ExportFolder(adapter, weight.toFloatArray(), bias.toFloatArray(), settings);
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof PeftException p) {
+                throw p;
+            }
+            throw new PromptFormatException("Cannot read the task head " + headFile + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code P'}. */
+    public PromptEmbeddings getPrompt() {
+        return adapter.embeddings();
+    }
+
+    private static void replace(Path target, byte[] content) throws IOException {
+        Files.createDirectories(target.getParent());
+        Path temp = Files.createTempFile(target.getParent(), target.getFileName() + ".", ".tmp");
+        try {
+            Files.write(temp, content);
+            Files.move(temp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+}

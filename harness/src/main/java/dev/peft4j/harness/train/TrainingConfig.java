@@ -1,0 +1,132 @@
+package dev.peft4j.harness.train;
+
+import dev.peft4j.api.InvalidOptionException;
+import dev.peft4j.api.Suggestions;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Settings of one training run that are not part of the grid's axes (method, task, seed,
+ * prompt length, prompt learning rate). Read from a run's shared settings by name, so that a
+ * grid's JSON records every one of them; unknown names are refused with the closest match.
+ *
+ * @param backbone          backbone name or folder
+ * @param epochs            passes over the training split
+ * @param batchSize         training examples per step
+ * @param evalBatchSize     examples per evaluation call
+ * @param maxLength         positions per sequence including the prompt and special tokens
+ * @param headLearningRate  learning rate of the classification head
+ * @param weightDecay       AdamW decoupled weight decay
+ * @param maxGradNorm       global gradient-norm clip, 0 for none
+ * @param maxSteps          stop each epoch after this many steps, 0 for the whole split
+ * @param trainSplit        split to train on ({@code train}, or {@code fewglue-train})
+ * @param evalSplit         split to select and report on ({@code val})
+ * @param init              prompt init: {@code vocab}, {@code uniform} or {@code text:<words>}
+ * @param trainLimit        use only the first examples of the training split, 0 for all
+ * @param evalLimit         use only the first examples of the evaluation split, 0 for all
+ */
+public record TrainingConfig(
+        String backbone,
+        int epochs,
+        int batchSize,
+        int evalBatchSize,
+        int maxLength,
+        double headLearningRate,
+        double weightDecay,
+        double maxGradNorm,
+        int maxSteps,
+        String trainSplit,
+        String evalSplit,
+        String init,
+        int trainLimit,
+        int evalLimit) {
+
+    /** The defaults: the paper's recipe scaled to a 2-core CPU (fewer epochs, length 128). */
+    public static final TrainingConfig DEFAULTS = new TrainingConfig(
+            "all-minilm-l6-v2", 10, 8, 32, 128, 0.01, 1e-5, 1.0, 0, "train", "val", "vocab", 0, 0);
+
+    /** Validates the settings. */
+    public TrainingConfig {
+        positive("epochs", epochs);
+        positive("batch-size", batchSize);
+        positive("eval-batch-size", evalBatchSize);
+        if (maxLength < 8) {
+            throw new InvalidOptionException("Setting 'max-length' must be at least 8, got " + maxLength);
+        }
+        if (!(headLearningRate > 0)) {
+            throw new InvalidOptionException("Setting 'head-lr' must be positive, got " + headLearningRate);
+        }
+        if (weightDecay < 0 || maxGradNorm < 0 || maxSteps < 0 || trainLimit < 0 || evalLimit < 0) {
+            throw new InvalidOptionException("Settings 'weight-decay', 'max-grad-norm', 'max-steps', 'train-limit' "
+                    + "and 'eval-limit' must not be negative");
+        }
+        if (!init.equals("vocab") && !init.equals("uniform") && !init.startsWith("text:")) {
+            throw new InvalidOptionException("Setting 'init' must be vocab, uniform or text:<words>, got '" + init + "'");
+        }
+    }
+
+    /**
+     * Reads settings by name over the defaults.
+     *
+     * @throws InvalidOptionException for an unknown name (with the closest one) or a bad value
+     */
+    public static TrainingConfig fromMap(Map<String, String> settings) {
+        Map<String, String> merged = new LinkedHashMap<>(DEFAULTS.toMap());
+        Set<String> known = merged.keySet();
+        for (var entry : settings.entrySet()) {
+            if (!known.contains(entry.getKey())) {
+                String hint = Suggestions.closest(entry.getKey(), known).map(s -> " Did you mean '" + s + "'?").orElse("");
+                throw new InvalidOptionException("Unknown training setting '" + entry.getKey() + "'." + hint
+                        + " Known settings: " + String.join(", ", known));
+            }
+            merged.put(entry.getKey(), entry.getValue());
+        }
+        try {
+            return new TrainingConfig(
+                    merged.get("backbone"),
+                    Integer.parseInt(merged.get("epochs")),
+                    Integer.parseInt(merged.get("batch-size")),
+                    Integer.parseInt(merged.get("eval-batch-size")),
+                    Integer.parseInt(merged.get("max-length")),
+                    Double.parseDouble(merged.get("head-lr")),
+                    Double.parseDouble(merged.get("weight-decay")),
+                    Double.parseDouble(merged.get("max-grad-norm")),
+                    Integer.parseInt(merged.get("max-steps")),
+                    merged.get("train-split"),
+                    merged.get("eval-split"),
+                    merged.get("init"),
+                    Integer.parseInt(merged.get("train-limit")),
+                    Integer.parseInt(merged.get("eval-limit")));
+        } catch (NumberFormatException e) {
+            throw new InvalidOptionException("A training setting is not a number: " + e.getMessage() + " in " + settings);
+        }
+    }
+
+    /** The settings by name, sorted, as recorded in a run's configuration. */
+    public Map<String, String> toMap() {
+        Map<String, String> map = new TreeMap<>();
+        map.put("backbone", backbone);
+        map.put("epochs", Integer.toString(epochs));
+        map.put("batch-size", Integer.toString(batchSize));
+        map.put("eval-batch-size", Integer.toString(evalBatchSize));
+        map.put("max-length", Integer.toString(maxLength));
+        map.put("head-lr", Double.toString(headLearningRate));
+        map.put("weight-decay", Double.toString(weightDecay));
+        map.put("max-grad-norm", Double.toString(maxGradNorm));
+        map.put("max-steps", Integer.toString(maxSteps));
+        map.put("train-split", trainSplit);
+        map.put("eval-split", evalSplit);
+        map.put("init", init);
+        map.put("train-limit", Integer.toString(trainLimit));
+        map.put("eval-limit", Integer.toString(evalLimit));
+        return map;
+    }
+
+    private static void positive(String name, int value) {
+        if (value < 1) {
+            throw new InvalidOptionException("Setting '" + name + "' must be at least 1, got " + value);
+        }
+    }
+}
