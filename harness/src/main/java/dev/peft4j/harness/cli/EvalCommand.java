@@ -4,7 +4,7 @@ import dev.peft4j.harness.eval.EvaluationResult;
 import dev.peft4j.harness.eval.Evaluator;
 import dev.peft4j.harness.task.SuperGlueTasks;
 import dev.peft4j.harness.task.Task;
-import dev.peft4j.harness.train.ExportFolder;
+import dev.peft4j.inference.ExportFolder;
 import dev.peft4j.harness.train.ExportedClassifier;
 import java.io.PrintWriter;
 import java.nio.file.Path;

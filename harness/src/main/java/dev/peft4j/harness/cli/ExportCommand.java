@@ -1,6 +1,6 @@
 package dev.peft4j.harness.cli;
 
-import dev.peft4j.harness.train.ExportFolder;
+import dev.peft4j.inference.ExportFolder;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

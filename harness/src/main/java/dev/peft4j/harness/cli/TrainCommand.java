@@ -3,7 +3,6 @@ package dev.peft4j.harness.cli;
 import dev.peft4j.harness.experiment.ResultsFolder;
 import dev.peft4j.harness.experiment.RunSpec;
 import dev.peft4j.harness.report.EpochMetrics;
-import dev.peft4j.harness.train.ExportFolder;
 import dev.peft4j.harness.train.TrainedRun;
 import dev.peft4j.harness.train.TrainingListener;
 import java.io.PrintWriter;
@@ -71,7 +70,7 @@ final class TrainCommand implements Callable<Integer> {
                     trained.result().bestMetric(), trained.result().bestEpoch(),
                     trained.result().trainableParameters(), file);
             if (exportDir != null) {
-                ExportFolder.of(trained, session.backbone, training.maxLength, options).write(exportDir);
+                trained.toExport(session.backbone, training.maxLength, options).write(exportDir);
                 out.println("exported to " + exportDir);
             }
         }

@@ -12,6 +12,7 @@ import dev.peft4j.backbones.PromptClassifier;
 import dev.peft4j.harness.eval.Scorer;
 import dev.peft4j.harness.task.Example;
 import dev.peft4j.harness.task.Task;
+import dev.peft4j.inference.ExportFolder;
 import java.util.List;
 
 /**

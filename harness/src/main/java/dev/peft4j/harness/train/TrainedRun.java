@@ -1,8 +1,13 @@
 package dev.peft4j.harness.train;
 
+import dev.peft4j.api.AdapterConfig;
+import dev.peft4j.api.PromptAdapter;
 import dev.peft4j.api.PromptEmbeddings;
+import dev.peft4j.backbones.Backbone;
+import dev.peft4j.inference.ExportFolder;
 import dev.peft4j.harness.report.RunResult;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A finished run: its result and the best epoch's exported prompt {@code P'} and head.
@@ -14,4 +19,14 @@ import java.util.List;
  * @param labels     the label names in head order
  */
 public record TrainedRun(RunResult result, PromptEmbeddings prompt, float[] headWeight, float[] headBias,
-        List<String> labels) {}
+        List<String> labels) {
+
+    /** The export folder content of this run, for {@code backbone} at {@code maxLength} positions. */
+    public ExportFolder toExport(Backbone backbone, int maxLength, Map<String, String> options) {
+        AdapterConfig config = AdapterConfig.promptTuning(prompt.shape(), backbone.getNumLayers(),
+                backbone.getNumAttentionHeads(), backbone.getName());
+        return new ExportFolder(new PromptAdapter(config, prompt), headWeight, headBias,
+                new ExportFolder.Settings(result.taskId(), labels, backbone.getName(), maxLength, result.methodId(),
+                        options, result.runId(), result.metric(), result.bestMetric()));
+    }
+}

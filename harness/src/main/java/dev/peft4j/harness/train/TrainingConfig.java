@@ -45,7 +45,7 @@ public record TrainingConfig(
 
     /** The defaults: the paper's recipe scaled to a 2-core CPU (fewer epochs, length 128). */
     public static final TrainingConfig DEFAULTS = new TrainingConfig(
-            "all-minilm-l6-v2", 10, 8, 32, 128, 0.01, 1e-5, 1.0, 0, "train", "val", "vocab", 0, 0);
+            "all-minilm-l6-v2", 8, 8, 32, 128, 0.01, 1e-5, 1.0, 0, "train", "val", "vocab", 0, 0);
 
     /** Validates the settings. */
     public TrainingConfig {

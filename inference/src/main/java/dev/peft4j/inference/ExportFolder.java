@@ -1,4 +1,4 @@
-package dev.peft4j.harness.train;
+package dev.peft4j.inference;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -13,7 +13,6 @@ import dev.peft4j.api.PromptAdapter;
 import dev.peft4j.api.PromptAdapterFiles;
 import dev.peft4j.api.PromptEmbeddings;
 import dev.peft4j.api.PromptFormatException;
-import dev.peft4j.backbones.Backbone;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -57,16 +56,6 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
      */
     public record Settings(String task, List<String> labels, String backbone, int maxLength, String method,
             Map<String, String> options, String runId, String metric, double bestMetric) {}
-
-    /** An export of a finished run. */
-    public static ExportFolder of(TrainedRun run, Backbone backbone, int maxLength, Map<String, String> options) {
-        var result = run.result();
-        AdapterConfig config = AdapterConfig.promptTuning(run.prompt().shape(), backbone.getNumLayers(),
-                backbone.getNumAttentionHeads(), backbone.getName());
-        return new ExportFolder(new PromptAdapter(config, run.prompt()), run.headWeight(), run.headBias(),
-                new Settings(result.taskId(), run.labels(), backbone.getName(), maxLength, result.methodId(),
-                        options, result.runId(), result.metric(), result.bestMetric()));
-    }
 
     /** Writes the folder (created if needed; the files are replaced atomically). */
     public void write(Path folder) {
