@@ -64,7 +64,7 @@ class OnnxParityTest {
         }
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-            options.setIntraOpNumThreads(2);
+            options.setIntraOpNumThreads(1);
             try (OrtSession session = env.createSession(model, options)) {
                 assertThat(session.getInputNames()).containsExactlyInAnyOrder("input_ids", "attention_mask", "token_type_ids");
                 assertThat(session.getOutputNames()).containsExactly("last_hidden_state");
