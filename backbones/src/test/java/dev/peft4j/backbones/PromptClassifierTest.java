@@ -163,6 +163,37 @@ class PromptClassifierTest {
     }
 
     @Test
+    void unfreezingTheClassifierLeavesTheEncoderFrozen() {
+        PromptClassifier classifier = PromptClassifier.builder().setEncoder(backbone.getEncoder()).setNumClasses(2)
+                .build();
+        try (NDManager manager = backbone.getManager().newSubManager()) {
+            Shape ids = new Shape(1, 8);
+            classifier.initialize(manager, DataType.FLOAT32, ids, ids, ids);
+            classifier.freezeParameters(true);
+            assertThat(classifier.getHead().getParameters().values()).noneMatch(Parameter::requiresGradient);
+            classifier.freezeParameters(false); // what DJL does in newTrainer for a model loaded from disk
+            assertThat(classifier.getHead().getParameters().values()).allMatch(Parameter::requiresGradient);
+            assertThat(backbone.getEncoder().getParameters().values()).noneMatch(Parameter::requiresGradient);
+            classifier.freezeParameters(false, p -> true);
+            assertThat(backbone.getEncoder().getParameters().values()).noneMatch(Parameter::requiresGradient);
+        }
+    }
+
+    @Test
+    void classifierParametersAndLogitsStayOnTheBackboneDevice() {
+        try (Steps steps = new Steps(backbone, 3, 1e-3f)) {
+            assertThat(steps.classifier.getParameters().values())
+                    .allSatisfy(p -> assertThat(p.getArray().getDevice()).isEqualTo(backbone.getDevice()));
+            EncodedBatch batch = smallBatch(0, 2, 16);
+            try (NDManager step = steps.trainer.getManager().newSubManager()) {
+                NDArray logits = steps.trainer.forward(batch.toNDList(step)).head();
+                assertThat(logits.getDevice()).isEqualTo(backbone.getDevice());
+                assertThat(logits.getShape()).isEqualTo(new Shape(2, 2));
+            }
+        }
+    }
+
+    @Test
     void promptOfAnotherWidthIsRejected() {
         SoftPrompt wrong = SoftPrompt.builder().setReparameterizer(new IdentityReparameterizer(new PromptShape(4, 768)))
                 .build();
