@@ -28,6 +28,17 @@ import org.jspecify.annotations.Nullable;
  * attentionMask, tokenTypeIds), training)} returns logits {@code (B, C)}; apply softmax
  * cross-entropy as the loss.
  *
+ * <pre>{@code
+ * Backbone backbone = Backbones.load("all-minilm-l6-v2", Device.cpu());
+ * BertEncoder encoder = backbone.getEncoder();
+ * SoftPrompt prompt = SoftPrompt.builder()
+ *         .setReparameterizer(plugin.create(new PromptShape(10, encoder.getHiddenSize()), options))
+ *         .optInit(PromptInit.sampledVocabulary()).optEncoder(encoder).build();
+ * PromptClassifier classifier = PromptClassifier.builder()
+ *         .setEncoder(encoder).setNumClasses(2).optSoftPrompt(prompt).build();
+ * EncodedBatch batch = backbone.getTokenizer().encodePairs(premises, hypotheses, 128 - 10);
+ * }</pre>
+ *
  * <p>Three variants:
  * <ul>
  *   <li>with a trainable {@link SoftPrompt} ({@link Builder#optSoftPrompt}): {@code P} and Φ and
