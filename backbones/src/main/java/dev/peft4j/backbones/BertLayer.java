@@ -88,8 +88,12 @@ final class BertLayer extends AbstractBlock {
         NDArray q = heads(query.forward(ps, new NDList(x), training).head(), batch, length, heads, headSize);
         NDArray k = heads(key.forward(ps, new NDList(x), training).head(), batch, length, heads, headSize);
         NDArray v = heads(value.forward(ps, new NDList(x), training).head(), batch, length, heads, headSize);
-        // scores (B, H, T, T): q k^T / sqrt(dh) plus the mask, which is very negative on padding keys
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div((float) Math.sqrt(headSize)).add(additiveMask);
+        // scores (B, H, T, T): q k^T / sqrt(dh) plus the mask, which is very negative on padding keys.
+        // The divisor is a tensor made by libtorch (full), not x.div(Number): DJL wraps a Number in a
+        // tensor over a Java direct buffer and closes it at once, yet autograd keeps it for the
+        // backward pass of div, which then reads freed memory once the buffer is collected.
+        NDArray divisor = x.getManager().full(new Shape(), (float) Math.sqrt(headSize), x.getDataType(), x.getDevice());
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div(divisor).add(additiveMask);
         NDArray context = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(batch, length, heads * headSize);
         NDArray attended = attentionOutput.forward(ps, new NDList(context), training).head().add(x);
         attended = attentionNorm.forward(ps, new NDList(attended), training).head();

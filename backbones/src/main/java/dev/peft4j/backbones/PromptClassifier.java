@@ -28,6 +28,17 @@ import org.jspecify.annotations.Nullable;
  * attentionMask, tokenTypeIds), training)} returns logits {@code (B, C)}; apply softmax
  * cross-entropy as the loss.
  *
+ * <pre>{@code
+ * Backbone backbone = Backbones.load("all-minilm-l6-v2", Device.cpu());
+ * BertEncoder encoder = backbone.getEncoder();
+ * SoftPrompt prompt = SoftPrompt.builder()
+ *         .setReparameterizer(plugin.create(new PromptShape(10, encoder.getHiddenSize()), options))
+ *         .optInit(PromptInit.sampledVocabulary()).optEncoder(encoder).build();
+ * PromptClassifier classifier = PromptClassifier.builder()
+ *         .setEncoder(encoder).setNumClasses(2).optSoftPrompt(prompt).build();
+ * EncodedBatch batch = backbone.getTokenizer().encodePairs(premises, hypotheses, 128 - 10);
+ * }</pre>
+ *
  * <p>Three variants:
  * <ul>
  *   <li>with a trainable {@link SoftPrompt} ({@link Builder#optSoftPrompt}): {@code P} and Φ and
@@ -39,6 +50,12 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Texts must leave room for the prompt: tokenize with {@code maxTokens = maxLength -
  * getPromptLength()}; a longer input fails with a {@link ShapeMismatchException}.
+ *
+ * <p><b>Device and host traffic.</b> Prompt, head and (frozen) encoder live on the device of the
+ * manager they were initialized with; give the classifier the backbone's device. A forward pass
+ * copies nothing to the host: position ids, masks and the prompt rows are made on the device. Per
+ * training step the only transfers are the token batch to the device
+ * ({@link EncodedBatch#toNDList}) and, if the caller reads it, the loss back.
  *
  * <p>Call {@link #initialize(NDManager, DataType, Shape...)} (or let a DJL {@code Trainer} do it):
  * it initializes the prompt and the head; the encoder is already loaded and is left untouched.
@@ -142,6 +159,24 @@ public final class PromptClassifier extends AbstractBlock {
             }
         }
         return count;
+    }
+
+    /**
+     * Freezes or unfreezes the prompt, Φ and the head; the encoder stays frozen either way. DJL
+     * unfreezes a whole model when it creates a trainer for a model it loaded from disk; this
+     * keeps the backbone out of training even then.
+     */
+    @Override
+    public void freezeParameters(boolean freeze) {
+        super.freezeParameters(freeze);
+        encoder.freezeParameters(true);
+    }
+
+    /** As {@link #freezeParameters(boolean)}, for the parameters {@code predicate} selects. */
+    @Override
+    public void freezeParameters(boolean freeze, java.util.function.Predicate<Parameter> predicate) {
+        super.freezeParameters(freeze, predicate);
+        encoder.freezeParameters(true);
     }
 
     @Override

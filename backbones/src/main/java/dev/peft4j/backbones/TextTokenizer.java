@@ -25,7 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p><b>Empty text.</b> An empty or blank text is rejected with a {@link PeftException} naming its
  * index in the batch: it would encode to {@code [CLS] [SEP]} and silently classify nothing.
  *
- * <p>Thread-safe. Closing releases the native tokenizers.
+ * <p>Closing releases the native tokenizers (one per distinct {@code maxTokens}, made on first use).
  */
 public final class TextTokenizer implements AutoCloseable {
 

@@ -30,10 +30,18 @@ final class TestData {
         return path;
     }
 
+    private static final java.util.Map<String, List<Rte>> CACHE = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The first {@code limit} examples of an RTE split, read once per JVM. */
     static List<Rte> rte(String split, int limit) {
+        List<Rte> all = CACHE.computeIfAbsent(split, TestData::readRte);
+        return all.subList(0, Math.min(limit, all.size()));
+    }
+
+    private static List<Rte> readRte(String split) {
         Path file = dataDir().resolve("superglue/RTE/" + split + ".jsonl");
         try (var lines = Files.lines(file)) {
-            return lines.filter(l -> !l.isBlank()).limit(limit).map(TestData::parse).toList();
+            return lines.filter(l -> !l.isBlank()).map(TestData::parse).toList();
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read " + file, e);
         }

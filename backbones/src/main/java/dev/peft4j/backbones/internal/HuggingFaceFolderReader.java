@@ -111,12 +111,13 @@ public final class HuggingFaceFolderReader {
         }
         Map<String, NDArray> weights = new LinkedHashMap<>();
         for (NDArray array : arrays) {
+            String name = normalize(array.getName());
             NDArray value = array;
             if (array.getDataType() != DataType.FLOAT32) {
                 value = array.toType(DataType.FLOAT32, false);
                 array.close();
             }
-            weights.put(normalize(array.getName()), value);
+            weights.put(name, value);
         }
         return weights;
     }
