@@ -69,6 +69,9 @@ final class CompareCommand implements Callable<Integer> {
     @Mixin
     TrainingOptions training;
 
+    @Mixin
+    CustomTaskOptions custom;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -81,7 +84,7 @@ final class CompareCommand implements Callable<Integer> {
             try (Session session = new Session(training.backbone, training.device, training.data);
                     Progress progress = new Progress(out, noProgress)) {
                 new ExperimentRunner(folder).run(grid, Shard.parse(shard),
-                        session.trainer(results.resolve("checkpoints"), progress));
+                        session.trainer(results.resolve("checkpoints"), progress, custom.resolver(tasks.get(0))));
             }
         }
         List<RunResult> all = folder.readAll();

@@ -2,7 +2,6 @@ package dev.peft4j.harness.cli;
 
 import dev.peft4j.harness.eval.EvaluationResult;
 import dev.peft4j.harness.eval.Evaluator;
-import dev.peft4j.harness.task.SuperGlueTasks;
 import dev.peft4j.harness.task.Task;
 import dev.peft4j.inference.ExportFolder;
 import dev.peft4j.harness.train.ExportedClassifier;
@@ -38,11 +37,14 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "32", description = "Examples per batch (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
+    @picocli.CommandLine.Mixin
+    CustomTaskOptions custom;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         ExportFolder export = ExportFolder.read(prompt);
-        Task task = SuperGlueTasks.byId(export.settings().task());
+        Task task = custom.resolver(export.settings().task()).apply(export.settings().task());
         try (Session session = new Session(export.settings().backbone(), device, data);
                 ExportedClassifier classifier = new ExportedClassifier(export, session.backbone, task)) {
             var examples = task.load(split, session.data.locate(task, split));

@@ -21,7 +21,7 @@ final class ListCommand implements Runnable {
     @Override
     public void run() {
         PrintWriter out = spec.commandLine().getOut();
-        PluginRegistry registry = PluginRegistry.discover();
+        PluginRegistry registry = Plugins.registry();
         out.println("Methods:");
         for (var info : registry.list()) {
             out.printf("  %-16s %s  [API %s, %s]%n", info.id(), info.description(), info.apiVersion(), info.source());

@@ -30,10 +30,18 @@ public final class Peft4jCommand implements Runnable {
 
     /** Runs the command line and returns its exit status (for tests and embedding). */
     public static int execute(String... args) {
+        return commandLine().execute(args);
+    }
+
+    /** Runs the command line writing to the given streams, and returns its exit status. */
+    public static int execute(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
+        return commandLine().setOut(out).setErr(err).execute(args);
+    }
+
+    private static CommandLine commandLine() {
         return new CommandLine(new Peft4jCommand())
                 .setExecutionExceptionHandler(new ErrorHandler())
-                .setCaseInsensitiveEnumValuesAllowed(true)
-                .execute(args);
+                .setCaseInsensitiveEnumValuesAllowed(true);
     }
 
     @Override

@@ -4,11 +4,12 @@ import ai.djl.Device;
 import dev.peft4j.backbones.Backbone;
 import dev.peft4j.backbones.Backbones;
 import dev.peft4j.harness.data.DataLocator;
-import dev.peft4j.harness.task.SuperGlueTasks;
+import dev.peft4j.harness.task.Task;
 import dev.peft4j.harness.train.PromptTrainer;
 import dev.peft4j.harness.train.TrainingListener;
 import dev.peft4j.plugins.PluginRegistry;
 import java.nio.file.Path;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /** What a training command needs: the backbone, the plugins, the data. Closes the backbone. */
@@ -19,16 +20,16 @@ final class Session implements AutoCloseable {
     final DataLocator data;
 
     Session(String backboneName, String device, @Nullable Path dataFolder) {
-        this.registry = PluginRegistry.discover();
+        this.registry = Plugins.registry();
         this.data = DataLocator.builder().optDataFolder(dataFolder).optEnvironment(System.getenv()).build();
         this.backbone = Backbones.load(backboneName, Device.fromName(device));
     }
 
-    PromptTrainer trainer(@Nullable Path checkpoints, TrainingListener listener) {
+    PromptTrainer trainer(@Nullable Path checkpoints, TrainingListener listener, Function<String, Task> tasks) {
         PromptTrainer.Builder builder = PromptTrainer.builder()
                 .setBackbone(backbone)
                 .setRegistry(registry)
-                .setTasks(SuperGlueTasks::byId)
+                .setTasks(tasks)
                 .setData(data)
                 .optListener(listener);
         if (checkpoints != null) {

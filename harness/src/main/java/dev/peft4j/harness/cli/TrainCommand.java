@@ -25,7 +25,7 @@ final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--task", required = true, description = "Task id: boolq, cb, copa, multirc, record, rte, wic, wsc.")
+    @Option(names = "--task", required = true, description = "Task id: boolq, cb, copa, multirc, record, rte, wic, wsc, or a name for your own data (--train-file).")
     String task;
 
     @Option(names = "--method", defaultValue = "residual-prompt", description = "Method (plugin id) (default: ${DEFAULT-VALUE}).")
@@ -52,6 +52,9 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     TrainingOptions training;
 
+    @Mixin
+    CustomTaskOptions custom;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -64,7 +67,7 @@ final class TrainCommand implements Callable<Integer> {
                     out.flush();
                 }
             };
-            TrainedRun trained = session.trainer(results.resolve("checkpoints"), listener).train(run);
+            TrainedRun trained = session.trainer(results.resolve("checkpoints"), listener, custom.resolver(task)).train(run);
             Path file = new ResultsFolder(results).save(trained.result());
             out.printf("best %s %.4f at epoch %d; %d trainable parameters; result %s%n", trained.result().metric(),
                     trained.result().bestMetric(), trained.result().bestEpoch(),

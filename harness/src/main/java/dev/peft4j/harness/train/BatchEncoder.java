@@ -85,10 +85,12 @@ final class BatchEncoder {
                 throw new PeftException("Training example '" + examples.get(i).id() + "' of task '" + task.getId()
                         + "' has no usable label (" + label + "); remove unlabelled examples from the training split");
             }
-            oneHot[(int) (i * classes + label)] = 1f;
+            // the target carries the 1/B of the mean: a Number operand (x.div(B)) would be a tensor over a
+            // Java buffer that DJL frees at once while autograd still needs it for backward
+            oneHot[(int) (i * classes + label)] = 1f / examples.size();
         }
         NDArray target = manager.create(oneHot, new Shape(examples.size(), classes)).toDevice(logits.getDevice(), false);
-        return logits.logSoftmax(1).mul(target).sum().div(-examples.size());
+        return logits.logSoftmax(1).mul(target).sum().neg();
     }
 
     /** Per-example score rows from the head's outputs, copied to the host once. */

@@ -132,6 +132,8 @@ public final class PromptTrainer implements RunExecutor {
         private final BatchEncoder encoder;
         private final @Nullable Path checkpointFolder;
         private final Map<String, float[]> best = new LinkedHashMap<>();
+        /** The head's parameters by their own name ({@code weight}, {@code bias}) to their name in the model. */
+        private final Map<String, String> headNames = new LinkedHashMap<>();
         private final List<EpochMetrics> history = new ArrayList<>();
         private double bestMetric = -1;
         private int bestEpoch;
@@ -159,6 +161,7 @@ public final class PromptTrainer implements RunExecutor {
             classifier.initialize(manager, DataType.FLOAT32, new ai.djl.ndarray.types.Shape(1, 1));
             Map<String, Parameter> promptGroup = new LinkedHashMap<>();
             Map<String, Parameter> headGroup = new LinkedHashMap<>();
+            var headParameters = classifier.getHead().getParameters();
             for (var entry : classifier.getParameters()) {
                 Parameter p = entry.getValue();
                 if (!p.requiresGradient()) {
@@ -166,7 +169,11 @@ public final class PromptTrainer implements RunExecutor {
                 }
                 p.getArray().setRequiresGradient(true);
                 trainable.put(entry.getKey(), p);
-                (entry.getKey().startsWith("head") ? headGroup : promptGroup).put(entry.getKey(), p);
+                boolean inHead = headParameters.values().contains(p);
+                (inHead ? headGroup : promptGroup).put(entry.getKey(), p);
+                if (inHead) {
+                    headNames.put(p.getName(), entry.getKey());
+                }
             }
             this.optimizer = new AdamW(manager, List.of(
                     new AdamW.Group("prompt", promptGroup, (float) spec.learningRate()),
@@ -210,15 +217,10 @@ public final class PromptTrainer implements RunExecutor {
                     .optPeakMemoryBytes(Math.max(peakBytes, PeakMemory.current()))
                     .optEnvironment(RunEnvironment.current(backbone.getDevice().toString()));
             history.forEach(result::addEpoch);
-            float[] headWeight = best.getOrDefault(headName("weight"), new float[0]);
-            float[] headBias = best.getOrDefault(headName("bias"), new float[0]);
+            float[] headWeight = Objects.requireNonNull(best.get(headNames.get("weight")), "head weight");
+            float[] headBias = Objects.requireNonNull(best.get(headNames.get("bias")), "head bias");
             return new TrainedRun(result.build(), Objects.requireNonNull(bestPrompt, "no epoch was evaluated"),
                     headWeight, headBias, task.getLabels());
-        }
-
-        private String headName(String suffix) {
-            return trainable.keySet().stream().filter(k -> k.startsWith("head") && k.endsWith(suffix))
-                    .findFirst().orElse("head_" + suffix);
         }
 
         private double trainEpoch(List<Example> train, int epoch) {

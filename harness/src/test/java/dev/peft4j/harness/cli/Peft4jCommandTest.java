@@ -1,0 +1,135 @@
+package dev.peft4j.harness.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.peft4j.harness.TestData;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line end to end on real CB data, with few short steps. */
+class Peft4jCommandTest {
+
+    /** The output of one command. */
+    private record Outcome(int status, String out, String err) {}
+
+    private static Outcome run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int status = Peft4jCommand.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Outcome(status, out.toString(), err.toString());
+    }
+
+    private static List<String> bounded(Path results, String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("--data", TestData.dir().toString(), "--results", results.toString(),
+                "--epochs", "1", "--max-steps", "2", "--batch-size", "4", "--max-length", "64",
+                "--train-limit", "8", "--eval-limit", "12"));
+        return all;
+    }
+
+    @Test
+    void listShowsEveryInstalledMethodWithItsOptions() {
+        Outcome outcome = run("list");
+
+        assertThat(outcome.status()).isZero();
+        assertThat(outcome.out()).contains("residual-prompt", "prompt-tuning", "mlp-prompt", "p-tuning",
+                "bottleneck", "activation", "cb", "rte", "all-minilm-l6-v2");
+    }
+
+    @Test
+    void compareWritesTablesAndPlotsAndSkipsFinishedRuns(@TempDir Path results) throws Exception {
+        List<String> args = bounded(results, "compare", "--tasks", "cb", "--seeds", "1,2", "--no-progress");
+
+        Outcome first = run(args.toArray(String[]::new));
+
+        assertThat(first.status()).as(first.err()).isZero();
+        assertThat(first.out()).contains("4 to do").contains("| residual-prompt").contains("| prompt-tuning");
+        Path report = results.resolve("report");
+        assertThat(Files.readString(report.resolve("summary.md"))).contains("cb (acc_f1)");
+        assertThat(report.resolve("summary.csv")).exists();
+        try (var files = Files.list(report)) {
+            assertThat(files.filter(p -> p.toString().endsWith(".png")).count()).isPositive();
+        }
+        try (var files = Files.list(results)) {
+            assertThat(files.filter(p -> p.toString().endsWith(".json")).count()).isEqualTo(4);
+        }
+
+        Outcome again = run(args.toArray(String[]::new));
+
+        assertThat(again.status()).isZero();
+        assertThat(again.out()).contains("0 to do");
+    }
+
+    @Test
+    void trainExportsAPromptThatEvalScores(@TempDir Path results, @TempDir Path export) {
+        List<String> args = bounded(results, "train", "--task", "cb", "--method", "residual-prompt",
+                "-o", "bottleneck=8", "-n", "4", "--export-dir", export.toString());
+
+        Outcome trained = run(args.toArray(String[]::new));
+
+        assertThat(trained.status()).as(trained.err()).isZero();
+        assertThat(trained.out()).contains("best acc_f1").contains("exported to");
+        assertThat(export.resolve("adapter_config.json")).exists();
+        assertThat(export.resolve("adapter_model.safetensors")).exists();
+
+        Outcome evaluated = run("eval", "--prompt", export.toString(), "--data", TestData.dir().toString());
+
+        assertThat(evaluated.status()).as(evaluated.err()).isZero();
+        assertThat(evaluated.out()).contains("cb val (56 examples)").contains("acc_f1=");
+    }
+
+    @Test
+    void misspeltTaskFailsWithASuggestionAndNoStackTrace(@TempDir Path results) {
+        Outcome outcome = run(bounded(results, "train", "--task", "rtee").toArray(String[]::new));
+
+        assertThat(outcome.status()).isEqualTo(2);
+        assertThat(outcome.err()).contains("Did you mean 'rte'?").doesNotContain("\tat ");
+    }
+
+    @Test
+    void misspeltMethodFailsWithASuggestion(@TempDir Path results) {
+        Outcome outcome = run(bounded(results, "train", "--task", "cb", "--method", "residual-promt")
+                .toArray(String[]::new));
+
+        assertThat(outcome.status()).isEqualTo(2);
+        assertThat(outcome.err()).contains("Unknown method 'residual-promt'").contains("Did you mean 'residual-prompt'?");
+    }
+
+    @Test
+    void trainsOnTheUsersOwnCsvData(@TempDir Path folder) throws Exception {
+        StringBuilder csv = new StringBuilder("text,label\n");
+        String[] good = {"a lovely and warm film", "great acting and a fine story", "I enjoyed every minute"};
+        String[] bad = {"a dull and tiring film", "poor acting and a thin story", "I regretted every minute"};
+        for (int i = 0; i < 3; i++) {
+            csv.append('"').append(good[i]).append("\",pos\n");
+            csv.append('"').append(bad[i]).append("\",neg\n");
+        }
+        Path train = Files.writeString(folder.resolve("train.csv"), csv);
+        Path val = Files.writeString(folder.resolve("val.csv"), csv);
+
+        Outcome outcome = run("train", "--task", "reviews", "--method", "prompt-tuning", "-n", "2",
+                "--train-file", train.toString(), "--val-file", val.toString(), "--text-fields", "text",
+                "--results", folder.resolve("runs").toString(), "--epochs", "1", "--batch-size", "3",
+                "--max-length", "32");
+
+        assertThat(outcome.status()).as(outcome.err()).isZero();
+        assertThat(outcome.out()).contains("best accuracy");
+    }
+
+    @Test
+    void ownDataWithoutTextFieldsSaysWhatIsMissing(@TempDir Path folder) throws Exception {
+        Path train = Files.writeString(folder.resolve("train.csv"), "text,label\nfine,pos\n");
+
+        Outcome outcome = run("train", "--task", "reviews", "--train-file", train.toString(),
+                "--val-file", train.toString(), "--results", folder.toString());
+
+        assertThat(outcome.status()).isEqualTo(2);
+        assertThat(outcome.err()).contains("--text-fields");
+    }
+}

@@ -1,0 +1,157 @@
+package dev.peft4j.harness.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.peft4j.backbones.Backbone;
+import dev.peft4j.backbones.Backbones;
+import dev.peft4j.harness.TestData;
+import dev.peft4j.harness.data.DataLocator;
+import dev.peft4j.harness.experiment.RunSpec;
+import dev.peft4j.harness.report.EpochMetrics;
+import dev.peft4j.harness.report.RunResult;
+import dev.peft4j.harness.task.SuperGlueTasks;
+import dev.peft4j.plugins.PluginRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Training on real SuperGLUE data with the bundled MiniLM, bounded to a few short steps. */
+class PromptTrainerTest {
+
+    private static Backbone backbone;
+
+    @BeforeAll
+    static void loadBackbone() {
+        backbone = Backbones.load("all-minilm-l6-v2");
+    }
+
+    @AfterAll
+    static void closeBackbone() {
+        backbone.close();
+    }
+
+    private static PromptTrainer trainer(@Nullable Path checkpoints, TrainingListener listener) {
+        PromptTrainer.Builder builder = PromptTrainer.builder()
+                .setBackbone(backbone)
+                .setRegistry(PluginRegistry.discover())
+                .setTasks(SuperGlueTasks::byId)
+                .setData(DataLocator.builder().optDataFolder(TestData.dir()).build())
+                .optListener(listener);
+        if (checkpoints != null) {
+            builder.optCheckpointRoot(checkpoints);
+        }
+        return builder.build();
+    }
+
+    private static RunSpec spec(String method, String task, double lr, Map<String, String> extra) {
+        Map<String, String> shared = new TreeMap<>(Map.of(
+                "epochs", "3", "batch-size", "4", "max-length", "64", "train-limit", "12", "eval-limit", "12"));
+        shared.putAll(extra);
+        Map<String, String> options = method.equals("residual-prompt") ? Map.of("bottleneck", "16") : Map.of();
+        return new RunSpec(method, task, 7, 4, lr, options, shared);
+    }
+
+    private static RunSpec residual() {
+        return spec("residual-prompt", "cb", 0.3, Map.of());
+    }
+
+    @Test
+    void sameSeedGivesIdenticalMetricsAndPrompt() {
+        TrainedRun first = trainer(null, new TrainingListener() {}).train(residual());
+        TrainedRun second = trainer(null, new TrainingListener() {}).train(residual());
+
+        assertThat(first.result().epochs()).hasSize(3);
+        assertThat(second.result().epochs()).isEqualTo(first.result().epochs());
+        assertThat(second.prompt()).isEqualTo(first.prompt());
+        assertThat(second.headWeight()).containsExactly(first.headWeight());
+        RunResult result = first.result();
+        assertThat(result.runId()).isEqualTo(residual().getRunId());
+        assertThat(result.metric()).isEqualTo("acc_f1");
+        // n·d + 2·d·m + m + 3·d for Φ, plus the head (3 × 384 + 3)
+        assertThat(result.trainableParameters()).isEqualTo(4 * 384 + 2 * 384 * 16 + 16 + 3 * 384 + 3 * 384 + 3);
+        assertThat(result.exportedPromptParameters()).isEqualTo(4 * 384);
+        assertThat(result.epochs()).allSatisfy(e -> assertThat(e.trainLoss()).isFinite().isNotNegative());
+    }
+
+    @Test
+    void runStoppedAfterACheckpointResumesToTheSameResult(@TempDir Path uninterrupted, @TempDir Path interrupted) {
+        TrainedRun reference = trainer(uninterrupted, new TrainingListener() {}).train(residual());
+
+        TrainingListener stopAfterFirstEpoch = new TrainingListener() {
+            @Override
+            public void afterCheckpoint(RunSpec run, int epoch) {
+                if (epoch == 1) {
+                    throw new IllegalStateException("forced stop");
+                }
+            }
+        };
+        assertThatThrownBy(() -> trainer(interrupted, stopAfterFirstEpoch).train(residual()))
+                .hasMessage("forced stop");
+        assertThat(interrupted.resolve(residual().getRunId()).resolve(Checkpoint.META)).exists();
+
+        int[] epochsTrained = {0};
+        TrainingListener counting = new TrainingListener() {
+            @Override
+            public void onEpochEnd(RunSpec run, EpochMetrics metrics, double headline, double best) {
+                epochsTrained[0]++;
+            }
+        };
+        TrainedRun resumed = trainer(interrupted, counting).train(residual());
+
+        assertThat(epochsTrained[0]).as("epochs trained after resuming").isEqualTo(2);
+        assertThat(resumed.result().epochs()).isEqualTo(reference.result().epochs());
+        assertThat(resumed.result().bestMetric()).isEqualTo(reference.result().bestMetric());
+        assertThat(resumed.prompt()).isEqualTo(reference.prompt());
+        assertThat(resumed.headWeight()).containsExactly(reference.headWeight());
+    }
+
+    @Test
+    void corruptCheckpointFailsWithAClearMessage(@TempDir Path checkpoints) throws Exception {
+        RunSpec oneEpoch = spec("prompt-tuning", "cb", 0.3, Map.of("epochs", "1"));
+        trainer(checkpoints, new TrainingListener() {}).train(oneEpoch);
+        Path tensors = checkpoints.resolve(oneEpoch.getRunId()).resolve(Checkpoint.TENSORS);
+        byte[] bytes = Files.readAllBytes(tensors);
+        bytes[bytes.length - 1] ^= 0x55;
+        Files.write(tensors, bytes);
+
+        assertThatThrownBy(() -> trainer(checkpoints, new TrainingListener() {}).train(oneEpoch))
+                .hasMessageContaining("corrupt")
+                .hasMessageContaining("Delete");
+    }
+
+    @Test
+    void divergingRunStopsWithAReportInsteadOfNumbers() {
+        RunSpec exploding = spec("prompt-tuning", "cb", 1e30, Map.of("max-grad-norm", "0", "head-lr", "1e30"));
+
+        assertThatThrownBy(() -> trainer(null, new TrainingListener() {}).train(exploding))
+                .isInstanceOf(TrainingDivergedException.class)
+                .hasMessageContaining("diverged")
+                .hasMessageContaining("Lower the learning rate");
+    }
+
+    @Test
+    void multipleChoiceTaskScoresEachChoice() {
+        TrainedRun copa = trainer(null, new TrainingListener() {})
+                .train(spec("prompt-tuning", "copa", 0.3, Map.of("epochs", "1")));
+
+        assertThat(copa.headBias()).hasSize(1);
+        assertThat(copa.result().metric()).isEqualTo("accuracy");
+        assertThat(copa.result().bestMetric()).isBetween(0.0, 1.0);
+    }
+
+    @Test
+    void unknownTrainingSettingIsRefusedWithTheClosestName() {
+        RunSpec typo = spec("prompt-tuning", "cb", 0.3, Map.of("epoch", "2"));
+
+        assertThatThrownBy(() -> trainer(null, new TrainingListener() {}).train(typo))
+                .hasMessageContaining("Unknown training setting 'epoch'")
+                .hasMessageContaining("Did you mean 'epochs'?");
+    }
+}
