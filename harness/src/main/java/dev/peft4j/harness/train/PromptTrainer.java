@@ -166,7 +166,7 @@ public final class PromptTrainer implements RunExecutor {
                 }
                 p.getArray().setRequiresGradient(true);
                 trainable.put(entry.getKey(), p);
-                (entry.getKey().startsWith("head") ? headGroup : promptGroup).put(entry.getKey(), p);
+                (isHeadParameter(entry.getKey()) ? headGroup : promptGroup).put(entry.getKey(), p);
             }
             this.optimizer = new AdamW(manager, List.of(
                     new AdamW.Group("prompt", promptGroup, (float) spec.learningRate()),
@@ -217,7 +217,7 @@ public final class PromptTrainer implements RunExecutor {
         }
 
         private String headName(String suffix) {
-            return trainable.keySet().stream().filter(k -> k.startsWith("head") && k.endsWith(suffix))
+            return trainable.keySet().stream().filter(k -> isHeadParameter(k) && k.endsWith(suffix))
                     .findFirst().orElse("head_" + suffix);
         }
 
@@ -349,6 +349,15 @@ public final class PromptTrainer implements RunExecutor {
         public void close() {
             // the run's arrays live on its manager, closed by the caller
         }
+    }
+
+    /**
+     * Whether a classifier parameter belongs to the head. DJL prefixes a child block's parameter
+     * names with the child's position ({@code 03head_weight}), so a plain {@code startsWith("head")}
+     * never matches.
+     */
+    static boolean isHeadParameter(String name) {
+        return name.matches("\\d*head_.*");
     }
 
     private static PromptInit init(String init) {
