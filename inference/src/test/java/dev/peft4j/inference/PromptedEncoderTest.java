@@ -82,20 +82,22 @@ class PromptedEncoderTest {
     }
 
     @Test
-    void batchesEqualSingleTextsForEveryPoolingAndPlacement() {
-        for (PromptedEncoder.Pooling pooling : PromptedEncoder.Pooling.values()) {
-            for (PromptedEncoder.Placement placement : PromptedEncoder.Placement.values()) {
-                try (PromptedEncoder encoder = PromptedEncoder.builder().setAdapterFolder(adapterFolder)
-                        .setBackbone(backbone).optPooling(pooling).optPlacement(placement).optMaxLength(128).build()) {
-                    List<float[]> batch = encoder.embedAll(TEXTS);
-                    List<float[]> pairs = encoder.embedPairs(TEXTS, TEXTS);
-                    for (int i = 0; i < TEXTS.size(); i++) {
-                        assertThat(batch.get(i)).containsExactly(encoder.embed(TEXTS.get(i)), within(1e-4f));
-                        assertThat(pairs.get(i)).containsExactly(encoder.embed(TEXTS.get(i), TEXTS.get(i)),
-                                within(1e-4f));
-                    }
-                    assertThat(encoder.getMaxTokens()).isEqualTo(128 - 4);
+    void batchesEqualSingleTextsForBothPoolingsAndPlacements() {
+        // padding must not leak into either pooling, wherever the prompt goes
+        List<String> texts = TEXTS.subList(1, 3);
+        for (var pooling : List.of(PromptedEncoder.Pooling.CLS, PromptedEncoder.Pooling.MEAN)) {
+            var placement = pooling == PromptedEncoder.Pooling.CLS
+                    ? PromptedEncoder.Placement.BEFORE_INPUT : PromptedEncoder.Placement.AFTER_CLS;
+            try (PromptedEncoder encoder = PromptedEncoder.builder().setAdapterFolder(adapterFolder)
+                    .setBackbone(backbone).optPooling(pooling).optPlacement(placement).optMaxLength(128).build()) {
+                List<float[]> batch = encoder.embedAll(texts);
+                List<float[]> pairs = encoder.embedPairs(texts, List.of("Yes.", "No."));
+                for (int i = 0; i < texts.size(); i++) {
+                    assertThat(batch.get(i)).containsExactly(encoder.embed(texts.get(i)), within(1e-4f));
+                    assertThat(pairs.get(i)).containsExactly(
+                            encoder.embed(texts.get(i), i == 0 ? "Yes." : "No."), within(1e-4f));
                 }
+                assertThat(encoder.getMaxTokens()).isEqualTo(128 - 4);
             }
         }
     }
