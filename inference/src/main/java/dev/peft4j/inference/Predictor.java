@@ -218,7 +218,7 @@ public final class Predictor implements AutoCloseable {
 
     private static void checkBackboneName(Path folder, String expected, Backbone backbone) {
         String actual = backbone.getName();
-        if (expected.equals(actual) || lastSegment(expected).equals(lastSegment(actual))) {
+        if (expected.trim().equalsIgnoreCase(actual) || lastSegment(expected).equals(lastSegment(actual))) {
             return;
         }
         throw new PeftException("The export in " + folder + " was trained on the backbone '" + expected
