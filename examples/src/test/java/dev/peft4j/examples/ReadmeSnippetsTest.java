@@ -18,7 +18,10 @@ class ReadmeSnippetsTest {
 
         for (String source : new String[] {
                 "src/test/java/dev/peft4j/examples/ReadmeJavaExample.java",
-                "src/test/kotlin/dev/peft4j/examples/ReadmeKotlinExample.kt"}) {
+                "src/test/kotlin/dev/peft4j/examples/ReadmeKotlinExample.kt",
+                "src/test/java/dev/peft4j/examples/PredictorJavaExample.java",
+                "src/test/kotlin/dev/peft4j/examples/PredictorKotlinExample.kt",
+                "src/test/java/dev/peft4j/examples/PredictorGuiceExample.java"}) {
             String code = Files.readString(MODULE.resolve(source)).strip();
             assertThat(snippets).as("README-snippets.md holds %s verbatim", source).contains(code);
         }

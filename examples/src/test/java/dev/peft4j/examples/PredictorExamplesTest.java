@@ -1,0 +1,43 @@
+package dev.peft4j.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.peft4j.inference.Prediction;
+import dev.peft4j.inference.Predictor;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PredictorExamplesTest {
+
+    private static final List<String> CB_LABELS = List.of("entailment", "contradiction", "neutral");
+    private static final List<String> PREMISES = List.of("The dog barked all night.", "She never went to Paris.",
+            "It is raining.");
+    private static final List<String> HYPOTHESES = List.of("The dog was quiet.", "She went to Paris.",
+            "The street is wet.");
+
+    @Test
+    void javaExampleClassifiesEveryPairAsTheTrainedPromptDoes() {
+        Path folder = TrainedExport.folder();
+        List<String> labels = PredictorJavaExample.classify(folder, PREMISES, HYPOTHESES);
+
+        assertThat(labels).hasSize(3).allSatisfy(label -> assertThat(CB_LABELS).contains(label));
+        try (Predictor predictor = Predictor.open(folder)) {
+            assertThat(predictor.getLabels()).isEqualTo(CB_LABELS);
+            for (int i = 0; i < PREMISES.size(); i++) {
+                assertThat(labels.get(i)).isEqualTo(predictor.predict(PREMISES.get(i), HYPOTHESES.get(i)).label());
+            }
+        }
+    }
+
+    @Test
+    void guiceExampleInjectsAReadyPredictor() {
+        Path folder = TrainedExport.folder();
+        String answer = PredictorGuiceExample.judgeOnce(folder, "It is raining.", "The street is wet.");
+
+        try (Predictor predictor = Predictor.open(folder)) {
+            Prediction p = predictor.predict("It is raining.", "The street is wet.");
+            assertThat(answer).isEqualTo(p.score() >= 0.4 ? p.label() : "unsure");
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package dev.peft4j.examples;
+
+import static org.assertj.core.api.Assertions.fail;
+
+import dev.peft4j.backbones.Backbone;
+import dev.peft4j.backbones.Backbones;
+import dev.peft4j.harness.data.DataLocator;
+import dev.peft4j.harness.experiment.RunSpec;
+import dev.peft4j.harness.task.SuperGlueTasks;
+import dev.peft4j.harness.train.PromptTrainer;
+import dev.peft4j.harness.train.TrainedRun;
+import dev.peft4j.plugins.PluginRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A tiny prompt trained on real CB (3 steps of 8 examples with the stand-in method) and exported
+ * once per test JVM, for the predictor examples to serve.
+ */
+final class TrainedExport {
+
+    private static @Nullable Path folder;
+
+    private TrainedExport() {}
+
+    /** The export folder, trained on first use. */
+    static synchronized Path folder() {
+        if (folder == null) {
+            folder = train();
+        }
+        return folder;
+    }
+
+    private static Path train() {
+        String dir = System.getProperty("peft4j.data.dir");
+        if (dir == null || !Files.isDirectory(Path.of(dir, "superglue", "CB"))) {
+            fail("The SuperGLUE test data is missing: system property peft4j.data.dir is '" + dir
+                    + "' but must name a folder holding superglue/CB (see shared/data/README.md).");
+        }
+        Map<String, String> shared = Map.of("epochs", "1", "max-steps", "3", "train-limit", "24",
+                "eval-limit", "8", "max-length", "64");
+        RunSpec spec = new RunSpec("scaled-prompt", "cb", 1, 4, 0.3, Map.of("scale", "1.0"), shared);
+        try (Backbone backbone = Backbones.load("all-minilm-l6-v2")) {
+            TrainedRun run = PromptTrainer.builder()
+                    .setBackbone(backbone)
+                    .setRegistry(PluginRegistry.discover())
+                    .setTasks(SuperGlueTasks::byId)
+                    .setData(DataLocator.builder().optDataFolder(Path.of(dir)).build())
+                    .build()
+                    .train(spec);
+            Path target = Files.createTempDirectory("peft4j-examples-export");
+            target.toFile().deleteOnExit();
+            run.toExport(backbone, 64, spec.methodOptions()).write(target);
+            return target;
+        } catch (IOException e) {
+            throw new IllegalStateException("Cannot create a temporary export folder", e);
+        }
+    }
+}

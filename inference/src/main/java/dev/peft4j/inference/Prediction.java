@@ -1,0 +1,33 @@
+package dev.peft4j.inference;
+
+import dev.peft4j.api.PeftException;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One classification result of a {@link Predictor}.
+ *
+ * @param label         the predicted label (the one with the largest head output; the first on ties)
+ * @param score         the predicted label's probability
+ * @param probabilities every label's probability (a softmax over the head outputs), in the export's
+ *                      label order; they sum to 1
+ */
+public record Prediction(String label, double score, Map<String, Double> probabilities) {
+
+    /** Checks the components and keeps an unmodifiable copy of the probabilities in their order. */
+    public Prediction {
+        Objects.requireNonNull(label, "label");
+        if (!probabilities.containsKey(label)) {
+            throw new PeftException("Prediction: label '" + label + "' is not among the labels "
+                    + probabilities.keySet());
+        }
+        probabilities = Collections.unmodifiableMap(new LinkedHashMap<>(probabilities));
+    }
+
+    /** The probability of {@code label}, or 0 when the export has no such label. */
+    public double getProbability(String label) {
+        return probabilities.getOrDefault(label, 0.0);
+    }
+}

@@ -1,0 +1,416 @@
+package dev.peft4j.inference;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import dev.peft4j.api.PeftException;
+import dev.peft4j.api.PromptFormatException;
+import dev.peft4j.api.PromptAdapterFiles;
+import dev.peft4j.backbones.Backbone;
+import dev.peft4j.backbones.Backbones;
+import dev.peft4j.backbones.EncodedBatch;
+import dev.peft4j.backbones.PromptClassifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * Serves predictions from an export folder (written by {@code peft4j train --export-dir} or
+ * {@link ExportFolder#write}): the frozen backbone with the exported prompt {@code P'} as a fixed
+ * input ({@code [CLS] P' text [SEP]}; no Φ, so inference costs what plain prompt tuning costs) and
+ * the trained linear head on the {@code [CLS]} output.
+ *
+ * <pre>{@code
+ * try (Predictor predictor = Predictor.open(Path.of("exports/cb"))) {
+ *     Prediction p = predictor.predict("It is raining.", "The street is wet.");
+ *     System.out.println(p.label() + " " + p.score());
+ * }
+ * }</pre>
+ *
+ * <p><b>Threads.</b> One predictor serves any number of threads at once: the model is loaded once
+ * and each call works in its own sub-manager and {@link NDScope}, so nothing it creates outlives it.
+ * {@link #close()} waits for calls in flight; later calls fail with a {@link PeftException}
+ * ("predictor is closed"), never with a native crash.
+ *
+ * <p><b>Inputs.</b> Each text is tokenized as {@code [CLS] text [SEP]} (pairs as
+ * {@code [CLS] a [SEP] b [SEP]}) and truncated so that tokens plus prompt fit the export's
+ * {@code maxLength} (pairs lose tokens from the longer text first), exactly as in training and
+ * {@code peft4j eval}. Empty or blank texts are refused. Batches of more than
+ * {@link #getBatchSize()} texts are split into several forward passes.
+ *
+ * <p><b>Classifiers only.</b> A multiple-choice export (COPA, ReCoRD: a head with one output that
+ * scores each choice) has no labels to predict; {@link #open(Path)} refuses it with a message.
+ */
+public final class Predictor implements AutoCloseable {
+
+    /** Texts per forward pass in {@link #predictAll} and {@link #predictPairs}. */
+    public static final int DEFAULT_BATCH_SIZE = 32;
+
+    private final Path folder;
+    private final ExportFolder.Settings settings;
+    private final List<String> labels;
+    private final Backbone backbone;
+    private final boolean ownsBackbone;
+    private final NDManager manager;
+    private final PromptClassifier classifier;
+    private final ParameterStore parameterStore;
+    private final int maxTokens;
+    private final UseGuard guard;
+
+    private Predictor(Path folder, ExportFolder export, Backbone backbone, boolean ownsBackbone) {
+        this.folder = folder;
+        this.settings = export.settings();
+        this.labels = List.copyOf(settings.labels());
+        this.backbone = backbone;
+        this.ownsBackbone = ownsBackbone;
+        this.maxTokens = settings.maxLength() - export.getPrompt().shape().length();
+        this.guard = new UseGuard("This predictor is closed (export " + folder + "); open a new one with "
+                + "Predictor.open(...) to predict again.");
+        this.manager = backbone.getManager().newSubManager();
+        try {
+            this.classifier = PromptClassifier.builder()
+                    .setEncoder(backbone.getEncoder())
+                    .setNumClasses(labels.size())
+                    .optFixedPrompt(export.getPrompt())
+                    .build();
+            classifier.initialize(manager, DataType.FLOAT32, new Shape(1, 1));
+            var head = classifier.getHead().getParameters();
+            head.get("weight").getArray().set(export.headWeight());
+            head.get("bias").getArray().set(export.headBias());
+            this.parameterStore = new ParameterStore(manager, false);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens an export folder and loads the backbone it names on the engine's default device (a GPU
+     * when one is visible). The predictor owns that backbone and closes it.
+     *
+     * @throws PromptFormatException when the folder or one of its files is missing or corrupt
+     * @throws dev.peft4j.api.ShapeMismatchException when the prompt or head does not fit the backbone
+     * @throws PeftException for a multiple-choice export or settings that do not fit together
+     */
+    public static Predictor open(Path exportFolder) {
+        ExportFolder export = read(exportFolder);
+        return openOwning(exportFolder, export, Backbones.load(export.settings().backbone()));
+    }
+
+    /**
+     * Opens an export folder and loads the backbone it names on {@code device}. The predictor owns
+     * that backbone and closes it.
+     *
+     * @throws PeftException as {@link #open(Path)} does
+     */
+    public static Predictor open(Path exportFolder, Device device) {
+        Objects.requireNonNull(device, "device");
+        ExportFolder export = read(exportFolder);
+        return openOwning(exportFolder, export, Backbones.load(export.settings().backbone(), device));
+    }
+
+    /**
+     * Opens an export folder on an already loaded backbone, so several predictors share one copy of
+     * its weights. The backbone must be the one the export was trained on (same name, or for a
+     * folder the same folder name); {@link #close()} leaves it open. Close the predictors before the
+     * backbone.
+     *
+     * @throws PeftException as {@link #open(Path)} does, and when the backbone is another model
+     */
+    public static Predictor open(Path exportFolder, Backbone backbone) {
+        Objects.requireNonNull(backbone, "backbone");
+        ExportFolder export = read(exportFolder);
+        checkBackboneName(exportFolder, export.settings().backbone(), backbone);
+        check(exportFolder, export, backbone);
+        return new Predictor(exportFolder, export, backbone, false);
+    }
+
+    private static Predictor openOwning(Path folder, ExportFolder export, Backbone backbone) {
+        try {
+            check(folder, export, backbone);
+            return new Predictor(folder, export, backbone, true);
+        } catch (RuntimeException e) {
+            backbone.close();
+            throw e;
+        }
+    }
+
+    /** Reads the export with messages that tell a bare PEFT adapter from a broken export. */
+    private static ExportFolder read(Path folder) {
+        Objects.requireNonNull(folder, "exportFolder");
+        if (!Files.isDirectory(folder)) {
+            throw new PromptFormatException("Export folder " + folder.toAbsolutePath() + " does not exist or is "
+                    + "not a folder. Pass the folder written by 'peft4j train --export-dir' (it holds "
+                    + PromptAdapterFiles.CONFIG_FILE + ", " + PromptAdapterFiles.WEIGHTS_FILE + ", "
+                    + ExportFolder.HEAD_FILE + " and " + ExportFolder.SETTINGS_FILE + ").");
+        }
+        boolean hasAdapter = Files.exists(folder.resolve(PromptAdapterFiles.CONFIG_FILE));
+        for (String name : List.of(ExportFolder.HEAD_FILE, ExportFolder.SETTINGS_FILE)) {
+            if (hasAdapter && !Files.exists(folder.resolve(name))) {
+                throw new PromptFormatException(folder + " has no " + name + ", so it is a bare prompt adapter "
+                        + "(as Hugging Face PEFT saves one), not a peft4j export with a task head. Use "
+                        + "PromptedEncoder.open(folder, backbone) for prompted embeddings, or export a trained "
+                        + "classifier with 'peft4j train --export-dir'.");
+            }
+        }
+        ExportFolder export = ExportFolder.read(folder);
+        checkSettings(folder, export.settings());
+        return export;
+    }
+
+    private static void checkSettings(Path folder, ExportFolder.Settings settings) {
+        Path file = folder.resolve(ExportFolder.SETTINGS_FILE);
+        if (settings == null || settings.labels() == null || settings.labels().isEmpty()
+                || settings.labels().stream().anyMatch(Objects::isNull)) {
+            throw new PromptFormatException(file + " has no 'labels' (the label names in head order). "
+                    + "Re-export the prompt; do not edit this file by hand.");
+        }
+        if (settings.backbone() == null || settings.backbone().isBlank()) {
+            throw new PromptFormatException(file + " has no 'backbone' (the model the prompt was trained on). "
+                    + "Re-export the prompt; do not edit this file by hand.");
+        }
+        if (settings.maxLength() <= 0) {
+            throw new PromptFormatException(file + " has no positive 'maxLength' (got " + settings.maxLength()
+                    + "). Re-export the prompt; do not edit this file by hand.");
+        }
+    }
+
+    private static void check(Path folder, ExportFolder export, Backbone backbone) {
+        var settings = export.settings();
+        int units = export.headBias().length;
+        if (units == 1) {
+            throw new PeftException("The export in " + folder + " (task '" + settings.task() + "') scores choices: "
+                    + "its head has 1 output that rates each choice of a multiple-choice example, so it has no "
+                    + "labels to predict. Predictor serves classifiers (a head with one output per label); "
+                    + "evaluate multiple-choice exports with 'peft4j eval'.");
+        }
+        if (units != settings.labels().size()) {
+            throw new PromptFormatException("The export in " + folder + " has a head with " + units
+                    + " outputs but " + ExportFolder.SETTINGS_FILE + " lists " + settings.labels().size()
+                    + " labels " + settings.labels() + ". The files do not belong together; re-export the prompt.");
+        }
+        int width = export.getPrompt().shape().width();
+        if (export.headWeight().length != units * width) {
+            throw new PromptFormatException("The head in " + folder.resolve(ExportFolder.HEAD_FILE) + " has "
+                    + export.headWeight().length + " weights but " + units + " outputs of width " + width + " need "
+                    + units * width + ". Re-export the prompt; do not edit this file by hand.");
+        }
+        int promptLength = export.getPrompt().shape().length();
+        // a pair needs [CLS] a [SEP] b [SEP]; a single text at least [CLS] x [SEP]
+        Compatibility.check(export.adapter().config(), backbone, folder, 3);
+        int positions = backbone.getEncoder().getMaxPositions();
+        if (settings.maxLength() > positions || settings.maxLength() - promptLength < 3) {
+            throw new PeftException("The export in " + folder + " asks for maxLength " + settings.maxLength()
+                    + " with a prompt of " + promptLength + " vectors, but the backbone '" + backbone.getName()
+                    + "' takes at most " + positions + " positions and at least 3 text tokens must fit beside "
+                    + "the prompt. Re-export with a maxLength in [" + (promptLength + 3) + ", " + positions + "].");
+        }
+    }
+
+    private static void checkBackboneName(Path folder, String expected, Backbone backbone) {
+        String actual = backbone.getName();
+        if (expected.trim().equalsIgnoreCase(actual) || lastSegment(expected).equals(lastSegment(actual))) {
+            return;
+        }
+        throw new PeftException("The export in " + folder + " was trained on the backbone '" + expected
+                + "' but the predictor was given '" + actual + "'. A prompt only works with the model it was "
+                + "trained on: pass Backbones.load(\"" + expected + "\"), or use Predictor.open(folder).");
+    }
+
+    /** A folder's last name, so a model folder copied elsewhere still matches. */
+    private static String lastSegment(String nameOrFolder) {
+        String trimmed = nameOrFolder.replaceAll("[/\\\\]+$", "");
+        int slash = Math.max(trimmed.lastIndexOf('/'), trimmed.lastIndexOf('\\'));
+        return trimmed.substring(slash + 1);
+    }
+
+    /** The label names, in head order; every {@link Prediction}'s probabilities follow it. */
+    public List<String> getLabels() {
+        return labels;
+    }
+
+    /** The export's settings (task, labels, backbone, max length, method, run). */
+    public ExportFolder.Settings getSettings() {
+        return settings;
+    }
+
+    /** The folder the predictor was opened from. */
+    public Path getExportFolder() {
+        return folder;
+    }
+
+    /** The backbone, owned by this predictor unless it was passed to {@link #open(Path, Backbone)}. */
+    public Backbone getBackbone() {
+        return backbone;
+    }
+
+    /** The number of prompt vectors placed after {@code [CLS]}. */
+    public int getPromptLength() {
+        return classifier.getPromptLength();
+    }
+
+    /** The most tokens of text ({@code [CLS]} and {@code [SEP]} included) kept per input: maxLength minus the prompt. */
+    public int getMaxTokens() {
+        return maxTokens;
+    }
+
+    /** Texts per forward pass of the batch methods. */
+    public int getBatchSize() {
+        return DEFAULT_BATCH_SIZE;
+    }
+
+    /** Whether {@link #close()} has been called. */
+    public boolean isClosed() {
+        return guard.isClosed();
+    }
+
+    /**
+     * Classifies one text.
+     *
+     * @throws PeftException for an empty or blank text, or when the predictor is closed
+     */
+    public Prediction predict(String text) {
+        return predictAll(List.of(checkText(text, "text"))).get(0);
+    }
+
+    /**
+     * Classifies one text pair (premise and hypothesis, question and passage, ...), encoded as
+     * {@code [CLS] textA [SEP] textB [SEP]}.
+     *
+     * @throws PeftException for an empty or blank text, or when the predictor is closed
+     */
+    public Prediction predict(String textA, String textB) {
+        return predictPairs(List.of(checkText(textA, "textA")), List.of(checkText(textB, "textB"))).get(0);
+    }
+
+    /**
+     * Classifies texts in batches of {@link #getBatchSize()}; the results are in input order. An
+     * empty list gives an empty list.
+     *
+     * @throws PeftException when a text is empty or blank (naming its index), or when the predictor is closed
+     */
+    public List<Prediction> predictAll(List<String> texts) {
+        checkTexts(texts, "texts");
+        return run(texts.size(), (range) -> backbone.getTokenizer().encode(texts.subList(range[0], range[1]), maxTokens));
+    }
+
+    /**
+     * Classifies text pairs, {@code first.get(i)} with {@code second.get(i)}, in batches of
+     * {@link #getBatchSize()}; the results are in input order.
+     *
+     * @throws PeftException when the lists differ in size, a text is empty or blank, or the predictor is closed
+     */
+    public List<Prediction> predictPairs(List<String> first, List<String> second) {
+        checkTexts(first, "first");
+        checkTexts(second, "second");
+        if (first.size() != second.size()) {
+            throw new PeftException("predictPairs: " + first.size() + " first texts but " + second.size()
+                    + " second texts; pass one second text per first text.");
+        }
+        if (maxTokens < 5) {
+            throw new PeftException("The export in " + folder + " keeps only " + maxTokens + " tokens per input "
+                    + "beside its prompt, fewer than the 5 a text pair needs ([CLS] a [SEP] b [SEP]).");
+        }
+        return run(first.size(), (range) -> backbone.getTokenizer().encodePairs(
+                first.subList(range[0], range[1]), second.subList(range[0], range[1]), maxTokens));
+    }
+
+    private List<Prediction> run(int count, Function<int[], EncodedBatch> tokenize) {
+        if (count == 0) {
+            return List.of();
+        }
+        return guard.use(() -> {
+            if (!backbone.getManager().isOpen()) {
+                throw new PeftException("The backbone '" + backbone.getName() + "' of the predictor for " + folder
+                        + " was closed while the predictor is open. Close predictors before their shared backbone.");
+            }
+            List<Prediction> predictions = new ArrayList<>(count);
+            for (int start = 0; start < count; start += DEFAULT_BATCH_SIZE) {
+                EncodedBatch batch = tokenize.apply(new int[] {start, Math.min(count, start + DEFAULT_BATCH_SIZE)});
+                float[] logits = forward(batch);
+                for (int row = 0; row < batch.batchSize(); row++) {
+                    predictions.add(toPrediction(logits, row));
+                }
+            }
+            return predictions;
+        });
+    }
+
+    /** Head outputs of one batch, row-major {@code (B, labels)}, copied to the host once. */
+    private float[] forward(EncodedBatch batch) {
+        try (NDManager step = manager.newSubManager(); NDScope scope = new NDScope()) {
+            NDArray logits = classifier.forward(parameterStore, batch.toNDList(step), false).singletonOrThrow();
+            return logits.toFloatArray();
+        }
+    }
+
+    private Prediction toPrediction(float[] logits, int row) {
+        int classes = labels.size();
+        int offset = row * classes;
+        int best = 0;
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < classes; i++) {
+            if (logits[offset + i] > logits[offset + best]) {
+                best = i;
+            }
+            max = Math.max(max, logits[offset + i]);
+        }
+        double[] exp = new double[classes];
+        double sum = 0;
+        for (int i = 0; i < classes; i++) {
+            exp[i] = Math.exp(logits[offset + i] - max);
+            sum += exp[i];
+        }
+        Map<String, Double> probabilities = new LinkedHashMap<>();
+        for (int i = 0; i < classes; i++) {
+            probabilities.put(labels.get(i), exp[i] / sum);
+        }
+        return new Prediction(labels.get(best), exp[best] / sum, probabilities);
+    }
+
+    private static String checkText(String text, String what) {
+        if (text == null || text.isBlank()) {
+            throw new PeftException("Predictor: " + what + " is empty or blank; pass the text to classify.");
+        }
+        return text;
+    }
+
+    private static void checkTexts(List<String> texts, String what) {
+        Objects.requireNonNull(texts, what);
+        for (int i = 0; i < texts.size(); i++) {
+            String text = texts.get(i);
+            if (text == null || text.isBlank()) {
+                throw new PeftException("Predictor: text " + i + " of " + what + " is empty or blank; every input "
+                        + "needs text (drop or fill it before predicting).");
+            }
+        }
+    }
+
+    /**
+     * Waits for predictions in flight, then frees the prompt and head and, when the predictor loaded
+     * it, the backbone. Later calls fail with a {@link PeftException}. Calling it again does nothing.
+     */
+    @Override
+    public void close() {
+        guard.close(() -> {
+            manager.close();
+            if (ownsBackbone) {
+                backbone.close();
+            }
+        });
+    }
+
+    @Override
+    public String toString() {
+        return "Predictor(" + folder + ", task " + settings.task() + ", labels " + labels + ", " + backbone + ")";
+    }
+}
