@@ -22,13 +22,13 @@ public final class ReadmeJavaExample {
     /** Builds a 10-token prompt for a 384-wide model and writes it as a PEFT adapter folder. */
     public static PromptAdapter exportPrompt(Path folder) {
         PluginRegistry registry = PluginRegistry.discover();
-        ReparameterizerPlugin method = registry.get("scaled-prompt");
-        Options options = method.parseOptions(Map.of("scale", "0.5"));
+        ReparameterizerPlugin method = registry.get("residual-prompt");
+        Options options = method.parseOptions(Map.of("bottleneck", "128", "activation", "gelu"));
 
         PromptShape shape = new PromptShape(10, 384);
         SoftPrompt prompt = SoftPrompt.builder()
                 .setReparameterizer(method.create(shape, options))
-                .optInit(PromptInit.uniform())
+                .optInit(PromptInit.uniform())   // or PromptInit.sampledVocabulary() with .optEncoder(...)
                 .optSeed(42)
                 .build();
         try (NDManager manager = NDManager.newBaseManager()) {

@@ -7,14 +7,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
-/** README-snippets.md must hold the example sources verbatim, so the README never shows stale code. */
+/** The project README must hold the example sources verbatim, so it never shows stale code. */
 class ReadmeSnippetsTest {
 
     private static final Path MODULE = Path.of("").toAbsolutePath();
 
     @Test
     void snippetsMatchTheCompiledExamples() throws IOException {
-        String snippets = Files.readString(MODULE.resolve("README-snippets.md"));
+        String snippets = Files.readString(MODULE.resolve("../README.md"));
 
         for (String source : new String[] {
                 "src/test/java/dev/peft4j/examples/ReadmeJavaExample.java",
@@ -23,7 +23,7 @@ class ReadmeSnippetsTest {
                 "src/test/kotlin/dev/peft4j/examples/PredictorKotlinExample.kt",
                 "src/test/java/dev/peft4j/examples/PredictorGuiceExample.java"}) {
             String code = Files.readString(MODULE.resolve(source)).strip();
-            assertThat(snippets).as("README-snippets.md holds %s verbatim", source).contains(code);
+            assertThat(snippets).as("README.md holds %s verbatim", source).contains(code);
         }
     }
 }

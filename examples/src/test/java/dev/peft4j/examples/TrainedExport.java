@@ -42,7 +42,7 @@ final class TrainedExport {
         }
         Map<String, String> shared = Map.of("epochs", "1", "max-steps", "3", "train-limit", "24",
                 "eval-limit", "8", "max-length", "64");
-        RunSpec spec = new RunSpec("scaled-prompt", "cb", 1, 4, 0.3, Map.of("scale", "1.0"), shared);
+        RunSpec spec = new RunSpec("residual-prompt", "cb", 1, 4, 0.3, Map.of("bottleneck", "16"), shared);
         try (Backbone backbone = Backbones.load("all-minilm-l6-v2")) {
             TrainedRun run = PromptTrainer.builder()
                     .setBackbone(backbone)

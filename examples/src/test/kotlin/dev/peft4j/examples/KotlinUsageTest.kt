@@ -28,12 +28,12 @@ class KotlinUsageTest {
 
     @Test
     fun `discovers the plugin and reads its declarations as properties`() {
-        val info = registry.list().single()
+        val info = registry.list().single { it.id == "scaled-prompt" }
 
         assertThat(info.id).isEqualTo("scaled-prompt")
         assertThat(info.apiVersion.major).isEqualTo(1)
         assertThat(info.options.map { it.name to it.type }).containsExactly("scale" to OptionType.DECIMAL)
-        assertThat(registry.ids).containsExactly("scaled-prompt")
+        assertThat(registry.ids).containsExactly("mlp-prompt", "p-tuning", "prompt-tuning", "residual-prompt", "scaled-prompt")
         assertThat(registry.problems).isEmpty()
     }
 
@@ -91,7 +91,7 @@ class KotlinUsageTest {
         )
 
         assertThat(injector.getInstance(PluginRegistry::class.java)).isSameAs(registry)
-        assertThat(methods.keys).containsExactly("scaled-prompt")
+        assertThat(methods.keys).contains("residual-prompt", "scaled-prompt")
         assertThat(methods["scaled-prompt"]).isSameAs(registry.get("scaled-prompt"))
     }
 }

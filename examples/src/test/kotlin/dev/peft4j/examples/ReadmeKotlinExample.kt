@@ -18,8 +18,8 @@ import java.nio.file.Path
 /** The README's Kotlin example: pick a method by id, build a soft prompt, export P'. */
 fun exportPrompt(folder: Path): PromptAdapter {
     val registry = PluginRegistry.discover()
-    val method = registry.get("scaled-prompt")
-    val options = method.parseOptions(mapOf("scale" to 0.5))
+    val method = registry.get("residual-prompt")
+    val options = method.parseOptions(mapOf("bottleneck" to 128, "activation" to "gelu"))
 
     val shape = PromptShape(10, 384)
     val prompt = SoftPrompt.builder()
