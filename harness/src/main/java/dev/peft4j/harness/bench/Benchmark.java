@@ -67,6 +67,7 @@ public final class Benchmark {
     private final int inferenceBatch;
     private final int repeats;
     private final boolean comparePrecision;
+    private final boolean compareThreads;
     private final boolean rteEpoch;
     private final @Nullable DataLocator data;
     private final MatmulPrecision precision;
@@ -88,6 +89,7 @@ public final class Benchmark {
         this.inferenceBatch = b.inferenceBatch;
         this.repeats = b.repeats;
         this.comparePrecision = b.comparePrecision;
+        this.compareThreads = b.compareThreads;
         this.rteEpoch = b.rteEpoch;
         this.data = b.data;
         this.precision = b.precision;
@@ -153,11 +155,13 @@ public final class Benchmark {
             double achieved = total / stepRun.seconds.median() / 1e9;
             BenchmarkReport.Step stepReport = new BenchmarkReport.Step(sf.setup, sf.flops, total, stepRun.seconds,
                     stepRun.tokenize, stepRun.inputs, stepRun.forward, stepRun.backward, stepRun.update, achieved, peak,
-                    achieved / peak);
-            progress("step %.4f s median, %.1f GFLOP/s, %.3f of the %.1f GFLOP/s peak; Φ share %.4f",
-                    stepRun.seconds.median(), achieved, achieved / peak, peak, phi.share());
+                    achieved / peak, stepRun.pairedRatios.size(), pairedRatio(stepRun, total));
+            progress("step %.4f s median, %.1f GFLOP/s, %.3f of the %.1f GFLOP/s peak (paired %.3f); Φ share %.4f",
+                    stepRun.seconds.median(), achieved, achieved / peak, peak, stepReport.pairedRatioToPeak(), phi.share());
             BenchmarkReport.InferenceSection inference = inference(backbone, registry);
             BenchmarkReport.Precision precisionReport = comparePrecision ? precision(backbone, registry) : null;
+            List<BenchmarkReport.ThreadRow> threadRows = compareThreads
+                    ? threads(backbone, registry, total) : List.of();
             List<BenchmarkReport.Epoch> epochs = new ArrayList<>();
             if (rteEpoch) {
                 epochs.add(epoch(backbone, registry, false));
@@ -168,7 +172,7 @@ public final class Benchmark {
                     "Java " + Runtime.version() + ", DJL PyTorch " + engine.getVersion(), inEffect, started,
                     loadBefore, ProcessStatus.loadAverage());
             return new BenchmarkReport(environment, load, gemm, peak, shapes, stepReport, phi, inference,
-                    stepRun.memory, precisionReport, epochs, command);
+                    stepRun.memory, precisionReport, threadRows, epochs, command);
         }
     }
 
@@ -233,7 +237,12 @@ public final class Benchmark {
     private record StepSetupAndFlops(BenchmarkReport.StepSetup setup, FlopCount flops) {}
 
     private record StepRun(StepSetupAndFlops setup, Stats seconds, Stats tokenize, Stats inputs, Stats forward,
-            Stats backward, Stats update, BenchmarkReport.Memory memory) {}
+            Stats backward, Stats update, BenchmarkReport.Memory memory, List<double[]> pairedRatios) {}
+
+    /** The median over pairs of (step GFLOP/s) / (GEMM GFLOP/s timed just before that step). */
+    private static double pairedRatio(StepRun run, double stepFlops) {
+        return Stats.of(run.pairedRatios.stream().map(p -> stepFlops / p[1] / 1e9 / p[0]).toList()).median();
+    }
 
     private StepRun steps(Backbone backbone, TrainingStep step) {
         List<List<Example>> batches = new ArrayList<>();
@@ -249,8 +258,17 @@ public final class Benchmark {
         long[] phase = new long[4];
         int positions = 0;
         NDManager root = backbone.getManager();
+        List<double[]> pairs = new ArrayList<>();
+        int size = gemmSizes.stream().mapToInt(Integer::intValue).max().orElse(1024);
+        int every = Math.max(1, Math.min(10, steps / 5));
+        double gemmNow = 0;
         for (int i = 0; i < total; i++) {
             List<Example> batch = batches.get(i % batches.size());
+            boolean paired = i >= warmup && (i - warmup) % every == 0;
+            if (paired) {
+                Stats g = matmul(backbone, size, size, size, 1);
+                gemmNow = 2.0 * size * size * size / g.best() / 1e9;
+            }
             long t0 = System.nanoTime();
             EncodedBatch encoded = step.encode(batch);
             long t1 = System.nanoTime();
@@ -266,6 +284,9 @@ public final class Benchmark {
                 tokenizeNanos[j] = t1 - t0;
                 for (int p = 0; p < 4; p++) {
                     phases[p][j] = phase[p];
+                }
+                if (paired) {
+                    pairs.add(new double[] {gemmNow, (t2 - t0) / 1e9});
                 }
                 resident[j] = ProcessStatus.residentBytes() / (1024.0 * 1024.0);
                 arrays[j] = root.getManagedArrays().size();
@@ -283,7 +304,7 @@ public final class Benchmark {
                 ProcessStatus.peakResidentBytes() / (1024.0 * 1024.0));
         return new StepRun(setup(backbone, step, positions), Stats.ofNanos(stepNanos), Stats.ofNanos(tokenizeNanos),
                 Stats.ofNanos(phases[0]), Stats.ofNanos(phases[1]), Stats.ofNanos(phases[2]),
-                Stats.ofNanos(phases[3]), memory);
+                Stats.ofNanos(phases[3]), memory, pairs);
     }
 
     private BenchmarkReport.MemoryWindow window(int from, int to, double[] resident, double[] arrays, long[] nanos) {
@@ -498,6 +519,49 @@ public final class Benchmark {
         return new BenchmarkReport.Precision(rows, f32Step / bf.stepSeconds().median(), bf.gemmBestGflops() / f32Gemm);
     }
 
+    // ---------------------------------------------------------------- threads
+
+    private List<BenchmarkReport.ThreadRow> threads(Backbone backbone, PluginRegistry registry, double stepFlops) {
+        int original = TorchThreads.intraOp();
+        int cores = Runtime.getRuntime().availableProcessors();
+        List<Integer> counts = cores > 1 ? List.of(1, cores) : List.of(1);
+        Map<Integer, List<Double>> steps = new LinkedHashMap<>();
+        Map<Integer, Double> gemm = new LinkedHashMap<>();
+        int size = gemmSizes.stream().mapToInt(Integer::intValue).max().orElse(1024);
+        int perRound = Math.max(2, Math.min(this.steps, 5));
+        try (NDManager manager = backbone.getManager().newSubManager()) {
+            TrainingStep step = TrainingStep.create(backbone, SuperGlueTasks.rte(), registry.get(method),
+                    spec(method, methodOptions, "rte", batchSize), manager);
+            List<Example> batch = syntheticBatch(batchSize, 5);
+            EncodedBatch encoded = step.encode(batch);
+            for (int round = 0; round < 3; round++) {
+                for (int count : counts) {
+                    TorchThreads.set(count);
+                    Stats g = matmul(backbone, size, size, size, 3);
+                    gemm.merge(count, 2.0 * size * size * size / g.best() / 1e9, Math::max);
+                    step.step(encoded, batch, null);
+                    for (int i = 0; i < perRound; i++) {
+                        long t = System.nanoTime();
+                        step.step(encoded, batch, null);
+                        steps.computeIfAbsent(count, c -> new ArrayList<>()).add((System.nanoTime() - t) / 1e9);
+                    }
+                }
+            }
+        } finally {
+            if (original > 0) {
+                TorchThreads.set(original);
+            }
+        }
+        List<BenchmarkReport.ThreadRow> rows = new ArrayList<>();
+        for (int count : counts) {
+            Stats stats = Stats.of(steps.get(count));
+            rows.add(new BenchmarkReport.ThreadRow(count, gemm.get(count), stats,
+                    stepFlops / stats.median() / 1e9 / gemm.get(count)));
+            progress("threads %d: GEMM %.1f GFLOP/s, step %.4f s", count, gemm.get(count), stats.median());
+        }
+        return rows;
+    }
+
     // ---------------------------------------------------------------- RTE epoch
 
     private BenchmarkReport.Epoch epoch(Backbone backbone, PluginRegistry registry, boolean bucket) {
@@ -550,6 +614,7 @@ public final class Benchmark {
         private int inferenceBatch = 32;
         private int repeats = 10;
         private boolean comparePrecision = true;
+        private boolean compareThreads = true;
         private boolean rteEpoch;
         private @Nullable DataLocator data;
         private MatmulPrecision precision = MatmulPrecision.FLOAT32;
@@ -629,6 +694,12 @@ public final class Benchmark {
         /** Whether to compare float32 against bf16-matmul step time (default true). */
         public Builder optComparePrecision(boolean compare) {
             this.comparePrecision = compare;
+            return this;
+        }
+
+        /** Whether to compare one intra-op thread against one per core (default true). */
+        public Builder optCompareThreads(boolean compare) {
+            this.compareThreads = compare;
             return this;
         }
 

@@ -34,7 +34,7 @@ public final class BenchmarkReport {
     /** One training step: time, phases, FLOPs and the ratio to the GEMM peak. */
     record Step(StepSetup setup, FlopCount flops, double totalFlops, Stats seconds, Stats tokenizeSeconds,
             Stats inputSeconds, Stats forwardSeconds, Stats backwardSeconds, Stats updateSeconds,
-            double achievedGflops, double peakGflops, double ratioToPeak) {}
+            double achievedGflops, double peakGflops, double ratioToPeak, int pairs, double pairedRatioToPeak) {}
 
     /** Φ forward and backward alone against the whole step. */
     record PhiShare(Stats phiSeconds, double stepMedianSeconds, double share) {}
@@ -61,6 +61,9 @@ public final class BenchmarkReport {
     /** Step time float32 against bf16-matmul. */
     record Precision(List<PrecisionRow> rows, double stepSpeedup, double gemmSpeedup) {}
 
+    /** The step and the GEMM peak under one intra-op thread count (rounds interleaved). */
+    record ThreadRow(int threads, double gemmBestGflops, Stats stepSeconds, double ratioToPeak) {}
+
     /** One RTE training epoch with or without length bucketing. */
     record Epoch(boolean bucket, int examples, int steps, double seconds, double examplesPerSecond,
             double meanPaddedPositions, double meanRealTokens) {}
@@ -75,12 +78,13 @@ public final class BenchmarkReport {
     final InferenceSection inference;
     final Memory memory;
     final @Nullable Precision precision;
+    final List<ThreadRow> threads;
     final List<Epoch> rteEpoch;
     final String command;
 
     BenchmarkReport(Environment environment, Load load, List<Gemm> gemm, double peakGflops,
             List<ShapeGemm> shapeGemm, Step step, PhiShare phi, InferenceSection inference, Memory memory,
-            @Nullable Precision precision, List<Epoch> rteEpoch, String command) {
+            @Nullable Precision precision, List<ThreadRow> threads, List<Epoch> rteEpoch, String command) {
         this.environment = environment;
         this.load = load;
         this.gemm = List.copyOf(gemm);
@@ -91,6 +95,7 @@ public final class BenchmarkReport {
         this.inference = inference;
         this.memory = memory;
         this.precision = precision;
+        this.threads = List.copyOf(threads);
         this.rteEpoch = List.copyOf(rteEpoch);
         this.command = command;
     }
@@ -160,7 +165,9 @@ public final class BenchmarkReport {
         row(md, "  clip + AdamW + loss read median s", f4(step.updateSeconds().median()));
         row(md, "achieved GFLOP/s (median step)", f1(step.achievedGflops()));
         row(md, "GEMM peak GFLOP/s", f1(step.peakGflops()));
-        row(md, "**ratio to peak**", "**" + f3(step.ratioToPeak()) + "**");
+        row(md, "**ratio to peak** (median step over best GEMM of the run)", "**" + f3(step.ratioToPeak()) + "**");
+        row(md, "**paired ratio** (median over " + step.pairs() + " steps, each over a GEMM timed just before it)",
+                "**" + f3(step.pairedRatioToPeak()) + "**");
         row(md, "Φ forward+backward alone, median s", f5(phi.phiSeconds().median()));
         row(md, "**Φ share of the step**", "**" + f4(phi.share()) + "**");
         md.append("\n## Inference (forward only, no gradients)\n\n| variant | batch | positions | median s | p10 s | p90 s |\n")
@@ -188,6 +195,14 @@ public final class BenchmarkReport {
             }
             md.append("\nStep speed-up bf16-matmul over float32: **").append(f2(precision.stepSpeedup()))
                     .append("×**; GEMM: ").append(f2(precision.gemmSpeedup())).append("×.\n");
+        }
+        if (!threads.isEmpty()) {
+            md.append("\n## Intra-op threads (rounds interleaved)\n\n| threads | GEMM best GFLOP/s | step median s | ")
+                    .append("step GFLOP/s over that GEMM peak |\n|---:|---:|---:|---:|\n");
+            for (ThreadRow t : threads) {
+                md.append("| ").append(t.threads()).append(" | ").append(f1(t.gemmBestGflops())).append(" | ")
+                        .append(f4(t.stepSeconds().median())).append(" | ").append(f3(t.ratioToPeak())).append(" |\n");
+            }
         }
         if (!rteEpoch.isEmpty()) {
             md.append("\n## RTE training epoch\n\n| bucket | examples | steps | seconds | examples/s | mean padded positions | mean real tokens |\n")

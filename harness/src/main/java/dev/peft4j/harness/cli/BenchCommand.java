@@ -67,6 +67,10 @@ final class BenchCommand implements Callable<Integer> {
             description = "Also time the step under float32 and bf16-matmul (default: ${DEFAULT-VALUE}).")
     boolean comparePrecision;
 
+    @Option(names = "--compare-threads", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Also time the step with 1 intra-op thread and with one per core (default: ${DEFAULT-VALUE}).")
+    boolean compareThreads;
+
     @Option(names = "--threads", defaultValue = "0", description = "libtorch intra-op threads, 0 for the engine's default.")
     int threads;
 
@@ -86,7 +90,7 @@ final class BenchCommand implements Callable<Integer> {
                 .optBackbone(backbone).optDevice(device).optBatchSize(batch).optLength(length)
                 .optPromptLength(promptLength).optMethod(method, options).optSteps(steps).optWarmup(warmup)
                 .optGemmSizes(gemmSizes).optInferenceBatch(inferenceBatch).optRepeats(repeats)
-                .optComparePrecision(comparePrecision).optPrecision(MatmulPrecision.parse(precision))
+                .optComparePrecision(comparePrecision).optCompareThreads(compareThreads).optPrecision(MatmulPrecision.parse(precision))
                 .optThreads(threads).optLog(err)
                 .optCommand("peft4j " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
         if (rteEpoch) {

@@ -42,6 +42,7 @@ class BenchCommandTest {
         assertThat(number(json, "step.backwardSeconds.median")).isPositive();
         assertThat(number(json, "step.achievedGflops")).isPositive();
         assertThat(number(json, "step.ratioToPeak")).isStrictlyBetween(0.0, 10.0);
+        assertThat(number(json, "step.pairedRatioToPeak")).isStrictlyBetween(0.0, 10.0);
         assertThat(number(json, "phi.share")).isStrictlyBetween(0.0, 10.0);
         assertThat(json.getAsJsonObject("inference").getAsJsonArray("rows")).hasSize(8);
         assertThat(number(json, "inference.exportedOverPlain.batch 1")).isStrictlyBetween(0.0, 10.0);
@@ -52,6 +53,9 @@ class BenchCommandTest {
         assertThat(number(json, "memory.peakResidentMiB")).isPositive();
         assertThat(json.getAsJsonObject("precision").getAsJsonArray("rows")).hasSize(3);
         assertThat(number(json, "precision.stepSpeedup")).isStrictlyBetween(0.0, 10.0);
+        assertThat(json.getAsJsonArray("threads")).isNotEmpty();
+        assertThat(number(json.getAsJsonArray("threads").get(0).getAsJsonObject(), "ratioToPeak"))
+                .isStrictlyBetween(0.0, 10.0);
         assertThat(json.getAsJsonArray("rteEpoch")).isEmpty();
         assertThat(number(json, "environment.cores")).isPositive();
 

@@ -32,7 +32,7 @@ class TrainingStepTest {
     static void load() {
         backbone = Backbones.load("all-minilm-l6-v2");
         DataLocator data = DataLocator.builder().optDataFolder(TestData.dir()).build();
-        train = data.load(TASK, "train").subList(0, 200);
+        train = data.load(TASK, "train").subList(0, 120);
     }
 
     @AfterAll
