@@ -136,11 +136,13 @@ public final class Benchmark {
             ReparameterizerPlugin plugin = registry.get(method);
             StepRun stepRun;
             BenchmarkReport.PhiShare phi;
+            BenchmarkReport.ForwardSection forwardSection;
             try (NDManager manager = backbone.getManager().newSubManager()) {
                 TrainingStep step = TrainingStep.create(backbone, task, plugin, spec(method, methodOptions, "rte",
                         batchSize), manager);
                 stepRun = steps(backbone, step);
                 phi = phi(step, stepRun.seconds.median());
+                forwardSection = forwardProfile(backbone, step, stepRun.setup.setup.positions());
             }
             // the peak again after the long step loop, in case the machine's load changed meanwhile
             List<BenchmarkReport.Gemm> after = gemm(backbone);
@@ -171,7 +173,7 @@ public final class Benchmark {
                     Runtime.getRuntime().availableProcessors(), TorchThreads.intraOp(), TorchThreads.interOp(),
                     "Java " + Runtime.version() + ", DJL PyTorch " + engine.getVersion(), inEffect, started,
                     loadBefore, ProcessStatus.loadAverage());
-            return new BenchmarkReport(environment, load, gemm, peak, shapes, stepReport, phi, inference,
+            return new BenchmarkReport(environment, load, gemm, peak, shapes, stepReport, phi, forwardSection, inference,
                     stepRun.memory, precisionReport, threadRows, epochs, command);
         }
     }
@@ -402,6 +404,29 @@ public final class Benchmark {
         }
         Stats stats = Stats.of(seconds);
         return new BenchmarkReport.PhiShare(stats, stepMedian, stats.median() / stepMedian);
+    }
+
+    // ---------------------------------------------------------------- forward profile
+
+    private BenchmarkReport.ForwardSection forwardProfile(Backbone backbone, TrainingStep step, int positions) {
+        BertEncoder encoder = backbone.getEncoder();
+        int times = Math.max(3, repeats);
+        List<ForwardProfile.Row> rows = ForwardProfile.measure(backbone.getManager(), batchSize, positions,
+                encoder.getHiddenSize(), encoder.getConfig().intermediateSize(), encoder.getNumAttentionHeads(),
+                encoder.getNumLayers(), times);
+        double sum = rows.stream().mapToDouble(ForwardProfile.Row::secondsPerForward).sum();
+        List<Example> batch = syntheticBatch(batchSize, 2);
+        EncodedBatch encoded = step.encode(batch);
+        List<Double> seconds = new ArrayList<>();
+        try (NDManager manager = backbone.getManager().newSubManager()) {
+            for (int i = 0; i < times + 1; i++) {
+                double s = forward(step.getClassifier(), step.getParameterStore(), encoded, manager);
+                if (i > 0) {
+                    seconds.add(s);
+                }
+            }
+        }
+        return new BenchmarkReport.ForwardSection(rows, sum, Stats.of(seconds));
     }
 
     // ---------------------------------------------------------------- inference

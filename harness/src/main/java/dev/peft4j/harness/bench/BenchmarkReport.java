@@ -36,6 +36,9 @@ public final class BenchmarkReport {
             Stats inputSeconds, Stats forwardSeconds, Stats backwardSeconds, Stats updateSeconds,
             double achievedGflops, double peakGflops, double ratioToPeak, int pairs, double pairedRatioToPeak) {}
 
+    /** The forward's operations timed alone, their sum, and the measured forward without gradients. */
+    record ForwardSection(List<ForwardProfile.Row> rows, double sumSeconds, Stats measuredForwardSeconds) {}
+
     /** Φ forward and backward alone against the whole step. */
     record PhiShare(Stats phiSeconds, double stepMedianSeconds, double share) {}
 
@@ -75,6 +78,7 @@ public final class BenchmarkReport {
     final List<ShapeGemm> shapeGemm;
     final Step step;
     final PhiShare phi;
+    final ForwardSection forwardProfile;
     final InferenceSection inference;
     final Memory memory;
     final @Nullable Precision precision;
@@ -83,7 +87,7 @@ public final class BenchmarkReport {
     final String command;
 
     BenchmarkReport(Environment environment, Load load, List<Gemm> gemm, double peakGflops,
-            List<ShapeGemm> shapeGemm, Step step, PhiShare phi, InferenceSection inference, Memory memory,
+            List<ShapeGemm> shapeGemm, Step step, PhiShare phi, ForwardSection forwardProfile, InferenceSection inference, Memory memory,
             @Nullable Precision precision, List<ThreadRow> threads, List<Epoch> rteEpoch, String command) {
         this.environment = environment;
         this.load = load;
@@ -92,6 +96,7 @@ public final class BenchmarkReport {
         this.shapeGemm = List.copyOf(shapeGemm);
         this.step = step;
         this.phi = phi;
+        this.forwardProfile = forwardProfile;
         this.inference = inference;
         this.memory = memory;
         this.precision = precision;
@@ -170,6 +175,19 @@ public final class BenchmarkReport {
                 "**" + f3(step.pairedRatioToPeak()) + "**");
         row(md, "Φ forward+backward alone, median s", f5(phi.phiSeconds().median()));
         row(md, "**Φ share of the step**", "**" + f4(phi.share()) + "**");
+        md.append("\n### Where the forward goes (each operation timed alone at the step's shapes)\n\n")
+                .append("| operation | per layer | median s per call | s per forward | share of sum | GFLOP/s |\n")
+                .append("|---|---:|---:|---:|---:|---:|\n");
+        for (ForwardProfile.Row r : forwardProfile.rows()) {
+            md.append("| ").append(r.operation()).append(" | ").append(r.perLayer()).append(" | ")
+                    .append(f5(r.secondsPerCall().median())).append(" | ").append(f4(r.secondsPerForward()))
+                    .append(" | ").append(f3(r.secondsPerForward() / forwardProfile.sumSeconds())).append(" | ")
+                    .append(r.gflopsPerSecond() > 0 ? f1(r.gflopsPerSecond()) : "–").append(" |\n");
+        }
+        md.append("\nSum of the listed operations: ").append(f4(forwardProfile.sumSeconds()))
+                .append(" s; measured forward without gradients (same batch): ")
+                .append(f4(forwardProfile.measuredForwardSeconds().median())).append(" s; forward inside the step (with autograd): ")
+                .append(f4(step.forwardSeconds().median())).append(" s.\n");
         md.append("\n## Inference (forward only, no gradients)\n\n| variant | batch | positions | median s | p10 s | p90 s |\n")
                 .append("|---|---:|---:|---:|---:|---:|\n");
         for (Inference i : inference.rows()) {

@@ -26,7 +26,10 @@ class BenchCommandTest {
     void writesEverySectionWithSaneValues(@TempDir Path out) throws IOException {
         int status = Peft4jCommand.execute("bench", "--batch", "2", "--length", "24", "-n", "4", "--steps", "6",
                 "--warmup", "1", "--gemm-sizes", "64,128", "--inference-batch", "3", "--repeats", "2",
-                "--out", out.toString());
+                // one libtorch thread: on a shared, oversubscribed machine two spinning OpenMP threads make every
+                // small operation wait for a descheduled thread (see docs/BENCHMARKS.md); the comparison of
+                // thread counts is skipped here for the same reason
+                "--threads", "1", "--no-compare-threads", "--out", out.toString());
         assertThat(status).isZero();
 
         JsonObject json = JsonParser.parseString(Files.readString(out.resolve("bench.json"))).getAsJsonObject();
@@ -53,14 +56,15 @@ class BenchCommandTest {
         assertThat(number(json, "memory.peakResidentMiB")).isPositive();
         assertThat(json.getAsJsonObject("precision").getAsJsonArray("rows")).hasSize(3);
         assertThat(number(json, "precision.stepSpeedup")).isStrictlyBetween(0.0, 10.0);
-        assertThat(json.getAsJsonArray("threads")).isNotEmpty();
-        assertThat(number(json.getAsJsonArray("threads").get(0).getAsJsonObject(), "ratioToPeak"))
-                .isStrictlyBetween(0.0, 10.0);
+        assertThat(json.getAsJsonArray("threads")).isEmpty();
+        assertThat(json.getAsJsonObject("forwardProfile").getAsJsonArray("rows")).hasSize(11);
+        assertThat(number(json, "forwardProfile.sumSeconds")).isPositive();
+        assertThat(number(json, "forwardProfile.measuredForwardSeconds.median")).isPositive();
         assertThat(json.getAsJsonArray("rteEpoch")).isEmpty();
         assertThat(number(json, "environment.cores")).isPositive();
 
         String markdown = Files.readString(out.resolve("bench.md"));
         assertThat(markdown).contains("## GEMM peak", "## Training step", "ratio to peak", "Φ share",
-                "## Inference", "## Memory over 6 steps", "## Matmul precision", "loaded in");
+                "Where the forward goes", "## Inference", "## Memory over 6 steps", "## Matmul precision", "loaded in");
     }
 }
