@@ -257,6 +257,7 @@ public final class Benchmark {
         long[][] phases = new long[4][steps];
         double[] resident = new double[steps];
         double[] arrays = new double[steps];
+        double[] heap = new double[steps];
         long[] phase = new long[4];
         int positions = 0;
         NDManager root = backbone.getManager();
@@ -292,6 +293,7 @@ public final class Benchmark {
                 }
                 resident[j] = ProcessStatus.residentBytes() / (1024.0 * 1024.0);
                 arrays[j] = root.getManagedArrays().size();
+                heap[j] = Runtime.getRuntime().totalMemory() / (1024.0 * 1024.0);
             }
             if ((i + 1) % 50 == 0) {
                 progress("step %d/%d: %.3f s, RSS %.0f MiB", i + 1, total, (t2 - t0) / 1e9,
@@ -299,25 +301,30 @@ public final class Benchmark {
             }
         }
         int window = Math.max(1, Math.min(100, steps / 5));
-        BenchmarkReport.MemoryWindow first = window(0, window, resident, arrays, stepNanos);
-        BenchmarkReport.MemoryWindow last = window(steps - window, steps, resident, arrays, stepNanos);
+        BenchmarkReport.MemoryWindow first = window(0, window, resident, heap, arrays, stepNanos);
+        BenchmarkReport.MemoryWindow last = window(steps - window, steps, resident, heap, arrays, stepNanos);
         BenchmarkReport.Memory memory = new BenchmarkReport.Memory(steps, first, last,
-                last.residentMiB() - first.residentMiB(), last.liveArrays() - first.liveArrays(),
+                last.residentMiB() - first.residentMiB(),
+                (last.residentMiB() - last.heapCommittedMiB()) - (first.residentMiB() - first.heapCommittedMiB()),
+                last.liveArrays() - first.liveArrays(),
                 ProcessStatus.peakResidentBytes() / (1024.0 * 1024.0));
         return new StepRun(setup(backbone, step, positions), Stats.ofNanos(stepNanos), Stats.ofNanos(tokenizeNanos),
                 Stats.ofNanos(phases[0]), Stats.ofNanos(phases[1]), Stats.ofNanos(phases[2]),
                 Stats.ofNanos(phases[3]), memory, pairs);
     }
 
-    private BenchmarkReport.MemoryWindow window(int from, int to, double[] resident, double[] arrays, long[] nanos) {
+    private BenchmarkReport.MemoryWindow window(int from, int to, double[] resident, double[] heap, double[] arrays,
+            long[] nanos) {
         double rss = 0;
+        double committed = 0;
         double live = 0;
         for (int i = from; i < to; i++) {
             rss += resident[i];
+            committed += heap[i];
             live += arrays[i];
         }
         int n = to - from;
-        return new BenchmarkReport.MemoryWindow(warmup + from + 1, warmup + to, rss / n, live / n,
+        return new BenchmarkReport.MemoryWindow(warmup + from + 1, warmup + to, rss / n, committed / n, live / n,
                 Stats.ofNanos(java.util.Arrays.copyOfRange(nanos, from, to)));
     }
 
@@ -506,42 +513,48 @@ public final class Benchmark {
 
     // ---------------------------------------------------------------- matmul precision
 
+    /**
+     * Step and GEMM time under float32 and bf16-matmul, alternating the precision every round
+     * (the setting is process-wide and cheap to switch), so drifting load hits both alike.
+     */
     private BenchmarkReport.@Nullable Precision precision(Backbone backbone, PluginRegistry registry) {
         MatmulPrecision original = MatmulPrecision.current().orElse(MatmulPrecision.FLOAT32);
-        List<BenchmarkReport.PrecisionRow> rows = new ArrayList<>();
-        int times = Math.max(3, Math.min(steps, 20));
+        List<MatmulPrecision> precisions = List.of(MatmulPrecision.FLOAT32, MatmulPrecision.BF16_MATMUL);
+        Map<MatmulPrecision, List<Double>> stepSeconds = new LinkedHashMap<>();
+        Map<MatmulPrecision, Double> gemmBest = new LinkedHashMap<>();
+        Map<MatmulPrecision, String> inEffect = new LinkedHashMap<>();
+        int rounds = Math.max(3, Math.min(steps, 10));
         int size = gemmSizes.stream().mapToInt(Integer::intValue).max().orElse(1024);
-        for (MatmulPrecision p : List.of(MatmulPrecision.FLOAT32, MatmulPrecision.BF16_MATMUL,
-                MatmulPrecision.FLOAT32)) {
-            MatmulPrecision effect = p.apply();
-            Stats gemm = matmul(backbone, size, size, size, Math.max(3, repeats));
-            List<Double> seconds = new ArrayList<>();
-            try (NDManager manager = backbone.getManager().newSubManager()) {
-                TrainingStep step = TrainingStep.create(backbone, SuperGlueTasks.rte(), registry.get(method),
-                        spec(method, methodOptions, "rte", batchSize), manager);
-                List<Example> batch = syntheticBatch(batchSize, 3);
-                EncodedBatch encoded = step.encode(batch);
-                for (int i = 0; i < times + 1; i++) {
+        try (NDManager manager = backbone.getManager().newSubManager()) {
+            TrainingStep step = TrainingStep.create(backbone, SuperGlueTasks.rte(), registry.get(method),
+                    spec(method, methodOptions, "rte", batchSize), manager);
+            List<Example> batch = syntheticBatch(batchSize, 3);
+            EncodedBatch encoded = step.encode(batch);
+            for (int round = 0; round <= rounds; round++) {
+                for (MatmulPrecision p : precisions) {
+                    inEffect.put(p, p.apply().getId());
+                    Stats gemm = matmul(backbone, size, size, size, 1);
+                    gemmBest.merge(p, 2.0 * size * size * size / gemm.best() / 1e9, Math::max);
                     long t = System.nanoTime();
                     step.step(encoded, batch, null);
-                    if (i > 0) {
-                        seconds.add((System.nanoTime() - t) / 1e9);
+                    if (round > 0) {
+                        stepSeconds.computeIfAbsent(p, k -> new ArrayList<>()).add((System.nanoTime() - t) / 1e9);
                     }
                 }
             }
-            rows.add(new BenchmarkReport.PrecisionRow(p.getId(), effect.getId(),
-                    2.0 * size * size * size / gemm.best() / 1e9, Stats.of(seconds)));
-            progress("precision %s (in effect %s): GEMM %.1f GFLOP/s, step %.4f s", p.getId(), effect.getId(),
-                    rows.get(rows.size() - 1).gemmBestGflops(), Stats.of(seconds).median());
+        } finally {
+            original.apply();
         }
-        original.apply();
-        // float32 measured before and after bf16: use the faster of the two as the reference
-        BenchmarkReport.PrecisionRow f1 = rows.get(0);
-        BenchmarkReport.PrecisionRow f2 = rows.get(2);
-        BenchmarkReport.PrecisionRow bf = rows.get(1);
-        double f32Step = Math.min(f1.stepSeconds().median(), f2.stepSeconds().median());
-        double f32Gemm = Math.max(f1.gemmBestGflops(), f2.gemmBestGflops());
-        return new BenchmarkReport.Precision(rows, f32Step / bf.stepSeconds().median(), bf.gemmBestGflops() / f32Gemm);
+        List<BenchmarkReport.PrecisionRow> rows = new ArrayList<>();
+        for (MatmulPrecision p : precisions) {
+            rows.add(new BenchmarkReport.PrecisionRow(p.getId(), inEffect.get(p), gemmBest.get(p),
+                    Stats.of(stepSeconds.get(p))));
+            progress("precision %s (in effect %s): GEMM %.1f GFLOP/s, step %.4f s", p.getId(), inEffect.get(p),
+                    gemmBest.get(p), Stats.of(stepSeconds.get(p)).median());
+        }
+        return new BenchmarkReport.Precision(rows,
+                rows.get(0).stepSeconds().median() / rows.get(1).stepSeconds().median(),
+                rows.get(1).gemmBestGflops() / rows.get(0).gemmBestGflops());
     }
 
     // ---------------------------------------------------------------- threads

@@ -49,11 +49,12 @@ public final class BenchmarkReport {
     record InferenceSection(List<Inference> rows, Map<String, Double> exportedOverPlain) {}
 
     /** Mean resident memory and live arrays over a window of steps. */
-    record MemoryWindow(int firstStep, int lastStep, double residentMiB, double liveArrays, Stats stepSeconds) {}
+    record MemoryWindow(int firstStep, int lastStep, double residentMiB, double heapCommittedMiB, double liveArrays,
+            Stats stepSeconds) {}
 
     /** Memory over the measured steps. */
     record Memory(int steps, MemoryWindow first, MemoryWindow last, double residentGrowthMiB,
-            double liveArrayGrowth, double peakResidentMiB) {}
+            double nativeGrowthMiB, double liveArrayGrowth, double peakResidentMiB) {}
 
     /** Backbone load. */
     record Load(String backbone, double seconds) {}
@@ -198,14 +199,16 @@ public final class BenchmarkReport {
         inference.exportedOverPlain().forEach((batch, ratio) -> md.append("\nExported residual over plain prompt, ")
                 .append(batch).append(": **").append(f3(ratio)).append("**"));
         md.append("\n\n## Memory over ").append(memory.steps()).append(" steps\n\n")
-                .append("| window | steps | mean RSS MiB | mean live NDArrays | median step s |\n|---|---|---:|---:|---:|\n");
+                .append("| window | steps | mean RSS MiB | mean Java heap committed MiB | mean live NDArrays | median step s |\n")
+                .append("|---|---|---:|---:|---:|---:|\n");
         window(md, "first", memory.first());
         window(md, "last", memory.last());
-        md.append("\nRSS growth last − first: **").append(f1(memory.residentGrowthMiB())).append(" MiB**; live arrays ")
+        md.append("\nRSS growth last − first: **").append(f1(memory.residentGrowthMiB())).append(" MiB**, of which outside the ")
+                .append("Java heap (native): **").append(f1(memory.nativeGrowthMiB())).append(" MiB**; live arrays ")
                 .append(f1(memory.liveArrayGrowth())).append("; peak RSS (VmHWM) ").append(f1(memory.peakResidentMiB()))
                 .append(" MiB.\n");
         if (precision != null) {
-            md.append("\n## Matmul precision\n\n| precision | in effect | GEMM best GFLOP/s | step median s |\n")
+            md.append("\n## Matmul precision (alternating every step)\n\n| precision | in effect | GEMM best GFLOP/s | step median s |\n")
                     .append("|---|---|---:|---:|\n");
             for (PrecisionRow p : precision.rows()) {
                 md.append("| ").append(p.precision()).append(" | ").append(p.inEffect()).append(" | ")
@@ -253,7 +256,8 @@ public final class BenchmarkReport {
 
     private static void window(StringBuilder md, String name, MemoryWindow w) {
         md.append("| ").append(name).append(" | ").append(w.firstStep()).append("–").append(w.lastStep()).append(" | ")
-                .append(f1(w.residentMiB())).append(" | ").append(f1(w.liveArrays())).append(" | ")
+                .append(f1(w.residentMiB())).append(" | ").append(f1(w.heapCommittedMiB())).append(" | ")
+                .append(f1(w.liveArrays())).append(" | ")
                 .append(f4(w.stepSeconds().median())).append(" |\n");
     }
 

@@ -54,7 +54,9 @@ class BenchCommandTest {
         assertThat(number(json, "memory.first.residentMiB")).isPositive();
         assertThat(number(json, "memory.last.liveArrays")).isPositive();
         assertThat(number(json, "memory.peakResidentMiB")).isPositive();
-        assertThat(json.getAsJsonObject("precision").getAsJsonArray("rows")).hasSize(3);
+        assertThat(number(json, "memory.first.heapCommittedMiB")).isPositive();
+        assertThat(Double.isFinite(number(json, "memory.nativeGrowthMiB"))).isTrue();
+        assertThat(json.getAsJsonObject("precision").getAsJsonArray("rows")).hasSize(2);
         assertThat(number(json, "precision.stepSpeedup")).isStrictlyBetween(0.0, 10.0);
         assertThat(json.getAsJsonArray("threads")).isEmpty();
         assertThat(json.getAsJsonObject("forwardProfile").getAsJsonArray("rows")).hasSize(11);
