@@ -3,7 +3,7 @@ package dev.peft4j.harness.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code peft4j} command line: list methods, train, evaluate, compare, report, export. */
+/** The {@code peft4j} command line: list methods, train, evaluate, compare, report, export, bench. */
 @Command(
         name = "peft4j",
         mixinStandardHelpOptions = true,
@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             CompareCommand.class,
             ReportCommand.class,
             ExportCommand.class,
+            BenchCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Peft4jCommand implements Runnable {

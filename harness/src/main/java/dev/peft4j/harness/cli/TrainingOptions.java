@@ -52,6 +52,14 @@ final class TrainingOptions {
     @Option(names = "--eval-limit", description = "Use the first N evaluation examples, 0 for all (default: ${DEFAULT-VALUE}).")
     int evalLimit = TrainingConfig.DEFAULTS.evalLimit();
 
+    @Option(names = "--bucket", negatable = true, fallbackValue = "true",
+            description = "Batch examples of similar length together to cut padding (default: ${DEFAULT-VALUE}).")
+    boolean bucket = TrainingConfig.DEFAULTS.bucket();
+
+    @Option(names = "--precision", description = "float32, or bf16-matmul: libtorch computes float32 matrix products "
+            + "with bfloat16 inputs (AMX/AVX512-BF16; falls back to float32 with a warning) (default: ${DEFAULT-VALUE}).")
+    String matmulPrecision = TrainingConfig.DEFAULTS.matmulPrecision();
+
     @Option(names = "--data", description = "Data folder holding superglue/<Task>/ and fewglue/<Task>/ "
             + "(default: $PEFT4J_DATA, else the official archives downloaded into ~/.peft4j/data).")
     @Nullable Path data;
@@ -62,7 +70,7 @@ final class TrainingOptions {
     /** The validated settings. */
     TrainingConfig toConfig() {
         return new TrainingConfig(backbone, epochs, batchSize, evalBatchSize, maxLength, headLearningRate,
-                weightDecay, maxGradNorm, maxSteps, trainSplit, evalSplit, init, trainLimit, evalLimit);
+                weightDecay, maxGradNorm, maxSteps, trainSplit, evalSplit, init, trainLimit, evalLimit, bucket, matmulPrecision);
     }
 
     /** The settings as a run's shared configuration. */

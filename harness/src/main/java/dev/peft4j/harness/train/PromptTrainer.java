@@ -4,20 +4,12 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
-import ai.djl.training.GradientCollector;
-import ai.djl.training.ParameterStore;
-import dev.peft4j.api.Options;
 import dev.peft4j.api.PeftException;
 import dev.peft4j.api.PromptEmbeddings;
-import dev.peft4j.api.PromptInit;
-import dev.peft4j.api.PromptShape;
 import dev.peft4j.api.ReparameterizerPlugin;
 import dev.peft4j.api.SoftPrompt;
 import dev.peft4j.backbones.Backbone;
-import dev.peft4j.backbones.EncodedBatch;
 import dev.peft4j.backbones.PromptClassifier;
 import dev.peft4j.harness.data.DataLocator;
 import dev.peft4j.harness.eval.EvaluationResult;
@@ -32,12 +24,10 @@ import dev.peft4j.harness.task.Task;
 import dev.peft4j.plugins.PluginRegistry;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Random;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -93,11 +83,12 @@ public final class PromptTrainer implements RunExecutor {
         List<Example> train = labelled(limit(load(task, config.trainSplit()), config.trainLimit()));
         List<Example> eval = limit(load(task, config.evalSplit()), config.evalLimit());
         ReparameterizerPlugin plugin = registry.get(spec.methodId());
-        Options options = plugin.parseOptions(spec.methodOptions());
         long started = System.nanoTime();
+        // process-wide in libtorch: set on every run so a float32 run after a bf16 one is float32 again
+        MatmulPrecision.parse(config.matmulPrecision()).apply();
         Engine.getInstance().setRandomSeed((int) spec.seed());
         try (NDManager manager = backbone.getManager().newSubManager();
-                Run run = new Run(spec, config, task, plugin, options, manager)) {
+                Run run = new Run(spec, config, task, plugin, manager)) {
             return run.fit(train, eval, started);
         }
     }
@@ -126,61 +117,26 @@ public final class PromptTrainer implements RunExecutor {
         private final NDManager manager;
         private final PromptClassifier classifier;
         private final SoftPrompt softPrompt;
-        private final Map<String, Parameter> trainable = new LinkedHashMap<>();
+        private final TrainingStep core;
+        private final Map<String, Parameter> trainable;
         private final AdamW optimizer;
-        private final ParameterStore parameterStore;
-        private final BatchEncoder encoder;
         private final @Nullable Path checkpointFolder;
         private final Map<String, float[]> best = new LinkedHashMap<>();
-        /** The head's parameters by their own name ({@code weight}, {@code bias}) to their name in the model. */
-        private final Map<String, String> headNames = new LinkedHashMap<>();
         private final List<EpochMetrics> history = new ArrayList<>();
         private double bestMetric = -1;
         private int bestEpoch;
         private @Nullable PromptEmbeddings bestPrompt;
 
-        Run(RunSpec spec, TrainingConfig config, Task task, ReparameterizerPlugin plugin, Options options,
-                NDManager manager) {
+        Run(RunSpec spec, TrainingConfig config, Task task, ReparameterizerPlugin plugin, NDManager manager) {
             this.spec = spec;
             this.config = config;
             this.task = task;
             this.manager = manager;
-            var encoderBlock = backbone.getEncoder();
-            PromptShape shape = new PromptShape(spec.promptLength(), encoderBlock.getHiddenSize());
-            this.softPrompt = SoftPrompt.builder()
-                    .setReparameterizer(plugin.create(shape, options))
-                    .optInit(init(config.init()))
-                    .optEncoder(encoderBlock)
-                    .optSeed(spec.seed())
-                    .build();
-            this.classifier = PromptClassifier.builder()
-                    .setEncoder(encoderBlock)
-                    .setNumClasses(BatchEncoder.headUnits(task))
-                    .optSoftPrompt(softPrompt)
-                    .build();
-            classifier.initialize(manager, DataType.FLOAT32, new ai.djl.ndarray.types.Shape(1, 1));
-            Map<String, Parameter> promptGroup = new LinkedHashMap<>();
-            Map<String, Parameter> headGroup = new LinkedHashMap<>();
-            var headParameters = classifier.getHead().getParameters();
-            for (var entry : classifier.getParameters()) {
-                Parameter p = entry.getValue();
-                if (!p.requiresGradient()) {
-                    continue;
-                }
-                p.getArray().setRequiresGradient(true);
-                trainable.put(entry.getKey(), p);
-                boolean inHead = headParameters.values().contains(p);
-                (inHead ? headGroup : promptGroup).put(entry.getKey(), p);
-                if (inHead) {
-                    headNames.put(p.getName(), entry.getKey());
-                }
-            }
-            this.optimizer = new AdamW(manager, List.of(
-                    new AdamW.Group("prompt", promptGroup, (float) spec.learningRate()),
-                    new AdamW.Group("head", headGroup, (float) config.headLearningRate())),
-                    0.9f, 0.999f, 1e-8f, (float) config.weightDecay());
-            this.parameterStore = new ParameterStore(manager, false);
-            this.encoder = new BatchEncoder(backbone.getTokenizer(), task, config.maxLength() - spec.promptLength());
+            this.core = TrainingStep.create(backbone, task, plugin, spec, manager);
+            this.classifier = core.classifier;
+            this.softPrompt = core.softPrompt;
+            this.trainable = core.trainable;
+            this.optimizer = core.optimizer;
             this.checkpointFolder = checkpointRoot == null ? null : checkpointRoot.resolve(spec.getRunId());
         }
 
@@ -217,24 +173,21 @@ public final class PromptTrainer implements RunExecutor {
                     .optPeakMemoryBytes(Math.max(peakBytes, PeakMemory.current()))
                     .optEnvironment(RunEnvironment.current(backbone.getDevice().toString()));
             history.forEach(result::addEpoch);
-            float[] headWeight = Objects.requireNonNull(best.get(headNames.get("weight")), "head weight");
-            float[] headBias = Objects.requireNonNull(best.get(headNames.get("bias")), "head bias");
+            float[] headWeight = Objects.requireNonNull(best.get(core.headNames.get("weight")), "head weight");
+            float[] headBias = Objects.requireNonNull(best.get(core.headNames.get("bias")), "head bias");
             return new TrainedRun(result.build(), Objects.requireNonNull(bestPrompt, "no epoch was evaluated"),
                     headWeight, headBias, task.getLabels());
         }
 
         private double trainEpoch(List<Example> train, int epoch) {
-            List<Example> order = new ArrayList<>(train);
-            Collections.shuffle(order, new Random(spec.seed() * 31 + epoch));
-            int steps = (order.size() + config.batchSize() - 1) / config.batchSize();
+            List<List<Example>> batches = core.batches(train, epoch);
+            int steps = batches.size();
             if (config.maxSteps() > 0) {
                 steps = Math.min(steps, config.maxSteps());
             }
             double sum = 0;
             for (int step = 0; step < steps; step++) {
-                List<Example> batch = order.subList(step * config.batchSize(),
-                        Math.min(order.size(), (step + 1) * config.batchSize()));
-                float loss = trainStep(batch);
+                float loss = core.step(batches.get(step));
                 if (!Float.isFinite(loss)) {
                     throw new TrainingDivergedException("Run " + spec.getRunId() + " diverged: the loss is " + loss
                             + " at epoch " + epoch + ", step " + (step + 1) + ". Lower the learning rate (now "
@@ -247,31 +200,8 @@ public final class PromptTrainer implements RunExecutor {
             return sum / steps;
         }
 
-        private float trainStep(List<Example> batch) {
-            EncodedBatch encoded = encoder.encode(batch);
-            try (NDManager step = manager.newSubManager(); NDScope scope = new NDScope()) {
-                NDList inputs = BatchEncoder.inputs(encoded, step);
-                NDArray loss;
-                try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                    NDArray outputs = classifier.forward(parameterStore, inputs, true).singletonOrThrow();
-                    loss = encoder.loss(outputs, batch, step);
-                    collector.backward(loss);
-                }
-                if (config.maxGradNorm() > 0) {
-                    optimizer.clipGradients((float) config.maxGradNorm());
-                }
-                optimizer.update();
-                return loss.getFloat();
-            }
-        }
-
         private float[][] score(List<Example> batch) {
-            EncodedBatch encoded = encoder.encode(batch);
-            try (NDManager step = manager.newSubManager(); NDScope scope = new NDScope()) {
-                NDArray outputs = classifier.forward(parameterStore, BatchEncoder.inputs(encoded, step), false)
-                        .singletonOrThrow();
-                return encoder.scores(outputs, batch);
-            }
+            return core.score(batch);
         }
 
         /** Restores the latest checkpoint if there is one; returns the first epoch still to train. */
@@ -351,16 +281,6 @@ public final class PromptTrainer implements RunExecutor {
         public void close() {
             // the run's arrays live on its manager, closed by the caller
         }
-    }
-
-    private static PromptInit init(String init) {
-        if (init.equals("vocab")) {
-            return PromptInit.sampledVocabulary();
-        }
-        if (init.equals("uniform")) {
-            return PromptInit.uniform();
-        }
-        return PromptInit.text(init.substring("text:".length()));
     }
 
     /** Builds a {@link PromptTrainer}. */

@@ -26,6 +26,10 @@ import java.util.TreeMap;
  * @param init              prompt init: {@code vocab}, {@code uniform} or {@code text:<words>}
  * @param trainLimit        use only the first examples of the training split, 0 for all
  * @param evalLimit         use only the first examples of the evaluation split, 0 for all
+ * @param bucket            group examples of similar length into batches (less padding), see
+ *                          {@link TrainingStep#batches}
+ * @param matmulPrecision   libtorch's float32 matmul precision: {@code float32} or
+ *                          {@code bf16-matmul}, see {@link MatmulPrecision}
  */
 public record TrainingConfig(
         String backbone,
@@ -41,11 +45,14 @@ public record TrainingConfig(
         String evalSplit,
         String init,
         int trainLimit,
-        int evalLimit) {
+        int evalLimit,
+        boolean bucket,
+        String matmulPrecision) {
 
     /** The defaults: the paper's recipe scaled to a 2-core CPU (fewer epochs, length 128). */
     public static final TrainingConfig DEFAULTS = new TrainingConfig(
-            "all-minilm-l6-v2", 8, 8, 32, 128, 0.01, 1e-5, 1.0, 0, "train", "val", "vocab", 0, 0);
+            "all-minilm-l6-v2", 8, 8, 32, 128, 0.01, 1e-5, 1.0, 0, "train", "val", "vocab", 0, 0, true,
+            "float32");
 
     /** Validates the settings. */
     public TrainingConfig {
@@ -65,6 +72,7 @@ public record TrainingConfig(
         if (!init.equals("vocab") && !init.equals("uniform") && !init.startsWith("text:")) {
             throw new InvalidOptionException("Setting 'init' must be vocab, uniform or text:<words>, got '" + init + "'");
         }
+        MatmulPrecision.parse(matmulPrecision);
     }
 
     /**
@@ -98,7 +106,9 @@ public record TrainingConfig(
                     merged.get("eval-split"),
                     merged.get("init"),
                     Integer.parseInt(merged.get("train-limit")),
-                    Integer.parseInt(merged.get("eval-limit")));
+                    Integer.parseInt(merged.get("eval-limit")),
+                    parseBoolean("bucket", merged.get("bucket")),
+                    merged.get("matmul-precision"));
         } catch (NumberFormatException e) {
             throw new InvalidOptionException("A training setting is not a number: " + e.getMessage() + " in " + settings);
         }
@@ -121,7 +131,16 @@ public record TrainingConfig(
         map.put("init", init);
         map.put("train-limit", Integer.toString(trainLimit));
         map.put("eval-limit", Integer.toString(evalLimit));
+        map.put("bucket", Boolean.toString(bucket));
+        map.put("matmul-precision", matmulPrecision);
         return map;
+    }
+
+    private static boolean parseBoolean(String name, String value) {
+        if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false")) {
+            return Boolean.parseBoolean(value);
+        }
+        throw new InvalidOptionException("Setting '" + name + "' must be true or false, got '" + value + "'");
     }
 
     private static void positive(String name, int value) {

@@ -1,0 +1,287 @@
+package dev.peft4j.harness.bench;
+
+import com.google.gson.GsonBuilder;
+import dev.peft4j.api.PeftException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The results of one {@link Benchmark} run, section by section; written as
+ * {@code bench.json} and {@code bench.md}. All times are seconds, all rates per second.
+ */
+public final class BenchmarkReport {
+
+    /** Where and under what load it ran. */
+    record Environment(String cpu, int cores, int torchThreads, int torchInteropThreads, String java,
+            String matmulPrecision, String startedAt, double loadAverageBefore, double loadAverageAfter) {}
+
+    /** One square float32 GEMM size: best and median over repeats. */
+    record Gemm(int size, Stats seconds, double bestGflops, double medianGflops) {}
+
+    /** A GEMM of the encoder's own shapes {@code (m, k) x (k, n)}. */
+    record ShapeGemm(String name, long m, long k, long n, Stats seconds, double bestGflops) {}
+
+    /** The step's set-up. */
+    record StepSetup(String backbone, String method, Map<String, String> methodOptions, int batchSize,
+            int positions, int promptLength, int layers, int width, int feedForward, int heads, int classes,
+            long trainableParameters) {}
+
+    /** One training step: time, phases, FLOPs and the ratio to the GEMM peak. */
+    record Step(StepSetup setup, FlopCount flops, double totalFlops, Stats seconds, Stats tokenizeSeconds,
+            Stats inputSeconds, Stats forwardSeconds, Stats backwardSeconds, Stats updateSeconds,
+            double achievedGflops, double peakGflops, double ratioToPeak, int pairs, double pairedRatioToPeak) {}
+
+    /** The forward's operations timed alone, their sum, and the measured forward without gradients. */
+    record ForwardSection(List<ForwardProfile.Row> rows, double sumSeconds, Stats measuredForwardSeconds) {}
+
+    /** Φ forward and backward alone against the whole step. */
+    record PhiShare(Stats phiSeconds, double stepMedianSeconds, double share) {}
+
+    /** Forward-only latency of one inference variant. */
+    record Inference(String variant, int batchSize, int positions, Stats seconds) {}
+
+    /** Inference variants and the exported-to-plain ratio per batch size. */
+    record InferenceSection(List<Inference> rows, Map<String, Double> exportedOverPlain) {}
+
+    /** Mean resident memory and live arrays over a window of steps. */
+    record MemoryWindow(int firstStep, int lastStep, double residentMiB, double heapCommittedMiB, double liveArrays,
+            Stats stepSeconds) {}
+
+    /** Memory over the measured steps. */
+    record Memory(int steps, MemoryWindow first, MemoryWindow last, double residentGrowthMiB,
+            double nativeGrowthMiB, double liveArrayGrowth, double peakResidentMiB) {}
+
+    /** Backbone load. */
+    record Load(String backbone, double seconds) {}
+
+    /** The step under one matmul precision. */
+    record PrecisionRow(String precision, String inEffect, double gemmBestGflops, Stats stepSeconds) {}
+
+    /** Step time float32 against bf16-matmul. */
+    record Precision(List<PrecisionRow> rows, double stepSpeedup, double gemmSpeedup) {}
+
+    /** The step and the GEMM peak under one intra-op thread count (rounds interleaved). */
+    record ThreadRow(int threads, double gemmBestGflops, Stats stepSeconds, double ratioToPeak) {}
+
+    /** One RTE training epoch with or without length bucketing. */
+    record Epoch(boolean bucket, int examples, int steps, double seconds, double examplesPerSecond,
+            double meanPaddedPositions, double meanRealTokens) {}
+
+    final Environment environment;
+    final Load load;
+    final List<Gemm> gemm;
+    final double peakGflops;
+    final List<ShapeGemm> shapeGemm;
+    final Step step;
+    final PhiShare phi;
+    final ForwardSection forwardProfile;
+    final InferenceSection inference;
+    final Memory memory;
+    final @Nullable Precision precision;
+    final List<ThreadRow> threads;
+    final List<Epoch> rteEpoch;
+    final String command;
+
+    BenchmarkReport(Environment environment, Load load, List<Gemm> gemm, double peakGflops,
+            List<ShapeGemm> shapeGemm, Step step, PhiShare phi, ForwardSection forwardProfile, InferenceSection inference, Memory memory,
+            @Nullable Precision precision, List<ThreadRow> threads, List<Epoch> rteEpoch, String command) {
+        this.environment = environment;
+        this.load = load;
+        this.gemm = List.copyOf(gemm);
+        this.peakGflops = peakGflops;
+        this.shapeGemm = List.copyOf(shapeGemm);
+        this.step = step;
+        this.phi = phi;
+        this.forwardProfile = forwardProfile;
+        this.inference = inference;
+        this.memory = memory;
+        this.precision = precision;
+        this.threads = List.copyOf(threads);
+        this.rteEpoch = List.copyOf(rteEpoch);
+        this.command = command;
+    }
+
+    /** The GEMM peak in GFLOP/s (the best of all square sizes). */
+    public double getPeakGflops() {
+        return peakGflops;
+    }
+
+    /** Achieved training-step GFLOP/s over the GEMM peak. */
+    public double getStepRatioToPeak() {
+        return step.ratioToPeak();
+    }
+
+    /** The report as pretty-printed JSON. */
+    public String toJson() {
+        return new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(this);
+    }
+
+    /** The report as Markdown tables. */
+    public String toMarkdown() {
+        StringBuilder md = new StringBuilder("# peft4j bench\n\n");
+        md.append("Command: `").append(command).append("`\n\n");
+        Environment e = environment;
+        md.append("CPU: ").append(e.cpu()).append("; ").append(e.cores()).append(" cores; libtorch threads ")
+                .append(e.torchThreads()).append(" intra-op, ").append(e.torchInteropThreads())
+                .append(" inter-op; ").append(e.java()).append("; matmul precision ").append(e.matmulPrecision())
+                .append("; started ").append(e.startedAt()).append("; load average ")
+                .append(f2(e.loadAverageBefore())).append(" before, ").append(f2(e.loadAverageAfter()))
+                .append(" after.\n\n");
+        md.append("Backbone `").append(load.backbone()).append("` loaded in ").append(f3(load.seconds()))
+                .append(" s.\n\n");
+        md.append("## GEMM peak (float32)\n\n| size | best s | median s | best GFLOP/s | median GFLOP/s |\n")
+                .append("|---:|---:|---:|---:|---:|\n");
+        for (Gemm g : gemm) {
+            md.append("| ").append(g.size()).append("² | ").append(f4(g.seconds().best())).append(" | ")
+                    .append(f4(g.seconds().median())).append(" | ").append(f1(g.bestGflops())).append(" | ")
+                    .append(f1(g.medianGflops())).append(" |\n");
+        }
+        md.append("\nPeak: **").append(f1(peakGflops)).append(" GFLOP/s**.\n\n");
+        md.append("### The encoder's own GEMM shapes\n\n| product | m × k × n | best GFLOP/s | vs peak |\n")
+                .append("|---|---|---:|---:|\n");
+        for (ShapeGemm g : shapeGemm) {
+            md.append("| ").append(g.name()).append(" | ").append(g.m()).append(" × ").append(g.k()).append(" × ")
+                    .append(g.n()).append(" | ").append(f1(g.bestGflops())).append(" | ")
+                    .append(f2(g.bestGflops() / peakGflops)).append(" |\n");
+        }
+        StepSetup s = step.setup();
+        md.append("\n## Training step\n\n").append(s.backbone()).append(", ").append(s.method()).append(' ')
+                .append(s.methodOptions()).append(", batch ").append(s.batchSize()).append(", ")
+                .append(s.positions()).append(" positions (prompt ").append(s.promptLength()).append(" included), ")
+                .append(s.layers()).append(" layers, d ").append(s.width()).append(", d_ff ").append(s.feedForward())
+                .append(", ").append(s.trainableParameters()).append(" trainable parameters.\n\n");
+        FlopCount fl = step.flops();
+        md.append("| quantity | value |\n|---|---:|\n");
+        row(md, "encoder forward GFLOP", f3(fl.encoderForward() / 1e9));
+        row(md, "encoder backward GFLOP (activation gradients)", f3(fl.encoderBackward() / 1e9));
+        row(md, "Φ forward + backward GFLOP", f3((fl.phiForward() + fl.phiBackward()) / 1e9));
+        row(md, "head forward + backward GFLOP", f4((fl.headForward() + fl.headBackward()) / 1e9));
+        row(md, "step total GFLOP", f3(step.totalFlops() / 1e9));
+        row(md, "step time median s (p10–p90)", f4(step.seconds().median()) + " (" + f4(step.seconds().p10())
+                + "–" + f4(step.seconds().p90()) + ")");
+        row(md, "  tokenize median s", f4(step.tokenizeSeconds().median()));
+        row(md, "  inputs to device median s", f4(step.inputSeconds().median()));
+        row(md, "  forward + loss median s", f4(step.forwardSeconds().median()));
+        row(md, "  backward median s", f4(step.backwardSeconds().median()));
+        row(md, "  clip + AdamW + loss read median s", f4(step.updateSeconds().median()));
+        row(md, "achieved GFLOP/s (median step)", f1(step.achievedGflops()));
+        row(md, "GEMM peak GFLOP/s", f1(step.peakGflops()));
+        row(md, "**ratio to peak** (median step over best GEMM of the run)", "**" + f3(step.ratioToPeak()) + "**");
+        row(md, "**paired ratio** (median over " + step.pairs() + " steps, each over a GEMM timed just before it)",
+                "**" + f3(step.pairedRatioToPeak()) + "**");
+        row(md, "Φ forward+backward alone, median s", f5(phi.phiSeconds().median()));
+        row(md, "**Φ share of the step**", "**" + f4(phi.share()) + "**");
+        md.append("\n### Where the forward goes (each operation timed alone at the step's shapes)\n\n")
+                .append("| operation | per layer | median s per call | s per forward | share of sum | GFLOP/s |\n")
+                .append("|---|---:|---:|---:|---:|---:|\n");
+        for (ForwardProfile.Row r : forwardProfile.rows()) {
+            md.append("| ").append(r.operation()).append(" | ").append(r.perLayer()).append(" | ")
+                    .append(f5(r.secondsPerCall().median())).append(" | ").append(f4(r.secondsPerForward()))
+                    .append(" | ").append(f3(r.secondsPerForward() / forwardProfile.sumSeconds())).append(" | ")
+                    .append(r.gflopsPerSecond() > 0 ? f1(r.gflopsPerSecond()) : "–").append(" |\n");
+        }
+        md.append("\nSum of the listed operations: ").append(f4(forwardProfile.sumSeconds()))
+                .append(" s; measured forward without gradients (same batch): ")
+                .append(f4(forwardProfile.measuredForwardSeconds().median())).append(" s; forward inside the step (with autograd): ")
+                .append(f4(step.forwardSeconds().median())).append(" s.\n");
+        md.append("\n## Inference (forward only, no gradients)\n\n| variant | batch | positions | median s | p10 s | p90 s |\n")
+                .append("|---|---:|---:|---:|---:|---:|\n");
+        for (Inference i : inference.rows()) {
+            md.append("| ").append(i.variant()).append(" | ").append(i.batchSize()).append(" | ").append(i.positions())
+                    .append(" | ").append(f5(i.seconds().median())).append(" | ").append(f5(i.seconds().p10()))
+                    .append(" | ").append(f5(i.seconds().p90())).append(" |\n");
+        }
+        inference.exportedOverPlain().forEach((batch, ratio) -> md.append("\nExported residual over plain prompt, ")
+                .append(batch).append(": **").append(f3(ratio)).append("**"));
+        md.append("\n\n## Memory over ").append(memory.steps()).append(" steps\n\n")
+                .append("| window | steps | mean RSS MiB | mean Java heap committed MiB | mean live NDArrays | median step s |\n")
+                .append("|---|---|---:|---:|---:|---:|\n");
+        window(md, "first", memory.first());
+        window(md, "last", memory.last());
+        md.append("\nRSS growth last − first: **").append(f1(memory.residentGrowthMiB())).append(" MiB**, of which outside the ")
+                .append("Java heap (native): **").append(f1(memory.nativeGrowthMiB())).append(" MiB**; live arrays ")
+                .append(f1(memory.liveArrayGrowth())).append("; peak RSS (VmHWM) ").append(f1(memory.peakResidentMiB()))
+                .append(" MiB.\n");
+        if (precision != null) {
+            md.append("\n## Matmul precision (alternating every step)\n\n| precision | in effect | GEMM best GFLOP/s | step median s |\n")
+                    .append("|---|---|---:|---:|\n");
+            for (PrecisionRow p : precision.rows()) {
+                md.append("| ").append(p.precision()).append(" | ").append(p.inEffect()).append(" | ")
+                        .append(f1(p.gemmBestGflops())).append(" | ").append(f4(p.stepSeconds().median())).append(" |\n");
+            }
+            md.append("\nStep speed-up bf16-matmul over float32: **").append(f2(precision.stepSpeedup()))
+                    .append("×**; GEMM: ").append(f2(precision.gemmSpeedup())).append("×.\n");
+        }
+        if (!threads.isEmpty()) {
+            md.append("\n## Intra-op threads (rounds interleaved)\n\n| threads | GEMM best GFLOP/s | step median s | ")
+                    .append("step GFLOP/s over that GEMM peak |\n|---:|---:|---:|---:|\n");
+            for (ThreadRow t : threads) {
+                md.append("| ").append(t.threads()).append(" | ").append(f1(t.gemmBestGflops())).append(" | ")
+                        .append(f4(t.stepSeconds().median())).append(" | ").append(f3(t.ratioToPeak())).append(" |\n");
+            }
+        }
+        if (!rteEpoch.isEmpty()) {
+            md.append("\n## RTE training epoch\n\n| bucket | examples | steps | seconds | examples/s | mean padded positions | mean real tokens |\n")
+                    .append("|---|---:|---:|---:|---:|---:|---:|\n");
+            for (Epoch ep : rteEpoch) {
+                md.append("| ").append(ep.bucket()).append(" | ").append(ep.examples()).append(" | ").append(ep.steps())
+                        .append(" | ").append(f1(ep.seconds())).append(" | ").append(f2(ep.examplesPerSecond()))
+                        .append(" | ").append(f1(ep.meanPaddedPositions())).append(" | ").append(f1(ep.meanRealTokens()))
+                        .append(" |\n");
+            }
+        }
+        return md.toString();
+    }
+
+    /**
+     * Writes {@code bench.json} and {@code bench.md} into {@code folder} (created if needed).
+     *
+     * @throws PeftException when the files cannot be written
+     */
+    public void write(Path folder) {
+        try {
+            Files.createDirectories(folder);
+            Files.writeString(folder.resolve("bench.json"), toJson());
+            Files.writeString(folder.resolve("bench.md"), toMarkdown());
+        } catch (IOException e) {
+            throw new PeftException("Cannot write the benchmark report to " + folder + ": " + e.getMessage()
+                    + ". Pass a writable --out folder.", e);
+        }
+    }
+
+    private static void window(StringBuilder md, String name, MemoryWindow w) {
+        md.append("| ").append(name).append(" | ").append(w.firstStep()).append("–").append(w.lastStep()).append(" | ")
+                .append(f1(w.residentMiB())).append(" | ").append(f1(w.heapCommittedMiB())).append(" | ")
+                .append(f1(w.liveArrays())).append(" | ")
+                .append(f4(w.stepSeconds().median())).append(" |\n");
+    }
+
+    private static void row(StringBuilder md, String name, String value) {
+        md.append("| ").append(name).append(" | ").append(value).append(" |\n");
+    }
+
+    private static String f1(double v) {
+        return String.format(Locale.ROOT, "%.1f", v);
+    }
+
+    private static String f2(double v) {
+        return String.format(Locale.ROOT, "%.2f", v);
+    }
+
+    private static String f3(double v) {
+        return String.format(Locale.ROOT, "%.3f", v);
+    }
+
+    private static String f4(double v) {
+        return String.format(Locale.ROOT, "%.4f", v);
+    }
+
+    private static String f5(double v) {
+        return String.format(Locale.ROOT, "%.5f", v);
+    }
+}

@@ -1,0 +1,72 @@
+package dev.peft4j.harness.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BenchCommandTest {
+
+    private static double number(JsonObject object, String path) {
+        JsonElement element = object;
+        for (String part : path.split("\\.")) {
+            element = element.getAsJsonObject().get(part);
+            assertThat(element).as(path).isNotNull();
+        }
+        return element.getAsDouble();
+    }
+
+    @Test
+    void writesEverySectionWithSaneValues(@TempDir Path out) throws IOException {
+        int status = Peft4jCommand.execute("bench", "--batch", "2", "--length", "24", "-n", "4", "--steps", "6",
+                "--warmup", "1", "--gemm-sizes", "64,128", "--inference-batch", "3", "--repeats", "2",
+                // one libtorch thread: on a shared, oversubscribed machine two spinning OpenMP threads make every
+                // small operation wait for a descheduled thread (see docs/BENCHMARKS.md); the comparison of
+                // thread counts is skipped here for the same reason
+                "--threads", "1", "--no-compare-threads", "--out", out.toString());
+        assertThat(status).isZero();
+
+        JsonObject json = JsonParser.parseString(Files.readString(out.resolve("bench.json"))).getAsJsonObject();
+        assertThat(number(json, "peakGflops")).isPositive();
+        assertThat(number(json, "load.seconds")).isPositive();
+        assertThat(json.getAsJsonArray("gemm")).hasSize(2);
+        assertThat(json.getAsJsonArray("shapeGemm")).hasSize(3);
+        assertThat(number(json, "step.setup.positions")).isEqualTo(24);
+        assertThat(number(json, "step.totalFlops")).isPositive();
+        assertThat(number(json, "step.flops.phiForward")).isPositive();
+        assertThat(number(json, "step.seconds.median")).isPositive();
+        assertThat(number(json, "step.forwardSeconds.median")).isPositive();
+        assertThat(number(json, "step.backwardSeconds.median")).isPositive();
+        assertThat(number(json, "step.achievedGflops")).isPositive();
+        assertThat(number(json, "step.ratioToPeak")).isStrictlyBetween(0.0, 10.0);
+        assertThat(number(json, "step.pairedRatioToPeak")).isStrictlyBetween(0.0, 10.0);
+        assertThat(number(json, "phi.share")).isStrictlyBetween(0.0, 10.0);
+        assertThat(json.getAsJsonObject("inference").getAsJsonArray("rows")).hasSize(8);
+        assertThat(number(json, "inference.exportedOverPlain.batch 1")).isStrictlyBetween(0.0, 10.0);
+        assertThat(number(json, "inference.exportedOverPlain.batch 3")).isStrictlyBetween(0.0, 10.0);
+        assertThat(number(json, "memory.steps")).isEqualTo(6);
+        assertThat(number(json, "memory.first.residentMiB")).isPositive();
+        assertThat(number(json, "memory.last.liveArrays")).isPositive();
+        assertThat(number(json, "memory.peakResidentMiB")).isPositive();
+        assertThat(number(json, "memory.first.heapCommittedMiB")).isPositive();
+        assertThat(Double.isFinite(number(json, "memory.nativeGrowthMiB"))).isTrue();
+        assertThat(json.getAsJsonObject("precision").getAsJsonArray("rows")).hasSize(2);
+        assertThat(number(json, "precision.stepSpeedup")).isStrictlyBetween(0.0, 10.0);
+        assertThat(json.getAsJsonArray("threads")).isEmpty();
+        assertThat(json.getAsJsonObject("forwardProfile").getAsJsonArray("rows")).hasSize(11);
+        assertThat(number(json, "forwardProfile.sumSeconds")).isPositive();
+        assertThat(number(json, "forwardProfile.measuredForwardSeconds.median")).isPositive();
+        assertThat(json.getAsJsonArray("rteEpoch")).isEmpty();
+        assertThat(number(json, "environment.cores")).isPositive();
+
+        String markdown = Files.readString(out.resolve("bench.md"));
+        assertThat(markdown).contains("## GEMM peak", "## Training step", "ratio to peak", "Φ share",
+                "Where the forward goes", "## Inference", "## Memory over 6 steps", "## Matmul precision", "loaded in");
+    }
+}
