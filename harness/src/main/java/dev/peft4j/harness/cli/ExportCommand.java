@@ -1,36 +1,76 @@
 package dev.peft4j.harness.cli;
 
+import dev.peft4j.api.PeftException;
+import dev.peft4j.harness.experiment.ResultsFolder;
+import dev.peft4j.harness.experiment.RunSpec;
+import dev.peft4j.harness.report.RunResult;
+import dev.peft4j.harness.report.RunResultJson;
+import dev.peft4j.harness.train.TrainedRun;
+import dev.peft4j.harness.train.TrainingConfig;
+import dev.peft4j.harness.train.TrainingListener;
 import dev.peft4j.inference.ExportFolder;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code peft4j export}: checks an export folder and copies it, e.g. for a Hugging Face PEFT user. */
+/**
+ * {@code peft4j export}: writes the best epoch of a finished run (from its results folder and
+ * checkpoint) as an export folder: the PEFT prompt adapter with {@code P'} only, the head and
+ * peft4j's settings.
+ */
 @Command(name = "export", mixinStandardHelpOptions = true,
-        description = "Validate an exported prompt folder and write a copy (PEFT prompt adapter + head + settings).")
+        description = "Export the best epoch of a trained run (train or compare results) as a prompt adapter "
+                + "folder (PEFT adapter_config.json + adapter_model.safetensors with P', head, settings).")
 final class ExportCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--prompt", required = true, description = "Export folder written by train --export-dir.")
-    Path prompt;
+    @Option(names = "--results", defaultValue = "runs/compare",
+            description = "Results folder the run was trained into (default: ${DEFAULT-VALUE}).")
+    Path results;
 
-    @Option(names = "--out", required = true, description = "Where to write the checked copy.")
+    @Option(names = "--run", required = true, description = "The run id (the name of its JSON file without .json).")
+    String runId;
+
+    @Option(names = "--out", required = true, description = "The export folder to write.")
     Path out;
+
+    @Option(names = "--device", defaultValue = "cpu", description = "Compute device (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Option(names = "--data", description = "Data folder (only needed for your own data's label set).")
+    @Nullable Path data;
+
+    @Mixin
+    CustomTaskOptions custom;
 
     @Override
     public Integer call() {
         PrintWriter writer = spec.commandLine().getOut();
-        ExportFolder export = ExportFolder.read(prompt);
-        export.write(out);
-        writer.printf("%s: prompt %s of %s for task %s (%s %.4f), written to %s%n", export.settings().method(),
-                export.getPrompt().shape(), export.settings().backbone(), export.settings().task(),
-                export.settings().metric(), export.settings().bestMetric(), out);
+        Path file = new ResultsFolder(results).fileFor(runId);
+        if (!Files.isRegularFile(file)) {
+            throw new PeftException("No result " + file + ". List the run ids with: ls " + results);
+        }
+        RunResult result = RunResultJson.read(file);
+        RunSpec run = RunSpec.fromConfig(result.config());
+        TrainingConfig config = TrainingConfig.fromMap(run.shared());
+        try (Session session = new Session(config.backbone(), device, data)) {
+            TrainedRun best = session.trainer(results.resolve("checkpoints"), new TrainingListener() {},
+                    custom.resolver(result.taskId())).restoreBest(result);
+            ExportFolder export = best.toExport(session.backbone, config.maxLength(), run.methodOptions());
+            export.write(out);
+            writer.printf("%s: prompt %s of %s for task %s (%s %.4f at epoch %d), written to %s%n", result.methodId(),
+                    export.getPrompt().shape(), config.backbone(), result.taskId(), result.metric(),
+                    result.bestMetric(), result.bestEpoch(), out);
+        }
         return 0;
     }
 }

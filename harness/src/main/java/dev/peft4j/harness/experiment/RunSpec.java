@@ -8,6 +8,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Collections;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -77,6 +78,37 @@ public record RunSpec(
         config.put("promptLength", Integer.toString(promptLength));
         config.put("learningRate", plain(learningRate));
         return Collections.unmodifiableMap(config);
+    }
+
+    /**
+     * The run described by a configuration written by {@link #getConfig()} (as stored in a run's
+     * result), so a finished run can be rebuilt, e.g. to export its prompt.
+     *
+     * @throws PeftException when a required key is missing or malformed
+     */
+    public static RunSpec fromConfig(Map<String, String> config) {
+        Map<String, String> shared = new TreeMap<>(config);
+        Map<String, String> options = new TreeMap<>();
+        for (String key : List.copyOf(shared.keySet())) {
+            if (key.startsWith("method.")) {
+                options.put(key.substring("method.".length()), shared.remove(key));
+            }
+        }
+        try {
+            return new RunSpec(required(shared, "method"), required(shared, "task"),
+                    Long.parseLong(required(shared, "seed")), Integer.parseInt(required(shared, "promptLength")),
+                    Double.parseDouble(required(shared, "learningRate")), options, shared);
+        } catch (NumberFormatException e) {
+            throw new PeftException("Run configuration " + config + " has a malformed number: " + e.getMessage());
+        }
+    }
+
+    private static String required(Map<String, String> config, String key) {
+        String value = config.remove(key);
+        if (value == null) {
+            throw new PeftException("Run configuration lacks '" + key + "'; it was not written by peft4j");
+        }
+        return value;
     }
 
     /**

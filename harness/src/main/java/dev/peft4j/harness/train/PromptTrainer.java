@@ -93,6 +93,34 @@ public final class PromptTrainer implements RunExecutor {
         }
     }
 
+    /**
+     * The best epoch of a run that was trained with checkpoints into this trainer's checkpoint
+     * folder, rebuilt without training: the prompt {@code P'} (computed from the best P and Φ) and
+     * the head, ready to export.
+     *
+     * @param result the run's result (its configuration names the run)
+     * @throws PeftException when there is no checkpoint folder or no checkpoint for the run
+     */
+    public TrainedRun restoreBest(RunResult result) {
+        RunSpec spec = RunSpec.fromConfig(result.config());
+        if (!spec.getRunId().equals(result.runId())) {
+            throw new PeftException("Run " + result.runId() + " cannot be rebuilt from its recorded configuration (it "
+                    + "rebuilds as " + spec.getRunId() + "); re-train it with the command line, which records every "
+                    + "setting");
+        }
+        if (checkpointRoot == null) {
+            throw new PeftException("Restoring run " + result.runId() + " needs the checkpoint folder it was trained "
+                    + "with; set optCheckpointRoot");
+        }
+        TrainingConfig config = TrainingConfig.fromMap(spec.shared());
+        Task task = tasks.apply(spec.taskId());
+        ReparameterizerPlugin plugin = registry.get(spec.methodId());
+        try (NDManager manager = backbone.getManager().newSubManager();
+                Run run = new Run(spec, config, task, plugin, manager)) {
+            return run.restored(result);
+        }
+    }
+
     private List<Example> load(Task task, String split) {
         return task.load(split, data.locate(task, split));
     }
@@ -138,6 +166,16 @@ public final class PromptTrainer implements RunExecutor {
             this.trainable = core.trainable;
             this.optimizer = core.optimizer;
             this.checkpointFolder = checkpointRoot == null ? null : checkpointRoot.resolve(spec.getRunId());
+        }
+
+        TrainedRun restored(RunResult result) {
+            if (resume() == 1 || bestPrompt == null) {
+                throw new PeftException("No checkpoint with an evaluated epoch for run " + spec.getRunId() + " in "
+                        + checkpointFolder + ". Export needs the results folder the run was trained into.");
+            }
+            return new TrainedRun(result, bestPrompt,
+                    Objects.requireNonNull(best.get(core.headNames.get("weight")), "head weight"),
+                    Objects.requireNonNull(best.get(core.headNames.get("bias")), "head bias"), task.getLabels());
         }
 
         TrainedRun fit(List<Example> train, List<Example> eval, long started) {

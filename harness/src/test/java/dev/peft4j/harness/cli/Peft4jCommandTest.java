@@ -67,7 +67,7 @@ class Peft4jCommandTest {
     }
 
     @Test
-    void trainExportsAPromptThatEvalScores(@TempDir Path results, @TempDir Path export) {
+    void trainExportsAPromptThatEvalScoresAndExportRebuilds(@TempDir Path results, @TempDir Path export) throws Exception {
         List<String> args = bounded(results, "train", "--task", "cb", "--method", "residual-prompt",
                 "-o", "bottleneck=8", "-n", "4", "--export-dir", export.toString());
 
@@ -82,6 +82,22 @@ class Peft4jCommandTest {
 
         assertThat(evaluated.status()).as(evaluated.err()).isZero();
         assertThat(evaluated.out()).contains("cb val (56 examples)").contains("acc_f1=");
+
+        // the same best epoch, rebuilt later from the run's checkpoint
+        String runId;
+        try (var files = Files.list(results)) {
+            runId = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".json")).findFirst()
+                    .orElseThrow().replace(".json", "");
+        }
+        Path again = results.resolve("exported-again");
+        Outcome exported = run("export", "--results", results.toString(), "--run", runId, "--out", again.toString());
+
+        assertThat(exported.status()).as(exported.err()).isZero();
+        for (String file : new String[] {"adapter_model.safetensors", "head.safetensors", "adapter_config.json"}) {
+            assertThat(Files.readAllBytes(again.resolve(file))).as(file).isEqualTo(Files.readAllBytes(export.resolve(file)));
+        }
+        assertThat(run("export", "--results", results.toString(), "--run", "no-such-run", "--out", again.toString())
+                .err()).contains("No result").contains("no-such-run");
     }
 
     @Test
