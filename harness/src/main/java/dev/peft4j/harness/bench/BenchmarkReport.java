@@ -259,7 +259,7 @@ public final class BenchmarkReport {
         md.append("\n## Predictor (export folders, end to end)\n\n").append(p.backbone())
                 .append(", CB-shaped export (3 labels, max length ").append(p.maxLength()).append("), ")
                 .append(p.distinctPairs()).append(" distinct sentence pairs, ").append(p.warmupCalls())
-                .append(" warm-up calls per variant, ").append(p.rounds()).append(" interleaved rounds. ")
+                .append(" warm-up calls per variant, ").append(p.rounds()).append(" interleaved rounds (the first variant rotating). ")
                 .append("Latency: one `predict(a, b)`; throughput: `predictPairs` on ").append(p.batchSize())
                 .append(" pairs. \"No prompt\" has no export format: it times the backbone's tokenizer, a ")
                 .append("classifier without prompt and a softmax directly.\n\n")

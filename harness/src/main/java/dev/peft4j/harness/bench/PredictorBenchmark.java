@@ -24,6 +24,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -137,7 +138,7 @@ final class PredictorBenchmark {
             variants.put(NONE, new Variant(0, (a, b) -> noPrompt(backbone, bare, store, manager, a, b, maxLength)));
 
             int warmup = calls / 10 + 1;
-            int rounds = Math.min(10, Math.min(calls, batchCalls));
+            int rounds = Math.min(30, Math.min(calls, batchCalls));
             Map<String, List<Double>> single = new LinkedHashMap<>();
             Map<String, List<Double>> batched = new LinkedHashMap<>();
             for (var entry : variants.entrySet()) {
@@ -153,14 +154,17 @@ final class PredictorBenchmark {
                 int to = calls * (round + 1) / rounds;
                 int batchFrom = batchCalls * round / rounds;
                 int batchTo = batchCalls * (round + 1) / rounds;
-                for (var entry : variants.entrySet()) {
-                    Variant v = entry.getValue();
+                // a different variant goes first each round, so that no variant always follows the same one
+                List<String> order = new ArrayList<>(variants.keySet());
+                Collections.rotate(order, -round);
+                for (String name : order) {
+                    Variant v = variants.get(name);
                     for (int i = from; i < to; i++) {
                         String[] pair = PAIRS[i % PAIRS.length];
-                        single.get(entry.getKey()).add(time(() -> v.call(List.of(pair[0]), List.of(pair[1]))));
+                        single.get(name).add(time(() -> v.call(List.of(pair[0]), List.of(pair[1]))));
                     }
                     for (int i = batchFrom; i < batchTo; i++) {
-                        batched.get(entry.getKey()).add(time(() -> v.call(first, second)));
+                        batched.get(name).add(time(() -> v.call(first, second)));
                     }
                 }
             }
