@@ -70,6 +70,8 @@ public final class Benchmark {
     private final boolean compareThreads;
     private final boolean rteEpoch;
     private final @Nullable DataLocator data;
+    private final int predictorCalls;
+    private final int predictorBatchCalls;
     private final MatmulPrecision precision;
     private final int threads;
     private final String command;
@@ -92,6 +94,8 @@ public final class Benchmark {
         this.compareThreads = b.compareThreads;
         this.rteEpoch = b.rteEpoch;
         this.data = b.data;
+        this.predictorCalls = b.predictorCalls;
+        this.predictorBatchCalls = b.predictorBatchCalls;
         this.precision = b.precision;
         this.threads = b.threads;
         this.command = b.command;
@@ -104,6 +108,10 @@ public final class Benchmark {
         if (length <= promptLength + 4) {
             throw new PeftException("Benchmark: --length " + length + " leaves no room for text after a prompt of "
                     + promptLength + "; use a length of at least " + (promptLength + 5));
+        }
+        if (predictorCalls > 0 && predictorBatchCalls < 1) {
+            throw new PeftException("Benchmark: the predictor section needs at least 1 batched call (got "
+                    + predictorBatchCalls + ")");
         }
         if (rteEpoch && data == null) {
             throw new PeftException("Benchmark: the RTE epoch needs a data folder (--data)");
@@ -169,12 +177,16 @@ public final class Benchmark {
                 epochs.add(epoch(backbone, registry, false));
                 epochs.add(epoch(backbone, registry, true));
             }
+            BenchmarkReport.PredictorSection predictor = predictorCalls > 0
+                    ? PredictorBenchmark.run(backbone, registry, method, methodOptions, promptLength, predictorCalls,
+                            predictorBatchCalls, inferenceBatch, log)
+                    : null;
             BenchmarkReport.Environment environment = new BenchmarkReport.Environment(ProcessStatus.cpu(),
                     Runtime.getRuntime().availableProcessors(), TorchThreads.intraOp(), TorchThreads.interOp(),
                     "Java " + Runtime.version() + ", DJL PyTorch " + engine.getVersion(), inEffect, started,
                     loadBefore, ProcessStatus.loadAverage());
             return new BenchmarkReport(environment, load, gemm, peak, shapes, stepReport, phi, forwardSection, inference,
-                    stepRun.memory, precisionReport, threadRows, epochs, command);
+                    stepRun.memory, precisionReport, threadRows, epochs, predictor, command);
         }
     }
 
@@ -655,6 +667,8 @@ public final class Benchmark {
         private boolean compareThreads = true;
         private boolean rteEpoch;
         private @Nullable DataLocator data;
+        private int predictorCalls;
+        private int predictorBatchCalls;
         private MatmulPrecision precision = MatmulPrecision.FLOAT32;
         private int threads;
         private String command = "peft4j bench";
@@ -745,6 +759,17 @@ public final class Benchmark {
         public Builder optRteEpoch(DataLocator data) {
             this.rteEpoch = true;
             this.data = data;
+            return this;
+        }
+
+        /**
+         * Also time the {@link dev.peft4j.inference.Predictor} on export folders (exported residual
+         * prompt, plain prompt, no prompt): {@code calls} single-pair calls and {@code batchCalls}
+         * calls on a batch of the inference batch size, per variant (default off).
+         */
+        public Builder optPredictor(int calls, int batchCalls) {
+            this.predictorCalls = calls;
+            this.predictorBatchCalls = batchCalls;
             return this;
         }
 

@@ -48,6 +48,18 @@ public final class BenchmarkReport {
     /** Inference variants and the exported-to-plain ratio per batch size. */
     record InferenceSection(List<Inference> rows, Map<String, Double> exportedOverPlain) {}
 
+    /**
+     * One predictor variant: single-pair latency and batched throughput, end to end (tokenize,
+     * forward, softmax).
+     */
+    record PredictorRow(String variant, int promptLength, int batchPositions, Stats latencySeconds,
+            Stats batchSeconds, double pairsPerSecond) {}
+
+    /** The predictor on export folders, with the exported-residual-to-plain ratios. */
+    record PredictorSection(String backbone, int maxLength, int batchSize, int distinctPairs, int warmupCalls,
+            int rounds, List<PredictorRow> rows, double latencyExportedOverPlain,
+            double throughputExportedOverPlain) {}
+
     /** Mean resident memory and live arrays over a window of steps. */
     record MemoryWindow(int firstStep, int lastStep, double residentMiB, double heapCommittedMiB, double liveArrays,
             Stats stepSeconds) {}
@@ -85,11 +97,12 @@ public final class BenchmarkReport {
     final @Nullable Precision precision;
     final List<ThreadRow> threads;
     final List<Epoch> rteEpoch;
+    final @Nullable PredictorSection predictor;
     final String command;
 
     BenchmarkReport(Environment environment, Load load, List<Gemm> gemm, double peakGflops,
             List<ShapeGemm> shapeGemm, Step step, PhiShare phi, ForwardSection forwardProfile, InferenceSection inference, Memory memory,
-            @Nullable Precision precision, List<ThreadRow> threads, List<Epoch> rteEpoch, String command) {
+            @Nullable Precision precision, List<ThreadRow> threads, List<Epoch> rteEpoch, @Nullable PredictorSection predictor, String command) {
         this.environment = environment;
         this.load = load;
         this.gemm = List.copyOf(gemm);
@@ -103,6 +116,7 @@ public final class BenchmarkReport {
         this.precision = precision;
         this.threads = List.copyOf(threads);
         this.rteEpoch = List.copyOf(rteEpoch);
+        this.predictor = predictor;
         this.command = command;
     }
 
@@ -235,7 +249,31 @@ public final class BenchmarkReport {
                         .append(" |\n");
             }
         }
+        if (predictor != null) {
+            predictor(md, predictor);
+        }
         return md.toString();
+    }
+
+    private static void predictor(StringBuilder md, PredictorSection p) {
+        md.append("\n## Predictor (export folders, end to end)\n\n").append(p.backbone())
+                .append(", CB-shaped export (3 labels, max length ").append(p.maxLength()).append("), ")
+                .append(p.distinctPairs()).append(" distinct sentence pairs, ").append(p.warmupCalls())
+                .append(" warm-up calls per variant, ").append(p.rounds()).append(" interleaved rounds (the first variant rotating). ")
+                .append("Latency: one `predict(a, b)`; throughput: `predictPairs` on ").append(p.batchSize())
+                .append(" pairs. \"No prompt\" has no export format: it times the backbone's tokenizer, a ")
+                .append("classifier without prompt and a softmax directly.\n\n")
+                .append("| variant | prompt | batch positions | latency median ms | p90 ms | calls | batch median s | ")
+                .append("pairs/s |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (PredictorRow r : p.rows()) {
+            md.append("| ").append(r.variant()).append(" | ").append(r.promptLength()).append(" | ")
+                    .append(r.batchPositions()).append(" | ").append(f2(r.latencySeconds().median() * 1e3))
+                    .append(" | ").append(f2(r.latencySeconds().p90() * 1e3)).append(" | ")
+                    .append(r.latencySeconds().samples()).append(" | ").append(f4(r.batchSeconds().median()))
+                    .append(" | ").append(f1(r.pairsPerSecond())).append(" |\n");
+        }
+        md.append("\nExported residual over plain prompt: latency **").append(f3(p.latencyExportedOverPlain()))
+                .append("**, throughput **").append(f3(p.throughputExportedOverPlain())).append("**.\n");
     }
 
     /**

@@ -77,6 +77,18 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--rte-epoch", description = "Also time a full RTE training epoch with and without bucketing.")
     boolean rteEpoch;
 
+    @Option(names = "--predictor", description = "Also time the Predictor on export folders: exported residual "
+            + "prompt vs plain prompt vs no prompt, single-pair latency and batched throughput.")
+    boolean predictor;
+
+    @Option(names = "--predictor-calls", defaultValue = "200",
+            description = "Timed single-pair predictor calls per variant (default: ${DEFAULT-VALUE}).")
+    int predictorCalls;
+
+    @Option(names = "--predictor-batch-calls", defaultValue = "20",
+            description = "Timed batched predictor calls (--inference-batch pairs each) per variant (default: ${DEFAULT-VALUE}).")
+    int predictorBatchCalls;
+
     @Option(names = "--data", description = "Data folder for --rte-epoch (default: $PEFT4J_DATA, else downloads).")
     @Nullable Path data;
 
@@ -95,6 +107,9 @@ final class BenchCommand implements Callable<Integer> {
                 .optCommand("peft4j " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
         if (rteEpoch) {
             builder.optRteEpoch(DataLocator.builder().optDataFolder(data).optEnvironment(System.getenv()).build());
+        }
+        if (predictor) {
+            builder.optPredictor(predictorCalls, predictorBatchCalls);
         }
         BenchmarkReport report = builder.build().run();
         report.write(out);
