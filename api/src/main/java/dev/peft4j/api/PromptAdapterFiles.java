@@ -241,9 +241,11 @@ public final class PromptAdapterFiles {
     }
 
     private static void writeAtomically(Path target, byte[] content) throws IOException {
-        Path temp = Files.createTempFile(target.getParent(), target.getFileName() + ".", ".tmp");
+        // a fresh name beside the target, created with the umask's permissions (createTempFile would make it
+        // owner-only, and the rename keeps that), then renamed over the target
+        Path temp = target.resolveSibling(target.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp");
         try {
-            Files.write(temp, content);
+            Files.write(temp, content, java.nio.file.StandardOpenOption.CREATE_NEW);
             Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(temp);

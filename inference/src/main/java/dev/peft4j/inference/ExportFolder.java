@@ -112,9 +112,11 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
 
     private static void replace(Path target, byte[] content) throws IOException {
         Files.createDirectories(target.getParent());
-        Path temp = Files.createTempFile(target.getParent(), target.getFileName() + ".", ".tmp");
+        // a fresh name beside the target, created with the umask's permissions (createTempFile would make it
+        // owner-only, and the rename keeps that), then renamed over the target
+        Path temp = target.resolveSibling(target.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp");
         try {
-            Files.write(temp, content);
+            Files.write(temp, content, java.nio.file.StandardOpenOption.CREATE_NEW);
             Files.move(temp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } finally {

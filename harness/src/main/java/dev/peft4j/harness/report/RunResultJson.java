@@ -66,9 +66,10 @@ public final class RunResultJson {
         try {
             Path parent = file.toAbsolutePath().getParent();
             Files.createDirectories(parent);
-            Path temp = Files.createTempFile(parent, file.getFileName().toString(), ".tmp");
+            // not createTempFile: its owner-only permissions would survive the rename
+            Path temp = parent.resolve(file.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp");
             try {
-                Files.writeString(temp, toJson(result) + "\n", StandardCharsets.UTF_8);
+                Files.writeString(temp, toJson(result) + "\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE_NEW);
                 try {
                     Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 } catch (AtomicMoveNotSupportedException e) {
