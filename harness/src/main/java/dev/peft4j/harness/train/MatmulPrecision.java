@@ -71,6 +71,10 @@ public enum MatmulPrecision {
      */
     public MatmulPrecision apply() {
         Optional<MatmulPrecision> current = current();
+        if (this == FLOAT32 && current.map(c -> c == FLOAT32).orElse(true)) {
+            // the default: no native call unless an earlier run in this process lowered the precision
+            return FLOAT32;
+        }
         Optional<String> problem = set(nativeValue);
         if (problem.isPresent()) {
             if (this != FLOAT32) {
