@@ -87,9 +87,8 @@ public final class PromptTrainer implements RunExecutor {
         // process-wide in libtorch: set on every run so a float32 run after a bf16 one is float32 again
         MatmulPrecision.parse(config.matmulPrecision()).apply();
         Engine.getInstance().setRandomSeed((int) spec.seed());
-        try (NDManager manager = backbone.getManager().newSubManager();
-                Run run = new Run(spec, config, task, plugin, manager)) {
-            return run.fit(train, eval, started);
+        try (NDManager manager = backbone.getManager().newSubManager()) {
+            return new Run(spec, config, task, plugin, manager).fit(train, eval, started);
         }
     }
 
@@ -115,9 +114,8 @@ public final class PromptTrainer implements RunExecutor {
         TrainingConfig config = TrainingConfig.fromMap(spec.shared());
         Task task = tasks.apply(spec.taskId());
         ReparameterizerPlugin plugin = registry.get(spec.methodId());
-        try (NDManager manager = backbone.getManager().newSubManager();
-                Run run = new Run(spec, config, task, plugin, manager)) {
-            return run.restored(result);
+        try (NDManager manager = backbone.getManager().newSubManager()) {
+            return new Run(spec, config, task, plugin, manager).restored(result);
         }
     }
 
@@ -137,8 +135,8 @@ public final class PromptTrainer implements RunExecutor {
         return usable;
     }
 
-    /** The state of one run: model, optimizer and the best epoch so far. */
-    private final class Run implements AutoCloseable {
+    /** The state of one run: model, optimizer and the best epoch so far; its arrays live on the caller's manager. */
+    private final class Run {
         private final RunSpec spec;
         private final TrainingConfig config;
         private final Task task;
@@ -313,11 +311,6 @@ public final class PromptTrainer implements RunExecutor {
             array.attach(owner);
             array.setName(name);
             return array;
-        }
-
-        @Override
-        public void close() {
-            // the run's arrays live on its manager, closed by the caller
         }
     }
 
