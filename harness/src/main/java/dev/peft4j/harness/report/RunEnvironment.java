@@ -29,7 +29,12 @@ public record RunEnvironment(
                         + System.getProperty("os.arch"),
                 Runtime.getRuntime().availableProcessors(),
                 device,
-                detectGitRevision());
+                GitRevision.AT_START);
+    }
+
+    /** Read once, when the first result of the process is made: later commits do not describe the code running. */
+    private static final class GitRevision {
+        static final @Nullable String AT_START = detectGitRevision();
     }
 
     private static @Nullable String detectGitRevision() {
