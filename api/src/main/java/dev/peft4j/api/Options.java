@@ -103,6 +103,22 @@ public final class Options {
         return pluginId;
     }
 
+    /**
+     * Checks that these options were parsed for {@code pluginId}; a plugin's
+     * {@link ReparameterizerPlugin#create} calls it first.
+     *
+     * @return these options
+     * @throws InvalidOptionException when they belong to another plugin
+     */
+    public Options requireFor(String pluginId) {
+        if (!this.pluginId.equals(pluginId)) {
+            throw new InvalidOptionException("Plugin '" + pluginId + "' was given options of plugin '"
+                    + this.pluginId + "'. Parse them with this plugin's parseOptions(...) or Options.parse(\""
+                    + pluginId + "\", ...).");
+        }
+        return this;
+    }
+
     /** The value of an {@link OptionType#INTEGER} option. */
     public int getInt(String name) {
         return (Integer) get(name, OptionType.INTEGER);

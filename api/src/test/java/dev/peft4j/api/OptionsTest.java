@@ -236,4 +236,15 @@ class OptionsTest {
         assertThat(Range.closed(0.5, 2).toString()).isEqualTo("[0.5, 2]");
         assertThat(Range.greaterThan(0).toString()).isEqualTo("(0, inf)");
     }
+
+    @Test
+    void optionsOfAnotherPluginAreRefusedNamingBothPlugins() {
+        Options options = Options.defaults(PLUGIN, SPECS);
+
+        assertThat(options.requireFor(PLUGIN)).isSameAs(options);
+        assertThatThrownBy(() -> options.requireFor("other-method"))
+                .isInstanceOf(InvalidOptionException.class)
+                .hasMessageContaining("Plugin 'other-method' was given options of plugin '" + PLUGIN + "'")
+                .hasMessageContaining("parseOptions");
+    }
 }

@@ -7,9 +7,6 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.initializer.ConstantInitializer;
 import ai.djl.training.initializer.UniformInitializer;
-import dev.peft4j.api.InvalidOptionException;
-import dev.peft4j.api.Options;
-import dev.peft4j.api.ReparameterizerPlugin;
 import java.util.List;
 
 /** Parameters initialized as PyTorch initializes them, and the few operations the baselines share. */
@@ -70,12 +67,4 @@ final class Layers {
         return centered.div(variance.add(LAYER_NORM_EPSILON).sqrt()).mul(gamma).add(beta);
     }
 
-    /** Refuses options parsed for another plugin. */
-    static void requireOwnOptions(ReparameterizerPlugin plugin, Options options) {
-        if (!options.getPluginId().equals(plugin.getId())) {
-            throw new InvalidOptionException("Plugin '" + plugin.getId() + "' was given options of plugin '"
-                    + options.getPluginId() + "'. Parse them with this plugin's parseOptions(...) or "
-                    + "Options.parse(\"" + plugin.getId() + "\", ...).");
-        }
-    }
 }

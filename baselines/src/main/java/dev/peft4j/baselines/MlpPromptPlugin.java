@@ -56,7 +56,7 @@ public final class MlpPromptPlugin implements ReparameterizerPlugin {
 
     @Override
     public Reparameterizer create(PromptShape shape, Options options) {
-        Layers.requireOwnOptions(this, options);
+        options.requireFor(getId());
         return new MlpPromptBlock(shape, options.getInt("bottleneck"), options.getString("activation"),
                 options.getBoolean("layer-norm"), (float) options.getDouble("dropout"));
     }

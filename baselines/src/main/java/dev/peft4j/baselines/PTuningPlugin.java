@@ -71,7 +71,7 @@ public final class PTuningPlugin implements ReparameterizerPlugin {
 
     @Override
     public Reparameterizer create(PromptShape shape, Options options) {
-        Layers.requireOwnOptions(this, options);
+        options.requireFor(getId());
         int hidden = options.getInt("hidden-size") == 0 ? shape.width() : options.getInt("hidden-size");
         return options.getString("encoder").equals("lstm")
                 ? new LstmPromptEncoder(shape, hidden, options.getInt("lstm-layers"),

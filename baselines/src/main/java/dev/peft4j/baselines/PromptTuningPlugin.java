@@ -46,7 +46,7 @@ public final class PromptTuningPlugin implements ReparameterizerPlugin {
 
     @Override
     public Reparameterizer create(PromptShape shape, Options options) {
-        Layers.requireOwnOptions(this, options);
+        options.requireFor(getId());
         return new Identity(shape);
     }
 

@@ -1,7 +1,6 @@
 package dev.peft4j.residual;
 
 import dev.peft4j.api.ApiVersion;
-import dev.peft4j.api.InvalidOptionException;
 import dev.peft4j.api.OptionSpec;
 import dev.peft4j.api.Options;
 import dev.peft4j.api.PromptShape;
@@ -78,11 +77,7 @@ public final class ResidualPromptPlugin implements ReparameterizerPlugin {
 
     @Override
     public Reparameterizer create(PromptShape shape, Options options) {
-        if (!options.getPluginId().equals(ID)) {
-            throw new InvalidOptionException("Plugin '" + ID + "' was given options of plugin '"
-                    + options.getPluginId() + "'. Parse them with this plugin's parseOptions(...) or "
-                    + "Options.parse(\"" + ID + "\", ...).");
-        }
+        options.requireFor(ID);
         return new ResidualPromptBlock(shape, options.getInt("bottleneck"), options.getString("activation"),
                 options.getBoolean("layer-norm"), (float) options.getDouble("dropout"),
                 options.getBoolean("separate"), options.getBoolean("residual"));
