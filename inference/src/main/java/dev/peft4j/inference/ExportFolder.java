@@ -7,12 +7,13 @@ import ai.djl.ndarray.types.Shape;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParseException;
-import dev.peft4j.api.AdapterConfig;
 import dev.peft4j.api.PeftException;
 import dev.peft4j.api.PromptAdapter;
 import dev.peft4j.api.PromptAdapterFiles;
 import dev.peft4j.api.PromptEmbeddings;
 import dev.peft4j.api.PromptFormatException;
+import dev.peft4j.backbones.BertEncoder;
+import dev.peft4j.backbones.PromptClassifier;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -103,6 +104,24 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
             }
             throw new PromptFormatException("Cannot read the task head " + headFile + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The classifier this export describes, ready to score: the frozen {@code encoder}, {@code P'}
+     * as a fixed prompt (no Φ) and the head, one output per entry of {@link #headBias()}. Its
+     * arrays live on {@code manager}.
+     */
+    public PromptClassifier newClassifier(BertEncoder encoder, NDManager manager) {
+        PromptClassifier classifier = PromptClassifier.builder()
+                .setEncoder(encoder)
+                .setNumClasses(headBias.length)
+                .optFixedPrompt(getPrompt())
+                .build();
+        classifier.initialize(manager, ai.djl.ndarray.types.DataType.FLOAT32, new Shape(1, 1));
+        var head = classifier.getHead().getParameters();
+        head.get("weight").getArray().set(headWeight);
+        head.get("bias").getArray().set(headBias);
+        return classifier;
     }
 
     /** {@code P'}. */

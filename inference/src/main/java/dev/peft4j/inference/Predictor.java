@@ -4,8 +4,6 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import dev.peft4j.api.PeftException;
 import dev.peft4j.api.PromptFormatException;
@@ -77,15 +75,7 @@ public final class Predictor implements AutoCloseable {
                 + "Predictor.open(...) to predict again.");
         this.manager = backbone.getManager().newSubManager();
         try {
-            this.classifier = PromptClassifier.builder()
-                    .setEncoder(backbone.getEncoder())
-                    .setNumClasses(labels.size())
-                    .optFixedPrompt(export.getPrompt())
-                    .build();
-            classifier.initialize(manager, DataType.FLOAT32, new Shape(1, 1));
-            var head = classifier.getHead().getParameters();
-            head.get("weight").getArray().set(export.headWeight());
-            head.get("bias").getArray().set(export.headBias());
+            this.classifier = export.newClassifier(backbone.getEncoder(), manager);
             this.parameterStore = new ParameterStore(manager, false);
         } catch (RuntimeException e) {
             manager.close();

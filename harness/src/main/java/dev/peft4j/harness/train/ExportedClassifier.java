@@ -3,8 +3,6 @@ package dev.peft4j.harness.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import dev.peft4j.api.PeftException;
 import dev.peft4j.backbones.Backbone;
@@ -40,15 +38,7 @@ public final class ExportedClassifier implements Scorer, AutoCloseable {
                     + task.getId() + "' needs " + units);
         }
         this.manager = backbone.getManager().newSubManager();
-        this.classifier = PromptClassifier.builder()
-                .setEncoder(backbone.getEncoder())
-                .setNumClasses(units)
-                .optFixedPrompt(export.getPrompt())
-                .build();
-        classifier.initialize(manager, DataType.FLOAT32, new Shape(1, 1));
-        var head = classifier.getHead().getParameters();
-        head.get("weight").getArray().set(export.headWeight());
-        head.get("bias").getArray().set(export.headBias());
+        this.classifier = export.newClassifier(backbone.getEncoder(), manager);
         this.encoder = new BatchEncoder(backbone.getTokenizer(), task,
                 export.settings().maxLength() - export.getPrompt().shape().length());
         this.parameterStore = new ParameterStore(manager, false);
