@@ -37,6 +37,10 @@ final class TrainingOptions {
     @Option(names = "--max-steps", description = "Steps per epoch at most, 0 for all (default: ${DEFAULT-VALUE}).")
     int maxSteps = TrainingConfig.DEFAULTS.maxSteps();
 
+    @Option(names = "--eval-every", description = "Evaluate after every N epochs and after the last "
+            + "(default: ${DEFAULT-VALUE}); for a large evaluation split and many short epochs.")
+    int evalEvery = TrainingConfig.DEFAULTS.evalEvery();
+
     @Option(names = "--train-split", description = "Split to train on: train or fewglue-train (default: ${DEFAULT-VALUE}).")
     String trainSplit = TrainingConfig.DEFAULTS.trainSplit();
 
@@ -70,7 +74,8 @@ final class TrainingOptions {
     /** The validated settings. */
     TrainingConfig toConfig() {
         return new TrainingConfig(backbone, epochs, batchSize, evalBatchSize, maxLength, headLearningRate,
-                weightDecay, maxGradNorm, maxSteps, trainSplit, evalSplit, init, trainLimit, evalLimit, bucket, matmulPrecision);
+                weightDecay, maxGradNorm, maxSteps, trainSplit, evalSplit, init, trainLimit, evalLimit, bucket, matmulPrecision,
+                evalEvery);
     }
 
     /** The settings as a run's shared configuration. */

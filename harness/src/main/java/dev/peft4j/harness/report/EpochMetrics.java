@@ -7,7 +7,7 @@ import java.util.Map;
  *
  * @param epoch 1-based epoch number
  * @param trainLoss mean training loss of the epoch
- * @param metrics metric id to value in [0, 1]
+ * @param metrics metric id to value in [0, 1]; empty for an epoch that was not evaluated
  */
 public record EpochMetrics(int epoch, double trainLoss, Map<String, Double> metrics) {
 

@@ -182,16 +182,22 @@ public final class PromptTrainer implements RunExecutor {
             for (int epoch = firstEpoch; epoch <= config.epochs(); epoch++) {
                 Engine.getInstance().setRandomSeed((int) (spec.seed() * 1_000 + epoch));
                 double loss = trainEpoch(train, epoch);
-                EvaluationResult result = Evaluator.of(task, config.evalBatchSize()).evaluate(eval, this::score);
-                EpochMetrics metrics = new EpochMetrics(epoch, loss, result.metrics());
-                history.add(metrics);
-                double headline = result.getHeadline();
-                if (headline > bestMetric) {
-                    bestMetric = headline;
-                    bestEpoch = epoch;
-                    trainable.forEach((name, p) -> best.put(name, p.getArray().toFloatArray()));
-                    bestPrompt = softPrompt.export();
+                EpochMetrics metrics;
+                double headline = Double.NaN;
+                if (epoch % config.evalEvery() == 0 || epoch == config.epochs()) {
+                    EvaluationResult result = Evaluator.of(task, config.evalBatchSize()).evaluate(eval, this::score);
+                    metrics = new EpochMetrics(epoch, loss, result.metrics());
+                    headline = result.getHeadline();
+                    if (headline > bestMetric) {
+                        bestMetric = headline;
+                        bestEpoch = epoch;
+                        trainable.forEach((name, p) -> best.put(name, p.getArray().toFloatArray()));
+                        bestPrompt = softPrompt.export();
+                    }
+                } else {
+                    metrics = new EpochMetrics(epoch, loss, Map.of());
                 }
+                history.add(metrics);
                 peakBytes = Math.max(peakBytes, PeakMemory.current());
                 listener.onEpochEnd(spec, metrics, headline, bestMetric);
                 saveCheckpoint(epoch);

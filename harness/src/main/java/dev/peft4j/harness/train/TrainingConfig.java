@@ -30,6 +30,8 @@ import java.util.TreeMap;
  *                          {@link TrainingStep#batches}
  * @param matmulPrecision   libtorch's float32 matmul precision: {@code float32} or
  *                          {@code bf16-matmul}, see {@link MatmulPrecision}
+ * @param evalEvery         evaluate after every this many epochs and after the last one (a large
+ *                          evaluation split can cost more than a small training split's epoch)
  */
 public record TrainingConfig(
         String backbone,
@@ -47,18 +49,23 @@ public record TrainingConfig(
         int trainLimit,
         int evalLimit,
         boolean bucket,
-        String matmulPrecision) {
+        String matmulPrecision,
+        int evalEvery) {
 
     /** The defaults: the paper's recipe scaled to a 2-core CPU (fewer epochs, length 128). */
     public static final TrainingConfig DEFAULTS = new TrainingConfig(
             "all-minilm-l6-v2", 8, 8, 32, 128, 0.01, 1e-5, 1.0, 0, "train", "val", "vocab", 0, 0, true,
-            "float32");
+            "float32", 1);
+
+    /** Name of the {@link #evalEvery} setting, recorded only when not 1 (see {@link #toMap}). */
+    private static final String EVAL_EVERY = "eval-every";
 
     /** Validates the settings. */
     public TrainingConfig {
         positive("epochs", epochs);
         positive("batch-size", batchSize);
         positive("eval-batch-size", evalBatchSize);
+        positive(EVAL_EVERY, evalEvery);
         if (maxLength < 8) {
             throw new InvalidOptionException("Setting 'max-length' must be at least 8, got " + maxLength);
         }
@@ -82,6 +89,7 @@ public record TrainingConfig(
      */
     public static TrainingConfig fromMap(Map<String, String> settings) {
         Map<String, String> merged = new LinkedHashMap<>(DEFAULTS.toMap());
+        merged.put(EVAL_EVERY, Integer.toString(DEFAULTS.evalEvery()));
         Set<String> known = merged.keySet();
         for (var entry : settings.entrySet()) {
             if (!known.contains(entry.getKey())) {
@@ -108,13 +116,17 @@ public record TrainingConfig(
                     Integer.parseInt(merged.get("train-limit")),
                     Integer.parseInt(merged.get("eval-limit")),
                     parseBoolean("bucket", merged.get("bucket")),
-                    merged.get("matmul-precision"));
+                    merged.get("matmul-precision"),
+                    Integer.parseInt(merged.get(EVAL_EVERY)));
         } catch (NumberFormatException e) {
             throw new InvalidOptionException("A training setting is not a number: " + e.getMessage() + " in " + settings);
         }
     }
 
-    /** The settings by name, sorted, as recorded in a run's configuration. */
+    /**
+     * The settings by name, sorted, as recorded in a run's configuration. {@code eval-every} is
+     * left out when it is 1, so that runs recorded before it existed keep their run ids.
+     */
     public Map<String, String> toMap() {
         Map<String, String> map = new TreeMap<>();
         map.put("backbone", backbone);
@@ -133,6 +145,9 @@ public record TrainingConfig(
         map.put("eval-limit", Integer.toString(evalLimit));
         map.put("bucket", Boolean.toString(bucket));
         map.put("matmul-precision", matmulPrecision);
+        if (evalEvery != 1) {
+            map.put(EVAL_EVERY, Integer.toString(evalEvery));
+        }
         return map;
     }
 

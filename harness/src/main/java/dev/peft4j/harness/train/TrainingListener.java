@@ -9,7 +9,10 @@ public interface TrainingListener {
     /** After every optimizer step; {@code loss} is that step's mean training loss. */
     default void onStep(RunSpec run, int epoch, int step, int stepsPerEpoch, float loss) {}
 
-    /** After every epoch's evaluation. */
+    /**
+     * After every epoch (and its evaluation, if it had one: otherwise {@code metrics} holds no
+     * metric and {@code headline} is NaN).
+     */
     default void onEpochEnd(RunSpec run, EpochMetrics metrics, double headline, double best) {}
 
     /** After the checkpoint of {@code epoch} is written; a test may stop the run here. */

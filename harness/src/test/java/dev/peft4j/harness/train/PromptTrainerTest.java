@@ -14,6 +14,7 @@ import dev.peft4j.harness.task.SuperGlueTasks;
 import dev.peft4j.plugins.PluginRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
@@ -110,6 +111,33 @@ class PromptTrainerTest {
         assertThat(resumed.result().bestMetric()).isEqualTo(reference.result().bestMetric());
         assertThat(resumed.prompt()).isEqualTo(reference.prompt());
         assertThat(resumed.headWeight()).containsExactly(reference.headWeight());
+    }
+
+    @Test
+    void evalEveryEvaluatesOnlyThoseEpochsAndTheLastWithoutChangingTraining(@TempDir Path checkpoints) {
+        TrainedRun everyEpoch = trainer(null, new TrainingListener() {}).train(residual());
+        RunSpec sparse = spec("residual-prompt", "cb", 0.3, Map.of("eval-every", "2"));
+        TrainingListener stopAfterFirstEpoch = new TrainingListener() {
+            @Override
+            public void afterCheckpoint(RunSpec run, int epoch) {
+                if (epoch == 1) {
+                    throw new IllegalStateException("forced stop");
+                }
+            }
+        };
+        assertThatThrownBy(() -> trainer(checkpoints, stopAfterFirstEpoch).train(sparse)).hasMessage("forced stop");
+
+        RunResult result = trainer(checkpoints, new TrainingListener() {}).train(sparse).result();
+
+        List<EpochMetrics> reference = everyEpoch.result().epochs();
+        assertThat(result.epochs()).hasSize(3);
+        assertThat(result.epochs().get(0).metrics()).as("epoch 1 is not evaluated").isEmpty();
+        assertThat(result.epochs().get(0).trainLoss()).isEqualTo(reference.get(0).trainLoss());
+        assertThat(result.epochs().subList(1, 3)).as("epoch 2 (every 2nd) and 3 (the last)")
+                .isEqualTo(reference.subList(1, 3));
+        double bestOfEvaluated = Math.max(reference.get(1).metrics().get("acc_f1"), reference.get(2).metrics().get("acc_f1"));
+        assertThat(result.bestMetric()).isEqualTo(bestOfEvaluated);
+        assertThat(result.bestEpoch()).isIn(2, 3);
     }
 
     @Test

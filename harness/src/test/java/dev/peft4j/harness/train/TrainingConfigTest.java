@@ -31,4 +31,17 @@ class TrainingConfigTest {
         assertThatThrownBy(() -> TrainingConfig.fromMap(Map.of("matmul-precision", "bf16")))
                 .isInstanceOf(InvalidOptionException.class).hasMessageContaining("bf16-matmul");
     }
+
+    @Test
+    void evalEveryIsRecordedOnlyWhenNotOneSoEarlierRunIdsStay() {
+        assertThat(TrainingConfig.DEFAULTS.evalEvery()).isEqualTo(1);
+        assertThat(TrainingConfig.DEFAULTS.toMap()).doesNotContainKey("eval-every");
+
+        TrainingConfig sparse = TrainingConfig.fromMap(Map.of("eval-every", "5"));
+        assertThat(sparse.evalEvery()).isEqualTo(5);
+        assertThat(sparse.toMap()).containsEntry("eval-every", "5");
+        assertThat(TrainingConfig.fromMap(sparse.toMap())).isEqualTo(sparse);
+        assertThatThrownBy(() -> TrainingConfig.fromMap(Map.of("eval-every", "0")))
+                .isInstanceOf(InvalidOptionException.class).hasMessageContaining("'eval-every' must be at least 1");
+    }
 }
