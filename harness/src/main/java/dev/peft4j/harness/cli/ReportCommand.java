@@ -1,12 +1,15 @@
 package dev.peft4j.harness.cli;
 
+import dev.peft4j.api.PeftException;
 import dev.peft4j.harness.experiment.ResultsFolder;
+import dev.peft4j.harness.report.EpochCurves;
 import dev.peft4j.harness.report.ReportPlots;
 import dev.peft4j.harness.report.ResultSummary;
 import dev.peft4j.harness.report.RunResult;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -28,10 +31,27 @@ final class ReportCommand implements Callable<Integer> {
     @Option(names = "--out", description = "Report folder (default: <first results folder>/report).")
     Path out;
 
+    @Option(names = "--methods", split = ",", description = "Only these methods (default: all in the folders).")
+    List<String> methods = List.of();
+
+    @Option(names = "--tasks", split = ",", description = "Only these tasks (default: all in the folders).")
+    List<String> tasks = List.of();
+
     @Override
     public Integer call() {
         Path target = out != null ? out : results.get(0).resolve("report");
-        writeReport(ResultsFolder.readAll(results), target, spec.commandLine().getOut());
+        List<RunResult> all = ResultsFolder.readAll(results);
+        List<RunResult> selected = all.stream()
+                .filter(r -> methods.isEmpty() || methods.contains(r.methodId()))
+                .filter(r -> tasks.isEmpty() || tasks.contains(r.taskId()))
+                .toList();
+        if (selected.isEmpty() && !all.isEmpty()) {
+            throw new PeftException("No run in " + results + " matches methods " + (methods.isEmpty() ? "(any)" : methods)
+                    + " and tasks " + (tasks.isEmpty() ? "(any)" : tasks) + "; the folders hold methods "
+                    + new TreeSet<>(all.stream().map(RunResult::methodId).toList()) + " and tasks "
+                    + new TreeSet<>(all.stream().map(RunResult::taskId).toList()) + ".");
+        }
+        writeReport(selected, target, spec.commandLine().getOut());
         return 0;
     }
 
@@ -43,10 +63,11 @@ final class ReportCommand implements Callable<Integer> {
         }
         ResultSummary summary = ResultSummary.of(all);
         summary.write(folder);
+        EpochCurves.write(all, folder);
         List<Path> plots = ReportPlots.writeAll(all, folder);
         out.println();
         out.println(summary.toMarkdown());
-        out.println("Tables: " + folder.toAbsolutePath() + " (summary.md, summary.csv, summary.json)");
+        out.println("Tables: " + folder.toAbsolutePath() + " (summary.md, summary.csv, summary.json, curves.csv)");
         out.println("Plots:  " + plots.stream().map(p -> p.getFileName().toString()).toList() + " in "
                 + folder.toAbsolutePath());
         out.flush();

@@ -69,24 +69,13 @@ public final class ReportPlots {
      */
     public static void validationCurves(List<RunResult> results, String taskId, Path png, int width, int height) {
         List<RunResult> runs = forTask(results, taskId);
-        Map<String, TreeMap<Integer, List<Double>>> byGroup = new TreeMap<>();
-        for (RunResult run : runs) {
-            TreeMap<Integer, List<Double>> epochs =
-                    byGroup.computeIfAbsent(label(run.methodId(), run.settings()), k -> new TreeMap<>());
-            for (EpochMetrics epoch : run.epochs()) {
-                Double value = epoch.metrics().get(run.metric());
-                if (value != null) {
-                    epochs.computeIfAbsent(epoch.epoch(), k -> new ArrayList<>()).add(value);
-                }
-            }
+        Map<String, XYSeries> byGroup = new TreeMap<>();
+        for (EpochCurves.Point point : EpochCurves.of(runs)) {
+            byGroup.computeIfAbsent(label(point.methodId(), point.settings()), XYSeries::new)
+                    .add(point.epoch(), 100 * point.mean());
         }
         XYSeriesCollection dataset = new XYSeriesCollection();
-        byGroup.forEach((label, epochs) -> {
-            XYSeries series = new XYSeries(label);
-            epochs.forEach((epoch, values) ->
-                    series.add(epoch.doubleValue(), 100 * values.stream().mapToDouble(d -> d).average().orElseThrow()));
-            dataset.addSeries(series);
-        });
+        byGroup.values().forEach(dataset::addSeries);
         if (dataset.getSeriesCount() == 0 || dataset.getItemCount(0) == 0) {
             throw new PeftException("No per-epoch metrics for task '" + taskId + "': the runs recorded no epochs.");
         }

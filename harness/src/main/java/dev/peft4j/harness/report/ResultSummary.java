@@ -228,7 +228,7 @@ public final class ResultSummary {
         return String.format(Locale.ROOT, "%.2f", 100 * value);
     }
 
-    private static String csv(String value) {
+    static String csv(String value) {
         if (value.contains(",") || value.contains("\"") || value.contains("\n")) {
             return '"' + value.replace("\"", "\"\"") + '"';
         }
