@@ -9,6 +9,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.peft4j.api.internal.AtomicFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -16,7 +17,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,9 +51,9 @@ public final class PromptAdapterFiles {
     public static void write(Path folder, PromptAdapter adapter) {
         try {
             Files.createDirectories(folder);
-            writeAtomically(folder.resolve(CONFIG_FILE),
+            AtomicFiles.write(folder.resolve(CONFIG_FILE),
                     GSON.toJson(configJson(adapter.config())).getBytes(StandardCharsets.UTF_8));
-            writeAtomically(folder.resolve(WEIGHTS_FILE), encode(adapter.embeddings()));
+            AtomicFiles.write(folder.resolve(WEIGHTS_FILE), encode(adapter.embeddings()));
         } catch (IOException e) {
             throw new PeftException("Could not write the prompt adapter to " + folder + ": " + e.getMessage(), e);
         }
@@ -238,18 +238,6 @@ public final class PromptAdapterFiles {
         fields.put("inference_mode", true);
         fields.put("auto_mapping", null);
         return GSON.toJsonTree(fields).getAsJsonObject();
-    }
-
-    private static void writeAtomically(Path target, byte[] content) throws IOException {
-        // a fresh name beside the target, created with the umask's permissions (createTempFile would make it
-        // owner-only, and the rename keeps that), then renamed over the target
-        Path temp = target.resolveSibling(target.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp");
-        try {
-            Files.write(temp, content, java.nio.file.StandardOpenOption.CREATE_NEW);
-            Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(temp);
-        }
     }
 
     private static PromptFormatException corrupt(Path file, String why) {

@@ -12,6 +12,7 @@ import dev.peft4j.api.PromptAdapter;
 import dev.peft4j.api.PromptAdapterFiles;
 import dev.peft4j.api.PromptEmbeddings;
 import dev.peft4j.api.PromptFormatException;
+import dev.peft4j.api.internal.AtomicFiles;
 import dev.peft4j.backbones.BertEncoder;
 import dev.peft4j.backbones.PromptClassifier;
 import java.io.ByteArrayOutputStream;
@@ -70,8 +71,8 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
             bias.setName("bias");
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             new NDList(weight, bias).encode(bytes, NDList.Encoding.SAFETENSORS);
-            replace(folder.resolve(HEAD_FILE), bytes.toByteArray());
-            replace(folder.resolve(SETTINGS_FILE), GSON.toJson(settings).getBytes(StandardCharsets.UTF_8));
+            AtomicFiles.write(folder.resolve(HEAD_FILE), bytes.toByteArray());
+            AtomicFiles.write(folder.resolve(SETTINGS_FILE), GSON.toJson(settings).getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new PeftException("Could not write the export to " + folder + ": " + e.getMessage(), e);
         }
@@ -127,19 +128,5 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
     /** {@code P'}. */
     public PromptEmbeddings getPrompt() {
         return adapter.embeddings();
-    }
-
-    private static void replace(Path target, byte[] content) throws IOException {
-        Files.createDirectories(target.getParent());
-        // a fresh name beside the target, created with the umask's permissions (createTempFile would make it
-        // owner-only, and the rename keeps that), then renamed over the target
-        Path temp = target.resolveSibling(target.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp");
-        try {
-            Files.write(temp, content, java.nio.file.StandardOpenOption.CREATE_NEW);
-            Files.move(temp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(temp);
-        }
     }
 }

@@ -4,12 +4,11 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParseException;
 import dev.peft4j.api.PeftException;
+import dev.peft4j.api.internal.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /** Reads and writes {@link RunResult}s as pretty-printed JSON. */
 public final class RunResultJson {
@@ -64,20 +63,7 @@ public final class RunResultJson {
     /** Writes a result atomically (temporary file, then rename). */
     public static void write(Path file, RunResult result) {
         try {
-            Path parent = file.toAbsolutePath().getParent();
-            Files.createDirectories(parent);
-            // not createTempFile: its owner-only permissions would survive the rename
-            Path temp = parent.resolve(file.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp");
-            try {
-                Files.writeString(temp, toJson(result) + "\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE_NEW);
-                try {
-                    Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
-                }
-            } finally {
-                Files.deleteIfExists(temp);
-            }
+            AtomicFiles.write(file, (toJson(result) + "\n").getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new PeftException("Cannot write run result " + file + ": " + e.getMessage(), e);
         }

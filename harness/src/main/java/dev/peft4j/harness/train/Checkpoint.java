@@ -7,12 +7,12 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParseException;
 import dev.peft4j.api.PeftException;
 import dev.peft4j.api.PromptFormatException;
+import dev.peft4j.api.internal.AtomicFiles;
 import dev.peft4j.harness.report.EpochMetrics;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -59,8 +59,8 @@ record Checkpoint(
             byte[] data = bytes.toByteArray();
             Checkpoint written = new Checkpoint(progress.runId, progress.epochsDone, progress.step,
                     progress.bestMetric, progress.bestEpoch, progress.history, sha256(data));
-            replace(folder.resolve(TENSORS), data);
-            replace(folder.resolve(META), GSON.toJson(written).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            AtomicFiles.write(folder.resolve(TENSORS), data);
+            AtomicFiles.write(folder.resolve(META), GSON.toJson(written).getBytes(java.nio.charset.StandardCharsets.UTF_8));
             return written;
         } catch (IOException e) {
             throw new PeftException("Could not write the checkpoint to " + folder + ": " + e.getMessage()
@@ -100,18 +100,6 @@ record Checkpoint(
             return NDList.decode(manager, data);
         } catch (IOException e) {
             throw new PromptFormatException("Cannot read checkpoint " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void replace(Path target, byte[] content) throws IOException {
-        // a fresh name beside the target, created with the umask's permissions (createTempFile would make it
-        // owner-only, and the rename keeps that), then renamed over the target
-        Path temp = target.resolveSibling(target.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp");
-        try {
-            Files.write(temp, content, java.nio.file.StandardOpenOption.CREATE_NEW);
-            Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(temp);
         }
     }
 
