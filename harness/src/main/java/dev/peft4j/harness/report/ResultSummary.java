@@ -175,8 +175,13 @@ public final class ResultSummary {
         return String.format(Locale.ROOT, "%.1f", 100 * value);
     }
 
-    /** The table as Markdown: {@code 71.2 ± 1.3} cells in percent, {@code –} where missing. */
+    /**
+     * The table as Markdown: {@code 71.2 ± 1.3} cells in percent, {@code –} where missing. A cell
+     * averaging fewer seeds than the table's fullest cell says so: {@code 62.0 ± 2.8 (n=2)}, or
+     * {@code 50.0 (n=1)} for a single run, which has no spread.
+     */
     public String toMarkdown() {
+        int seeds = rows.stream().flatMap(r -> r.cells().values().stream()).mapToInt(Cell::getCount).max().orElse(0);
         StringBuilder out = new StringBuilder("| Method | Settings |");
         StringBuilder rule = new StringBuilder("|---|---|");
         for (String task : tasks) {
@@ -188,12 +193,19 @@ public final class ResultSummary {
             out.append("| ").append(row.methodId()).append(" | ").append(row.settings()).append(" |");
             for (String task : tasks) {
                 Cell cell = row.cells().get(task);
-                out.append(' ').append(cell == null ? "–" : percent(cell.mean()) + " ± " + percent(cell.std()))
-                        .append(" |");
+                out.append(' ').append(cell == null ? "–" : markdown(cell, seeds)).append(" |");
             }
             out.append(' ').append(row.average() == null ? "–" : percent(row.average())).append(" |\n");
         }
         return out.toString();
+    }
+
+    private static String markdown(Cell cell, int seeds) {
+        if (cell.getCount() == 1) {
+            return percent(cell.mean()) + (seeds > 1 ? " (n=1)" : "");
+        }
+        String value = percent(cell.mean()) + " ± " + percent(cell.std());
+        return cell.getCount() < seeds ? value + " (n=" + cell.getCount() + ")" : value;
     }
 
     /**

@@ -27,8 +27,8 @@ class ResultSummaryTest {
         assertThat(ResultSummary.of(Runs.fixed()).toMarkdown()).isEqualTo(
                 "| Method | Settings | cb (acc_f1) | rte (accuracy) | Average |\n"
                 + "|---|---|---:|---:|---:|\n"
-                + "| prompt-tuning | n=10 lr=0.3 | 50.0 ± 0.0 | – | – |\n"
-                + "| residual-prompt | n=10 lr=0.3 | 72.0 ± 2.0 | 62.0 ± 2.8 | 67.0 |\n");
+                + "| prompt-tuning | n=10 lr=0.3 | 50.0 (n=1) | – | – |\n"
+                + "| residual-prompt | n=10 lr=0.3 | 72.0 ± 2.0 | 62.0 ± 2.8 (n=2) | 67.0 |\n");
     }
 
     @Test
