@@ -13,8 +13,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Validation curves as numbers: the headline metric after each evaluated epoch, averaged over
- * seeds, per task and (method, settings). The report plots them and writes them as
+ * Validation curves as numbers: the headline metric after each evaluated epoch, and that epoch's
+ * mean training loss, averaged over seeds, per task and (method, settings). The report plots them and writes them as
  * {@code curves.csv}, so convergence can be read off a table rather than a picture.
  */
 public final class EpochCurves {
@@ -29,8 +29,10 @@ public final class EpochCurves {
      * @param mean mean over seeds of the headline metric after that epoch, in [0, 1]
      * @param std sample standard deviation over seeds
      * @param count seeds that evaluated that epoch
+     * @param trainLoss mean over the same seeds of the epoch's mean training loss
      */
-    public record Point(String taskId, String methodId, String settings, int epoch, double mean, double std, int count) {}
+    public record Point(String taskId, String methodId, String settings, int epoch, double mean, double std, int count,
+            double trainLoss) {}
 
     private EpochCurves() {}
 
@@ -39,35 +41,39 @@ public final class EpochCurves {
      * task, method, settings and epoch.
      */
     public static List<Point> of(List<RunResult> results) {
-        Map<List<String>, TreeMap<Integer, List<Double>>> groups = new TreeMap<>(
+        Map<List<String>, TreeMap<Integer, List<double[]>>> groups = new TreeMap<>(
                 Comparator.<List<String>, String>comparing(k -> k.get(0))
                         .thenComparing(k -> k.get(1)).thenComparing(k -> k.get(2)));
         for (RunResult run : results) {
-            TreeMap<Integer, List<Double>> epochs =
+            TreeMap<Integer, List<double[]>> epochs =
                     groups.computeIfAbsent(List.of(run.taskId(), run.methodId(), run.settings()), k -> new TreeMap<>());
             for (EpochMetrics epoch : run.epochs()) {
                 Double value = epoch.metrics().get(run.metric());
                 if (value != null) {
-                    epochs.computeIfAbsent(epoch.epoch(), k -> new ArrayList<>()).add(value);
+                    epochs.computeIfAbsent(epoch.epoch(), k -> new ArrayList<>()).add(new double[] {value, epoch.trainLoss()});
                 }
             }
         }
         List<Point> points = new ArrayList<>();
         groups.forEach((key, epochs) -> epochs.forEach((epoch, values) -> {
-            double[] array = values.stream().mapToDouble(Double::doubleValue).toArray();
+            double[] metric = values.stream().mapToDouble(v -> v[0]).toArray();
+            double[] loss = values.stream().mapToDouble(v -> v[1]).toArray();
             points.add(new Point(key.get(0), key.get(1), key.get(2), epoch,
-                    ResultSummary.mean(array), ResultSummary.std(array), array.length));
+                    ResultSummary.mean(metric), ResultSummary.std(metric), metric.length, ResultSummary.mean(loss)));
         }));
         return points;
     }
 
-    /** {@code task,method,settings,epoch,mean,std,n}; mean and std in percent with two decimals. */
+    /**
+     * {@code task,method,settings,epoch,mean,std,n,train_loss}; mean and std in percent with two
+     * decimals, the training loss with four.
+     */
     public static String toCsv(List<Point> points) {
-        StringBuilder out = new StringBuilder("task,method,settings,epoch,mean,std,n\n");
+        StringBuilder out = new StringBuilder("task,method,settings,epoch,mean,std,n,train_loss\n");
         for (Point p : points) {
-            out.append(String.format(Locale.ROOT, "%s,%s,%s,%d,%.2f,%.2f,%d%n", ResultSummary.csv(p.taskId()),
+            out.append(String.format(Locale.ROOT, "%s,%s,%s,%d,%.2f,%.2f,%d,%.4f%n", ResultSummary.csv(p.taskId()),
                     ResultSummary.csv(p.methodId()), ResultSummary.csv(p.settings()), p.epoch(), 100 * p.mean(),
-                    100 * p.std(), p.count()));
+                    100 * p.std(), p.count(), p.trainLoss()));
         }
         return out.toString();
     }

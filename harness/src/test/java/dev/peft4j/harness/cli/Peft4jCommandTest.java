@@ -72,8 +72,8 @@ class Peft4jCommandTest {
         assertThat(Files.readString(plain.resolve("summary.md"))).contains("| prompt-tuning").doesNotContain("residual");
         List<String> curves = Files.readAllLines(plain.resolve("curves.csv"));
         assertThat(curves).hasSize(2);
-        assertThat(curves.get(0)).isEqualTo("task,method,settings,epoch,mean,std,n");
-        assertThat(curves.get(1)).startsWith("cb,prompt-tuning,n=10 lr=0.3,1,").endsWith(",2");
+        assertThat(curves.get(0)).isEqualTo("task,method,settings,epoch,mean,std,n,train_loss");
+        assertThat(curves.get(1)).startsWith("cb,prompt-tuning,n=10 lr=0.3,1,").contains(",2,");
         assertThat(run("report", "--results", results.toString(), "--methods", "lora").err())
                 .contains("No run in").contains("matches methods [lora]").contains("[prompt-tuning, residual-prompt]");
     }

@@ -22,8 +22,10 @@ class EpochCurvesTest {
         assertThat(cbFirst.mean()).isCloseTo((0.60 + 0.72 + 0.50) / 3, within(1e-12));
         assertThat(cbFirst.std()).isCloseTo(0.11015141094572204, within(1e-12));
         assertThat(cbFirst.count()).isEqualTo(3);
-        assertThat(EpochCurves.toCsv(points)).startsWith("task,method,settings,epoch,mean,std,n\n"
-                + "cb,prompt-tuning,n=10 lr=0.3,1,40.00,0.00,1\n");
+        assertThat(cbFirst.trainLoss()).as("Runs gives epoch e the loss 0.5 / e").isEqualTo(0.5);
+        assertThat(points.get(4).trainLoss()).isEqualTo(0.25);
+        assertThat(EpochCurves.toCsv(points)).startsWith("task,method,settings,epoch,mean,std,n,train_loss\n"
+                + "cb,prompt-tuning,n=10 lr=0.3,1,40.00,0.00,1,0.5000\n");
     }
 
     @Test
