@@ -1,6 +1,7 @@
 package dev.peft4j.harness.cli;
 
 import dev.peft4j.api.PeftException;
+import dev.peft4j.api.Suggestions;
 import dev.peft4j.harness.experiment.ResultsFolder;
 import dev.peft4j.harness.report.EpochCurves;
 import dev.peft4j.harness.report.ReportPlots;
@@ -41,18 +42,26 @@ final class ReportCommand implements Callable<Integer> {
     public Integer call() {
         Path target = out != null ? out : results.get(0).resolve("report");
         List<RunResult> all = ResultsFolder.readAll(results);
+        requirePresent("method", methods, all.stream().map(RunResult::methodId).toList());
+        requirePresent("task", tasks, all.stream().map(RunResult::taskId).toList());
         List<RunResult> selected = all.stream()
                 .filter(r -> methods.isEmpty() || methods.contains(r.methodId()))
                 .filter(r -> tasks.isEmpty() || tasks.contains(r.taskId()))
                 .toList();
-        if (selected.isEmpty() && !all.isEmpty()) {
-            throw new PeftException("No run in " + results + " matches methods " + (methods.isEmpty() ? "(any)" : methods)
-                    + " and tasks " + (tasks.isEmpty() ? "(any)" : tasks) + "; the folders hold methods "
-                    + new TreeSet<>(all.stream().map(RunResult::methodId).toList()) + " and tasks "
-                    + new TreeSet<>(all.stream().map(RunResult::taskId).toList()) + ".");
-        }
         writeReport(selected, target, spec.commandLine().getOut());
         return 0;
+    }
+
+    /** A filter value that no run has is a typo more often than an empty selection wanted. */
+    private void requirePresent(String kind, List<String> wanted, List<String> present) {
+        TreeSet<String> known = new TreeSet<>(present);
+        for (String name : wanted) {
+            if (!known.contains(name)) {
+                String hint = Suggestions.closest(name, known).map(s -> " Did you mean '" + s + "'?").orElse("");
+                throw new PeftException("No run in " + results + " has " + kind + " '" + name + "'." + hint
+                        + " The folders hold " + kind + "s " + known + ".");
+            }
+        }
     }
 
     static void writeReport(List<RunResult> all, Path folder, PrintWriter out) {

@@ -14,8 +14,8 @@ import java.util.TreeMap;
 
 /**
  * Validation curves as numbers: the headline metric after each evaluated epoch, and that epoch's
- * mean training loss, averaged over seeds, per task and (method, settings). The report plots them and writes them as
- * {@code curves.csv}, so convergence can be read off a table rather than a picture.
+ * mean training loss, averaged over seeds, per task and (method, settings). The report plots them
+ * and writes them as {@code curves.csv}, so convergence can be read off a table, not a picture.
  */
 public final class EpochCurves {
 
@@ -50,7 +50,8 @@ public final class EpochCurves {
             for (EpochMetrics epoch : run.epochs()) {
                 Double value = epoch.metrics().get(run.metric());
                 if (value != null) {
-                    epochs.computeIfAbsent(epoch.epoch(), k -> new ArrayList<>()).add(new double[] {value, epoch.trainLoss()});
+                    epochs.computeIfAbsent(epoch.epoch(), k -> new ArrayList<>())
+                            .add(new double[] {value, epoch.trainLoss()});
                 }
             }
         }
@@ -71,7 +72,7 @@ public final class EpochCurves {
     public static String toCsv(List<Point> points) {
         StringBuilder out = new StringBuilder("task,method,settings,epoch,mean,std,n,train_loss\n");
         for (Point p : points) {
-            out.append(String.format(Locale.ROOT, "%s,%s,%s,%d,%.2f,%.2f,%d,%.4f%n", ResultSummary.csv(p.taskId()),
+            out.append(String.format(Locale.ROOT, "%s,%s,%s,%d,%.2f,%.2f,%d,%.4f\n", ResultSummary.csv(p.taskId()),
                     ResultSummary.csv(p.methodId()), ResultSummary.csv(p.settings()), p.epoch(), 100 * p.mean(),
                     100 * p.std(), p.count(), p.trainLoss()));
         }

@@ -74,8 +74,9 @@ class Peft4jCommandTest {
         assertThat(curves).hasSize(2);
         assertThat(curves.get(0)).isEqualTo("task,method,settings,epoch,mean,std,n,train_loss");
         assertThat(curves.get(1)).startsWith("cb,prompt-tuning,n=10 lr=0.3,1,").contains(",2,");
-        assertThat(run("report", "--results", results.toString(), "--methods", "lora").err())
-                .contains("No run in").contains("matches methods [lora]").contains("[prompt-tuning, residual-prompt]");
+        assertThat(run("report", "--results", results.toString(), "--methods", "prompt-tuning,residual-promt").err())
+                .contains("has method 'residual-promt'").contains("Did you mean 'residual-prompt'?")
+                .contains("[prompt-tuning, residual-prompt]");
     }
 
     @Test
