@@ -1,8 +1,8 @@
 package dev.peft4j.harness.cli;
 
+import static dev.peft4j.harness.cli.JsonNumbers.number;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
@@ -12,15 +12,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class BenchCommandTest {
-
-    private static double number(JsonObject object, String path) {
-        JsonElement element = object;
-        for (String part : path.split("\\.")) {
-            element = element.getAsJsonObject().get(part);
-            assertThat(element).as(path).isNotNull();
-        }
-        return element.getAsDouble();
-    }
 
     @Test
     void writesEverySectionWithSaneValues(@TempDir Path out) throws IOException {

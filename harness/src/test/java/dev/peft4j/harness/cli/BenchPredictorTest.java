@@ -1,9 +1,9 @@
 package dev.peft4j.harness.cli;
 
+import static dev.peft4j.harness.cli.JsonNumbers.number;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
@@ -53,14 +53,5 @@ class BenchPredictorTest {
         String markdown = Files.readString(out.resolve("bench.md"));
         assertThat(markdown).contains("## Predictor (export folders, end to end)", "exported residual prompt",
                 "exported plain prompt (prompt-tuning)", "no prompt", "pairs/s", "Exported residual over plain prompt");
-    }
-
-    private static double number(JsonObject object, String path) {
-        JsonElement element = object;
-        for (String part : path.split("\\.")) {
-            element = element.getAsJsonObject().get(part);
-            assertThat(element).as(path).isNotNull();
-        }
-        return element.getAsDouble();
     }
 }
