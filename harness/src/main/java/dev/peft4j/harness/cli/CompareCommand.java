@@ -3,10 +3,10 @@ package dev.peft4j.harness.cli;
 import dev.peft4j.harness.experiment.ExperimentRunner;
 import dev.peft4j.harness.experiment.Grid;
 import dev.peft4j.harness.experiment.ResultsFolder;
+import dev.peft4j.harness.report.DivergedRun;
 import dev.peft4j.harness.experiment.RunSpec;
 import dev.peft4j.harness.experiment.Shard;
 import dev.peft4j.harness.report.EpochMetrics;
-import dev.peft4j.harness.report.RunResult;
 import dev.peft4j.harness.train.TrainingListener;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -87,8 +87,12 @@ final class CompareCommand implements Callable<Integer> {
                         session.trainer(results.resolve("checkpoints"), progress, custom.resolver(tasks.get(0))));
             }
         }
-        List<RunResult> all = folder.readAll();
-        ReportCommand.writeReport(all, results.resolve("report"), out);
+        List<DivergedRun> diverged = folder.readDiverged();
+        if (!diverged.isEmpty()) {
+            out.printf("%d run(s) of this folder diverged (loss NaN or infinite); they have no score and are counted"
+                    + " in the report. Records: %s%n", diverged.size(), results.resolve(ResultsFolder.DIVERGED));
+        }
+        ReportCommand.writeReport(folder.readAll(), diverged, results.resolve("report"), out);
         return 0;
     }
 

@@ -3,6 +3,7 @@ package dev.peft4j.harness.cli;
 import dev.peft4j.api.PeftException;
 import dev.peft4j.api.Suggestions;
 import dev.peft4j.harness.experiment.ResultsFolder;
+import dev.peft4j.harness.report.DivergedRun;
 import dev.peft4j.harness.report.EpochCurves;
 import dev.peft4j.harness.report.ReportPlots;
 import dev.peft4j.harness.report.ResultSummary;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -42,14 +44,19 @@ final class ReportCommand implements Callable<Integer> {
     public Integer call() {
         Path target = out != null ? out : results.get(0).resolve("report");
         List<RunResult> all = ResultsFolder.readAll(results);
-        requirePresent("method", methods, all.stream().map(RunResult::methodId).toList());
-        requirePresent("task", tasks, all.stream().map(RunResult::taskId).toList());
-        List<RunResult> selected = all.stream()
-                .filter(r -> methods.isEmpty() || methods.contains(r.methodId()))
-                .filter(r -> tasks.isEmpty() || tasks.contains(r.taskId()))
-                .toList();
-        writeReport(selected, target, spec.commandLine().getOut());
+        List<DivergedRun> diverged = ResultsFolder.readDiverged(results);
+        requirePresent("method", methods, Stream.concat(all.stream().map(RunResult::methodId),
+                diverged.stream().map(DivergedRun::methodId)).toList());
+        requirePresent("task", tasks, Stream.concat(all.stream().map(RunResult::taskId),
+                diverged.stream().map(DivergedRun::taskId)).toList());
+        writeReport(all.stream().filter(r -> selected(r.methodId(), r.taskId())).toList(),
+                diverged.stream().filter(r -> selected(r.methodId(), r.taskId())).toList(),
+                target, spec.commandLine().getOut());
         return 0;
+    }
+
+    private boolean selected(String method, String task) {
+        return (methods.isEmpty() || methods.contains(method)) && (tasks.isEmpty() || tasks.contains(task));
     }
 
     /** A filter value that no run has is a typo more often than an empty selection wanted. */
@@ -64,16 +71,17 @@ final class ReportCommand implements Callable<Integer> {
         }
     }
 
-    static void writeReport(List<RunResult> all, Path folder, PrintWriter out) {
-        if (all.isEmpty()) {
+    /** Writes tables and plots of the finished runs, with the diverged ones counted in the tables. */
+    static void writeReport(List<RunResult> all, List<DivergedRun> diverged, Path folder, PrintWriter out) {
+        if (all.isEmpty() && diverged.isEmpty()) {
             out.println("No finished runs to report.");
             out.flush();
             return;
         }
-        ResultSummary summary = ResultSummary.of(all);
+        ResultSummary summary = ResultSummary.of(all, diverged);
         summary.write(folder);
         EpochCurves.write(all, folder);
-        List<Path> plots = ReportPlots.writeAll(all, folder);
+        List<Path> plots = all.isEmpty() ? List.of() : ReportPlots.writeAll(all, folder);
         out.println();
         out.println(summary.toMarkdown());
         out.println("Tables: " + folder.toAbsolutePath() + " (summary.md, summary.csv, summary.json, curves.csv)");

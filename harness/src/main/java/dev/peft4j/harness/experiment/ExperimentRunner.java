@@ -2,6 +2,7 @@ package dev.peft4j.harness.experiment;
 
 import dev.peft4j.api.PeftException;
 import dev.peft4j.harness.report.RunResult;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -11,7 +12,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs the pending runs of one shard of a grid and saves each result as soon as it is done, so a
  * grid can be stopped and started again, or spread over machines with {@link Shard}s writing into
- * one or several {@link ResultsFolder}s.
+ * one or several {@link ResultsFolder}s. A run that diverges is recorded as such and the grid
+ * goes on; any other failure stops the grid, with every earlier result already saved.
  */
 public final class ExperimentRunner {
 
@@ -25,9 +27,10 @@ public final class ExperimentRunner {
     }
 
     /**
-     * Runs every unfinished run of the shard, in run-id order, and saves each result.
+     * Runs every unfinished run of the shard, in run-id order, and saves each result, or records the
+     * run as diverged when the executor throws {@link TrainingDivergedException}.
      *
-     * @return the results of the runs executed now (finished ones are not repeated)
+     * @return the results of the runs executed now (finished and diverged ones are not repeated)
      * @throws PeftException if the executor returns a result for another run id
      */
     public List<RunResult> run(Grid grid, Shard shard, RunExecutor executor) {
@@ -37,7 +40,14 @@ public final class ExperimentRunner {
                 shard, mine.size(), grid.size(), mine.size() - pending.size(), pending.size());
         List<RunResult> done = new ArrayList<>();
         for (RunSpec spec : pending) {
-            RunResult result = executor.execute(spec);
+            RunResult result;
+            try {
+                result = executor.execute(spec);
+            } catch (TrainingDivergedException e) {
+                Path record = results.saveDiverged(spec.diverged(e.getMessage()));
+                LOG.warn("{} Recorded in {}; the grid goes on (delete that file to run it again).", e.getMessage(), record);
+                continue;
+            }
             if (!result.runId().equals(spec.getRunId())) {
                 throw new PeftException("The executor returned a result for run '" + result.runId()
                         + "' when asked for '" + spec.getRunId() + "'; build the result with spec.getRunId().");

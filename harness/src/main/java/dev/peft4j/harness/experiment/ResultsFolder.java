@@ -1,6 +1,7 @@
 package dev.peft4j.harness.experiment;
 
 import dev.peft4j.api.PeftException;
+import dev.peft4j.harness.report.DivergedRun;
 import dev.peft4j.harness.report.RunResult;
 import dev.peft4j.harness.report.RunResultJson;
 import java.io.IOException;
@@ -11,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,11 +20,15 @@ import org.slf4j.LoggerFactory;
 /**
  * A folder of finished runs: each is one JSON file named {@code <run id>.json}, written
  * atomically when the run ends, so running a grid again skips what is finished and an
- * interrupted run leaves no file.
+ * interrupted run leaves no file. Runs that diverged are recorded in the subfolder
+ * {@value #DIVERGED} as {@code <run id>.json} ({@link DivergedRun}) and count as done too.
  */
 public final class ResultsFolder {
 
     private static final Logger LOG = LoggerFactory.getLogger(ResultsFolder.class);
+
+    /** The subfolder of runs that diverged. */
+    public static final String DIVERGED = "diverged";
 
     /** Files in a results folder that are not run results. */
     private static final List<String> NOT_RESULTS = List.of("summary.json");
@@ -44,11 +50,21 @@ public final class ResultsFolder {
         return folder.resolve(runId + ".json");
     }
 
+    /** The record of a run that diverged. */
+    public Path divergedFileFor(String runId) {
+        return folder.resolve(DIVERGED).resolve(runId + ".json");
+    }
+
     /**
-     * Whether a run is finished: its file exists and is a readable result of that run. A broken
-     * file is logged and counts as unfinished, so the run is repeated and the file replaced.
+     * Whether a run is finished: its file exists and is a readable result of that run, or it is
+     * recorded as diverged (the same settings and seed would diverge again; delete the record to
+     * retry). A broken result file is logged and counts as unfinished, so the run is repeated and
+     * the file replaced.
      */
     public boolean isFinished(RunSpec spec) {
+        if (Files.isRegularFile(divergedFileFor(spec.getRunId()))) {
+            return true;
+        }
         Path file = fileFor(spec.getRunId());
         if (!Files.isRegularFile(file)) {
             return false;
@@ -84,6 +100,13 @@ public final class ResultsFolder {
         return file;
     }
 
+    /** Records a run that diverged as {@code diverged/<run id>.json}. */
+    public Path saveDiverged(DivergedRun run) {
+        Path file = divergedFileFor(run.runId());
+        run.write(file);
+        return file;
+    }
+
     /**
      * Every run result in this folder.
      *
@@ -101,12 +124,42 @@ public final class ResultsFolder {
      * @throws PeftException naming the file when one cannot be read, or a folder that is missing
      */
     public static List<RunResult> readAll(List<Path> folders) {
-        Map<String, RunResult> results = new LinkedHashMap<>();
+        return readEach(folders, RunResultJson::read, RunResult::runId);
+    }
+
+    /** Every diverged-run record in this folder's {@value #DIVERGED} subfolder. */
+    public List<DivergedRun> readDiverged() {
+        return readDiverged(List.of(folder));
+    }
+
+    /**
+     * Every diverged-run record in the {@value #DIVERGED} subfolders of one or more results
+     * folders (a folder without one has none). A run id found twice keeps its first file.
+     *
+     * @throws PeftException naming the file when one cannot be read, or a folder that is missing
+     */
+    public static List<DivergedRun> readDiverged(List<Path> folders) {
+        List<Path> existing = new ArrayList<>();
+        for (Path folder : folders) {
+            requireFolder(folder);
+            if (Files.isDirectory(folder.resolve(DIVERGED))) {
+                existing.add(folder.resolve(DIVERGED));
+            }
+        }
+        return readEach(existing, DivergedRun::read, DivergedRun::runId);
+    }
+
+    private static void requireFolder(Path folder) {
+        if (!Files.isDirectory(folder)) {
+            throw new PeftException("Results folder " + folder + " does not exist; check the path.");
+        }
+    }
+
+    private static <T> List<T> readEach(List<Path> folders, Function<Path, T> reader, Function<T, String> id) {
+        Map<String, T> records = new LinkedHashMap<>();
         Map<String, Path> origins = new LinkedHashMap<>();
         for (Path folder : folders) {
-            if (!Files.isDirectory(folder)) {
-                throw new PeftException("Results folder " + folder + " does not exist; check the path.");
-            }
+            requireFolder(folder);
             List<Path> files;
             try (Stream<Path> list = Files.list(folder)) {
                 files = list.filter(p -> p.getFileName().toString().endsWith(".json"))
@@ -118,15 +171,15 @@ public final class ResultsFolder {
                 throw new PeftException("Cannot list results folder " + folder + ": " + e.getMessage(), e);
             }
             for (Path file : files) {
-                RunResult result = RunResultJson.read(file);
-                Path first = origins.putIfAbsent(result.runId(), file);
+                T record = reader.apply(file);
+                Path first = origins.putIfAbsent(id.apply(record), file);
                 if (first == null) {
-                    results.put(result.runId(), result);
+                    records.put(id.apply(record), record);
                 } else {
-                    LOG.warn("Run {} is in both {} and {}; keeping the first", result.runId(), first, file);
+                    LOG.warn("Run {} is in both {} and {}; keeping the first", id.apply(record), first, file);
                 }
             }
         }
-        return new ArrayList<>(results.values());
+        return new ArrayList<>(records.values());
     }
 }

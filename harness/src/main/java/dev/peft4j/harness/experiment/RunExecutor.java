@@ -10,6 +10,8 @@ public interface RunExecutor {
      * Executes a run.
      *
      * @return its result, whose {@link RunResult#runId()} must be {@code spec.getRunId()}
+     * @throws TrainingDivergedException when the loss became NaN or infinite; the runner records
+     *     the run as diverged and goes on
      */
     RunResult execute(RunSpec spec);
 }

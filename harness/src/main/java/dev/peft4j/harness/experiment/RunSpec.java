@@ -1,6 +1,7 @@
 package dev.peft4j.harness.experiment;
 
 import dev.peft4j.api.PeftException;
+import dev.peft4j.harness.report.DivergedRun;
 import dev.peft4j.harness.report.RunResult;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -135,6 +136,11 @@ public record RunSpec(
                 .optPromptLength(promptLength)
                 .optLearningRate(learningRate)
                 .optConfig(getConfig());
+    }
+
+    /** The record of this run having diverged, for the reason the training loop gave. */
+    public DivergedRun diverged(String reason) {
+        return new DivergedRun(getRunId(), methodId, taskId, getSettings(), seed, reason, getConfig());
     }
 
     private static String hash(Map<String, String> config) {

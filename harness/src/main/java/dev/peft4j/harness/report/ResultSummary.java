@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -21,7 +22,8 @@ import org.jspecify.annotations.Nullable;
  * (method, settings) row and task column, with an Average column, like the tables of the
  * prompt-tuning papers. Values are shown in percent; the header of each task column names its
  * metric. The standard deviation is the sample one (n - 1), 0 for a single seed. The Average is
- * the mean of a row's task means, and only shown when the row has every task.
+ * the mean of a row's task means, and only shown when the row has every task. Runs that diverged
+ * ({@link DivergedRun}) have no score: they are counted beside their cell, never averaged in.
  */
 public final class ResultSummary {
 
@@ -58,13 +60,23 @@ public final class ResultSummary {
      *
      * @param methodId the method
      * @param settings the settings label
-     * @param cells task id to cell, for the tasks this row has
-     * @param average mean of the task means, null unless every task is present
+     * @param cells task id to cell, for the tasks where at least one seed finished
+     * @param diverged task id to the seeds that diverged, ascending, for the tasks that have any
+     * @param average mean of the task means, null unless every task has a cell
      */
-    public record Row(String methodId, String settings, Map<String, Cell> cells, @Nullable Double average) {
-        /** Copies the cells. */
+    public record Row(String methodId, String settings, Map<String, Cell> cells, Map<String, List<Long>> diverged,
+            @Nullable Double average) {
+        /** Copies the maps. */
         public Row {
             cells = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(cells));
+            Map<String, List<Long>> copy = new LinkedHashMap<>();
+            diverged.forEach((task, seeds) -> copy.put(task, List.copyOf(seeds)));
+            diverged = java.util.Collections.unmodifiableMap(copy);
+        }
+
+        /** Number of runs of a task that diverged. */
+        public int divergedCount(String task) {
+            return diverged.getOrDefault(task, List.of()).size();
         }
     }
 
@@ -82,11 +94,21 @@ public final class ResultSummary {
      *     one cell
      */
     public static ResultSummary of(List<RunResult> results) {
-        if (results.isEmpty()) {
+        return of(results, List.of());
+    }
+
+    /**
+     * Summarizes results and counts the runs that diverged beside their cells.
+     *
+     * @throws PeftException as {@link #of(List)}, or if a run is both finished and diverged
+     */
+    public static ResultSummary of(List<RunResult> results, List<DivergedRun> diverged) {
+        if (results.isEmpty() && diverged.isEmpty()) {
             throw new PeftException("No run results to summarize; check the results folders.");
         }
-        Map<String, String> metrics = new TreeMap<>(Comparator.comparing(ResultSummary::taskRank)
-                .thenComparing(Comparator.naturalOrder()));
+        Comparator<String> taskOrder = Comparator.comparing(ResultSummary::taskRank)
+                .thenComparing(Comparator.naturalOrder());
+        Map<String, String> metrics = new TreeMap<>(taskOrder);
         Map<List<String>, Map<String, Map<Long, RunResult>>> groups = new TreeMap<>(
                 Comparator.<List<String>, String>comparing(k -> k.get(0)).thenComparing(k -> k.get(1)));
         for (RunResult result : results) {
@@ -106,7 +128,23 @@ public final class ResultSummary {
                         + "); remove one of them.");
             }
         }
-        List<String> tasks = new ArrayList<>(metrics.keySet());
+        Map<List<String>, Map<String, Map<Long, DivergedRun>>> failed = new LinkedHashMap<>();
+        TreeSet<String> taskSet = new TreeSet<>(taskOrder);
+        taskSet.addAll(metrics.keySet());
+        for (DivergedRun run : diverged) {
+            List<String> key = List.of(run.methodId(), run.settings());
+            RunResult finished = groups.getOrDefault(key, Map.of()).getOrDefault(run.taskId(), Map.of()).get(run.seed());
+            DivergedRun previous = failed.computeIfAbsent(key, k -> new LinkedHashMap<>())
+                    .computeIfAbsent(run.taskId(), k -> new TreeMap<>()).putIfAbsent(run.seed(), run);
+            if (finished != null || previous != null) {
+                throw new PeftException("Run " + run.runId() + " is recorded as diverged, but "
+                        + (finished != null ? "run " + finished.runId() + " finished" : "so is run " + previous.runId())
+                        + " with the same method, settings, task and seed (" + run.seed() + "); remove one of them.");
+            }
+            groups.computeIfAbsent(key, k -> new LinkedHashMap<>());
+            taskSet.add(run.taskId());
+        }
+        List<String> tasks = new ArrayList<>(taskSet);
         List<Row> rows = new ArrayList<>();
         groups.forEach((key, byTask) -> {
             Map<String, Cell> cells = new LinkedHashMap<>();
@@ -118,11 +156,18 @@ public final class ResultSummary {
                             new ArrayList<>(seeds.keySet())));
                 }
             }
+            Map<String, List<Long>> divergedSeeds = new LinkedHashMap<>();
+            Map<String, Map<Long, DivergedRun>> failedTasks = failed.getOrDefault(key, Map.of());
+            for (String task : tasks) {
+                if (failedTasks.containsKey(task)) {
+                    divergedSeeds.put(task, new ArrayList<>(failedTasks.get(task).keySet()));
+                }
+            }
             Double average = null;
             if (cells.size() == tasks.size()) {
                 average = cells.values().stream().mapToDouble(Cell::mean).average().orElseThrow();
             }
-            rows.add(new Row(key.get(0), key.get(1), cells, average));
+            rows.add(new Row(key.get(0), key.get(1), cells, divergedSeeds, average));
         });
         return new ResultSummary(tasks, metrics, rows);
     }
@@ -168,7 +213,8 @@ public final class ResultSummary {
     }
 
     private String header(String task) {
-        return task + " (" + taskMetrics.get(task) + ")";
+        String metric = taskMetrics.get(task);
+        return metric == null ? task : task + " (" + metric + ")";
     }
 
     private static String percent(double value) {
@@ -178,10 +224,17 @@ public final class ResultSummary {
     /**
      * The table as Markdown: {@code 71.2 ± 1.3} cells in percent, {@code –} where missing. A cell
      * averaging fewer seeds than the table's fullest cell says so: {@code 62.0 ± 2.8 (n=2)}, or
-     * {@code 50.0 (n=1)} for a single run, which has no spread.
+     * {@code 50.0 (n=1)} for a single run, which has no spread; runs that diverged are counted:
+     * {@code 62.0 ± 2.8 (n=2, 1 diverged)}, {@code – (3 diverged)}.
      */
     public String toMarkdown() {
-        int seeds = rows.stream().flatMap(r -> r.cells().values().stream()).mapToInt(Cell::getCount).max().orElse(0);
+        int seeds = 0;
+        for (Row row : rows) {
+            for (String task : tasks) {
+                Cell cell = row.cells().get(task);
+                seeds = Math.max(seeds, (cell == null ? 0 : cell.getCount()) + row.divergedCount(task));
+            }
+        }
         StringBuilder out = new StringBuilder("| Method | Settings |");
         StringBuilder rule = new StringBuilder("|---|---|");
         for (String task : tasks) {
@@ -192,32 +245,40 @@ public final class ResultSummary {
         for (Row row : rows) {
             out.append("| ").append(row.methodId()).append(" | ").append(row.settings()).append(" |");
             for (String task : tasks) {
-                Cell cell = row.cells().get(task);
-                out.append(' ').append(cell == null ? "–" : markdown(cell, seeds)).append(" |");
+                out.append(' ').append(markdown(row.cells().get(task), row.divergedCount(task), seeds)).append(" |");
             }
             out.append(' ').append(row.average() == null ? "–" : percent(row.average())).append(" |\n");
         }
         return out.toString();
     }
 
-    private static String markdown(Cell cell, int seeds) {
-        if (cell.getCount() == 1) {
-            return percent(cell.mean()) + (seeds > 1 ? " (n=1)" : "");
+    private static String markdown(@Nullable Cell cell, int diverged, int seeds) {
+        List<String> notes = new ArrayList<>();
+        String value = "–";
+        if (cell != null) {
+            value = cell.getCount() == 1 ? percent(cell.mean()) : percent(cell.mean()) + " ± " + percent(cell.std());
+            if (cell.getCount() < seeds) {
+                notes.add("n=" + cell.getCount());
+            }
         }
-        String value = percent(cell.mean()) + " ± " + percent(cell.std());
-        return cell.getCount() < seeds ? value + " (n=" + cell.getCount() + ")" : value;
+        if (diverged > 0) {
+            notes.add(diverged + " diverged");
+        }
+        return notes.isEmpty() ? value : value + " (" + String.join(", ", notes) + ")";
     }
 
     /**
      * The table as CSV: {@code method,settings}, then per task {@code <task>_<metric>_mean},
-     * {@code _std} and {@code _n} (percent, two decimals; empty where missing), then
-     * {@code average}.
+     * {@code _std}, {@code _n} (percent, two decimals; empty where missing) and
+     * {@code _diverged} (runs without a score), then {@code average}.
      */
     public String toCsv() {
         StringBuilder out = new StringBuilder("method,settings");
         for (String task : tasks) {
-            String prefix = task + "_" + taskMetrics.get(task);
-            out.append(',').append(prefix).append("_mean,").append(prefix).append("_std,").append(prefix).append("_n");
+            String metric = taskMetrics.get(task);
+            String prefix = metric == null ? task : task + "_" + metric;
+            out.append(',').append(prefix).append("_mean,").append(prefix).append("_std,").append(prefix).append("_n,")
+                    .append(prefix).append("_diverged");
         }
         out.append(",average\n");
         for (Row row : rows) {
@@ -230,6 +291,7 @@ public final class ResultSummary {
                     out.append(',').append(twoDecimals(cell.mean())).append(',').append(twoDecimals(cell.std()))
                             .append(',').append(cell.getCount());
                 }
+                out.append(',').append(row.divergedCount(task));
             }
             out.append(',').append(row.average() == null ? "" : twoDecimals(row.average())).append('\n');
         }

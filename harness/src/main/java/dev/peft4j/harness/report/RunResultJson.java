@@ -39,12 +39,18 @@ public final class RunResultJson {
      * @throws PeftException if the text is not a valid run result
      */
     public static RunResult fromJson(String json, String source) {
+        return parse(json, RunResult.class, "run result " + source,
+                "Delete or fix the file; the run will be repeated if it is missing.");
+    }
+
+    /** Parses a record of this package, turning any failure into one message naming the source. */
+    static <T> T parse(String json, Class<T> type, String what, String advice) {
         try {
-            RunResult result = GSON.fromJson(json, RunResult.class);
-            if (result == null) {
-                throw new PeftException("Run result " + source + " is empty.");
+            T value = GSON.fromJson(json, type);
+            if (value == null) {
+                throw new PeftException(Character.toUpperCase(what.charAt(0)) + what.substring(1) + " is empty.");
             }
-            return result;
+            return value;
         } catch (RuntimeException e) {
             // Gson wraps the record constructor's own message (a missing field) in reflection errors.
             String reason = e.toString();
@@ -55,8 +61,7 @@ public final class RunResultJson {
                 }
             }
             reason = reason == null ? e.toString() : reason.strip().replaceAll("\\.$", "");
-            throw new PeftException("Cannot read run result " + source + ": " + reason
-                    + ". Delete or fix the file; the run will be repeated if it is missing.", e);
+            throw new PeftException("Cannot read " + what + ": " + reason + ". " + advice, e);
         }
     }
 

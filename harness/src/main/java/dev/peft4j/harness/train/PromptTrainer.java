@@ -16,6 +16,7 @@ import dev.peft4j.harness.eval.EvaluationResult;
 import dev.peft4j.harness.eval.Evaluator;
 import dev.peft4j.harness.experiment.RunExecutor;
 import dev.peft4j.harness.experiment.RunSpec;
+import dev.peft4j.harness.experiment.TrainingDivergedException;
 import dev.peft4j.harness.report.EpochMetrics;
 import dev.peft4j.harness.report.RunEnvironment;
 import dev.peft4j.harness.report.RunResult;
@@ -234,7 +235,7 @@ public final class PromptTrainer implements RunExecutor {
                     throw new TrainingDivergedException("Run " + spec.getRunId() + " diverged: the loss is " + loss
                             + " at epoch " + epoch + ", step " + (step + 1) + ". Lower the learning rate (now "
                             + spec.learningRate() + " for the prompt, " + config.headLearningRate()
-                            + " for the head) or set max-grad-norm; no result was written for this run.");
+                            + " for the head) or set max-grad-norm.");
                 }
                 sum += loss;
                 listener.onStep(spec, epoch, step + 1, steps, loss);

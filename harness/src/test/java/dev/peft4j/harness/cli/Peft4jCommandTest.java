@@ -80,6 +80,25 @@ class Peft4jCommandTest {
     }
 
     @Test
+    void divergingRunsAreRecordedAndCountedInTheReportInsteadOfStoppingTheGrid(@TempDir Path results) throws Exception {
+        List<String> args = bounded(results, "compare", "--methods", "prompt-tuning", "--tasks", "cb", "--seeds", "1",
+                "--lrs", "1e30,0.3", "--max-grad-norm", "0", "--no-progress");
+
+        Outcome outcome = run(args.toArray(String[]::new));
+
+        assertThat(outcome.status()).as(outcome.err()).isZero();
+        assertThat(outcome.out()).contains("1 run(s) of this folder diverged");
+        try (var records = Files.list(results.resolve("diverged"))) {
+            assertThat(records.map(p -> p.getFileName().toString())).singleElement().asString()
+                    .startsWith("prompt-tuning_cb_n10_lr1000000000000000000000000000000_s1-");
+        }
+        assertThat(Files.readString(results.resolve("report/summary.md")))
+                .contains("| prompt-tuning | n=10 lr=1000000000000000000000000000000 | – (1 diverged) |")
+                .containsPattern("\\| prompt-tuning \\| n=10 lr=0.3 \\| \\d+\\.\\d \\|");
+        assertThat(run(args.toArray(String[]::new)).out()).contains("0 to do");
+    }
+
+    @Test
     void trainExportsAPromptThatEvalScoresAndExportRebuilds(@TempDir Path results, @TempDir Path export) throws Exception {
         List<String> args = bounded(results, "train", "--task", "cb", "--method", "residual-prompt",
                 "-o", "bottleneck=8", "-n", "4", "--export-dir", export.toString());

@@ -3,6 +3,7 @@ package dev.peft4j.harness.experiment;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.peft4j.harness.report.DivergedRun;
 import dev.peft4j.harness.report.EpochMetrics;
 import dev.peft4j.harness.report.RunEnvironment;
 import dev.peft4j.harness.report.RunResult;
@@ -164,5 +165,59 @@ class GridTest {
                 .hasMessageContaining("Cannot read run result " + temp.resolve("b/bad.json"));
         assertThatThrownBy(() -> ResultsFolder.readAll(List.of(temp.resolve("missing"))))
                 .hasMessageContaining("Results folder " + temp.resolve("missing") + " does not exist");
+    }
+
+    @Test
+    void aDivergingRunIsRecordedTheGridGoesOnAndTheRecordIsKeptUntilDeleted() throws IOException {
+        ResultsFolder folder = new ResultsFolder(temp.resolve("results"));
+        ExperimentRunner runner = new ExperimentRunner(folder);
+        List<String> executed = new ArrayList<>();
+        RunExecutor highRatesDiverge = spec -> {
+            executed.add(spec.getRunId());
+            if (spec.learningRate() > 0.1) {
+                throw new TrainingDivergedException("Run " + spec.getRunId() + " diverged: the loss is NaN");
+            }
+            return fakeResult(spec);
+        };
+
+        List<RunResult> finished = runner.run(grid(), Shard.ALL, highRatesDiverge);
+
+        assertThat(executed).hasSize(72);
+        assertThat(finished).hasSize(36).allSatisfy(r -> assertThat(r.learningRate()).isEqualTo(1e-4));
+        List<DivergedRun> diverged = folder.readDiverged();
+        assertThat(diverged).hasSize(36).allSatisfy(d -> {
+            assertThat(d.settings()).startsWith("n=").contains("lr=0.3");
+            assertThat(d.reason()).isEqualTo("Run " + d.runId() + " diverged: the loss is NaN");
+            assertThat(RunSpec.fromConfig(d.config()).getRunId()).isEqualTo(d.runId());
+        });
+        assertThat(folder.readAll()).hasSize(36);
+
+        executed.clear();
+        assertThat(runner.run(grid(), Shard.ALL, highRatesDiverge)).isEmpty();
+        assertThat(executed).isEmpty();
+
+        Files.delete(folder.divergedFileFor(diverged.get(0).runId()));
+        runner.run(grid(), Shard.ALL, spec -> fakeResult(spec));
+        assertThat(folder.readAll()).hasSize(37);
+        assertThat(folder.readDiverged()).hasSize(35);
+        assertThat(ResultsFolder.readDiverged(List.of(temp))).isEmpty();
+    }
+
+    @Test
+    void otherFailuresStopTheGridWithEarlierResultsSaved() {
+        ResultsFolder folder = new ResultsFolder(temp.resolve("results"));
+        List<String> executed = new ArrayList<>();
+        RunExecutor failsOnTheThird = spec -> {
+            executed.add(spec.getRunId());
+            if (executed.size() == 3) {
+                throw new IllegalStateException("out of memory");
+            }
+            return fakeResult(spec);
+        };
+
+        assertThatThrownBy(() -> new ExperimentRunner(folder).run(grid(), Shard.ALL, failsOnTheThird))
+                .hasMessage("out of memory");
+        assertThat(folder.readAll()).hasSize(2);
+        assertThat(folder.getFolder().resolve(ResultsFolder.DIVERGED)).doesNotExist();
     }
 }

@@ -34,9 +34,70 @@ class ResultSummaryTest {
     @Test
     void csvTable() {
         assertThat(ResultSummary.of(Runs.fixed()).toCsv()).isEqualTo(
-                "method,settings,cb_acc_f1_mean,cb_acc_f1_std,cb_acc_f1_n,rte_accuracy_mean,rte_accuracy_std,rte_accuracy_n,average\n"
-                + "prompt-tuning,n=10 lr=0.3,50.00,0.00,1,,,,\n"
-                + "residual-prompt,n=10 lr=0.3,72.00,2.00,3,62.00,2.83,2,67.00\n");
+                "method,settings,cb_acc_f1_mean,cb_acc_f1_std,cb_acc_f1_n,cb_acc_f1_diverged,"
+                + "rte_accuracy_mean,rte_accuracy_std,rte_accuracy_n,rte_accuracy_diverged,average\n"
+                + "prompt-tuning,n=10 lr=0.3,50.00,0.00,1,0,,,,0,\n"
+                + "residual-prompt,n=10 lr=0.3,72.00,2.00,3,0,62.00,2.83,2,0,67.00\n");
+    }
+
+    private static DivergedRun diverged(String method, String task, long seed, double lr) {
+        return new DivergedRun(method + "_" + task + "_lr" + lr + "_s" + seed, method, task, "n=10 lr=" + lr, seed,
+                "the loss is NaN at epoch 1, step 3", java.util.Map.of("seed", Long.toString(seed)));
+    }
+
+    /*
+     * residual-prompt rte seed 3 diverged: its cell keeps the two finished seeds and says so;
+     * prompt-tuning at lr 10 diverged on every seed of cb: no value, no Average, but a row.
+     */
+    @Test
+    void divergedRunsAreCountedBesideTheirCellsNeverAveraged() {
+        List<DivergedRun> failed = List.of(diverged("residual-prompt", "rte", 3, 0.3),
+                diverged("prompt-tuning", "cb", 1, 10), diverged("prompt-tuning", "cb", 2, 10));
+
+        ResultSummary summary = ResultSummary.of(Runs.fixed(), failed);
+
+        assertThat(summary.toMarkdown()).isEqualTo(
+                "| Method | Settings | cb (acc_f1) | rte (accuracy) | Average |\n"
+                + "|---|---|---:|---:|---:|\n"
+                + "| prompt-tuning | n=10 lr=0.3 | 50.0 (n=1) | – | – |\n"
+                + "| prompt-tuning | n=10 lr=10.0 | – (2 diverged) | – | – |\n"
+                + "| residual-prompt | n=10 lr=0.3 | 72.0 ± 2.0 | 62.0 ± 2.8 (n=2, 1 diverged) | 67.0 |\n");
+        assertThat(summary.toCsv()).contains("prompt-tuning,n=10 lr=10.0,,,,2,,,,0,\n")
+                .contains("residual-prompt,n=10 lr=0.3,72.00,2.00,3,0,62.00,2.83,2,1,67.00\n");
+        JsonObject row = JsonParser.parseString(summary.toJson()).getAsJsonObject().getAsJsonArray("rows").get(2)
+                .getAsJsonObject();
+        assertThat(row.getAsJsonObject("diverged").getAsJsonArray("rte").get(0).getAsLong()).isEqualTo(3);
+    }
+
+    @Test
+    void aTaskWithOnlyDivergedRunsHasAColumnWithoutMetric() {
+        ResultSummary summary = ResultSummary.of(List.of(), List.of(diverged("prompt-tuning", "wsc", 1, 10)));
+
+        assertThat(summary.getTasks()).containsExactly("wsc");
+        assertThat(summary.toMarkdown()).contains("| wsc |").contains("| – (1 diverged) | – |");
+        assertThat(summary.toCsv()).startsWith("method,settings,wsc_mean,wsc_std,wsc_n,wsc_diverged,average\n");
+    }
+
+    @Test
+    void aRunBothFinishedAndDivergedFails() {
+        assertThatThrownBy(() -> ResultSummary.of(Runs.fixed(), List.of(diverged("residual-prompt", "cb", 2, 0.3))))
+                .hasMessageContaining("recorded as diverged, but run residual-prompt_cb_lr0.3_s2 finished")
+                .hasMessageContaining("remove one of them");
+        DivergedRun twice = diverged("prompt-tuning", "rte", 1, 0.3);
+        assertThatThrownBy(() -> ResultSummary.of(Runs.fixed(), List.of(twice, twice)))
+                .hasMessageContaining("so is run prompt-tuning_rte_lr0.3_s1");
+    }
+
+    @Test
+    void divergedRecordRoundTripsAndABrokenOneNamesItsFile() {
+        DivergedRun run = diverged("prompt-tuning", "cb", 1, 10);
+        Path file = temp.resolve("diverged").resolve("run.json");
+        run.write(file);
+        assertThat(DivergedRun.read(file)).isEqualTo(run);
+        RunResultJson.write(file, Runs.fixed().get(0));
+        assertThatThrownBy(() -> DivergedRun.read(file))
+                .hasMessageContaining("Cannot read diverged-run record " + file)
+                .hasMessageContaining("Delete the file to run that configuration again");
     }
 
     @Test

@@ -8,6 +8,7 @@ import dev.peft4j.backbones.Backbones;
 import dev.peft4j.harness.TestData;
 import dev.peft4j.harness.data.DataLocator;
 import dev.peft4j.harness.experiment.RunSpec;
+import dev.peft4j.harness.experiment.TrainingDivergedException;
 import dev.peft4j.harness.report.EpochMetrics;
 import dev.peft4j.harness.report.RunResult;
 import dev.peft4j.harness.task.SuperGlueTasks;
