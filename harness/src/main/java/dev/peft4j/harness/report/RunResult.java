@@ -33,7 +33,9 @@ import org.jspecify.annotations.Nullable;
  * @param trainableParameters number of trained parameters (prompt, reparameterizer, head)
  * @param exportedPromptParameters number of values in the exported prompt ({@code n * d})
  * @param wallTimeSeconds wall-clock time of the run
- * @param peakMemoryBytes peak memory (native plus heap) observed during the run
+ * @param peakMemoryBytes peak resident memory (native plus heap) during the run, including the
+ *     backbone already loaded; on Linux the peak is reset when each run starts, elsewhere it is
+ *     the process's largest so far
  * @param environment where the run ran
  */
 public record RunResult(

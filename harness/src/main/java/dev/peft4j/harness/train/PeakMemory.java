@@ -1,6 +1,7 @@
 package dev.peft4j.harness.train;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -8,6 +9,22 @@ import java.nio.file.Path;
 final class PeakMemory {
 
     private PeakMemory() {}
+
+    /**
+     * Starts a new peak at the current resident size, so each run of a grid reports its own peak
+     * instead of the largest since the process started. Linux only ({@code clear_refs} value 5,
+     * which resets nothing else); elsewhere, or where it is not allowed, the peak stays cumulative.
+     *
+     * @return whether the peak was reset
+     */
+    static boolean reset() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5", StandardCharsets.US_ASCII);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
 
     /** Peak resident set size in bytes from {@code /proc/self/status}, else the heap in use. */
     static long current() {

@@ -85,6 +85,7 @@ public final class PromptTrainer implements RunExecutor {
         List<Example> eval = limit(load(task, config.evalSplit()), config.evalLimit());
         ReparameterizerPlugin plugin = registry.get(spec.methodId());
         long started = System.nanoTime();
+        PeakMemory.reset();
         // process-wide in libtorch: set on every run so a float32 run after a bf16 one is float32 again
         MatmulPrecision.parse(config.matmulPrecision()).apply();
         Engine.getInstance().setRandomSeed((int) spec.seed());
