@@ -163,7 +163,7 @@ final class CompareCommand implements Callable<Integer> {
         public void onEpochEnd(RunSpec run, EpochMetrics metrics, double headline, double best) {
             if (plain) {
                 out.printf("%s epoch %d loss %.4f %s%n", run.getRunId(), metrics.epoch(), metrics.trainLoss(),
-                        metrics.metrics().isEmpty() ? "(not evaluated)" : metrics.metrics());
+                        metrics.metricsText());
                 out.flush();
             }
         }

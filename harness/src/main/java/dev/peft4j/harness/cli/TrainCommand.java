@@ -63,7 +63,7 @@ final class TrainCommand implements Callable<Integer> {
             TrainingListener listener = new TrainingListener() {
                 @Override
                 public void onEpochEnd(RunSpec r, EpochMetrics metrics, double headline, double best) {
-                    out.printf("epoch %d  train loss %.4f  %s%n", metrics.epoch(), metrics.trainLoss(), metrics.metrics().isEmpty() ? "(not evaluated)" : metrics.metrics());
+                    out.printf("epoch %d  train loss %.4f  %s%n", metrics.epoch(), metrics.trainLoss(), metrics.metricsText());
                     out.flush();
                 }
             };

@@ -15,4 +15,9 @@ public record EpochMetrics(int epoch, double trainLoss, Map<String, Double> metr
     public EpochMetrics {
         metrics = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(metrics));
     }
+
+    /** The metrics for a log line: {@code {accuracy=0.71}}, or {@code (not evaluated)}. */
+    public String metricsText() {
+        return metrics.isEmpty() ? "(not evaluated)" : metrics.toString();
+    }
 }

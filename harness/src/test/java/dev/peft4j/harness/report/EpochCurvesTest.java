@@ -44,4 +44,10 @@ class EpochCurvesTest {
             assertThat(p.mean()).isEqualTo(0.5);
         });
     }
+
+    @Test
+    void anEpochWithoutMetricsSaysSoInLogLines() {
+        assertThat(new EpochMetrics(1, 0.9, Map.of()).metricsText()).isEqualTo("(not evaluated)");
+        assertThat(new EpochMetrics(2, 0.7, Map.of("acc_f1", 0.5)).metricsText()).isEqualTo("{acc_f1=0.5}");
+    }
 }
