@@ -20,3 +20,5 @@ report --results $S/bottleneck,$S/main-n10,$CB_BF16 --methods residual-prompt --
 # 6. Convergence: validation after each epoch, with and without the skip connection.
 report --results $S/main-n10,$CB_BF16,$S/head-only --methods residual-prompt,prompt-tuning,mlp-prompt \
     --out $S/report-convergence
+# 7. A [CLS]-trained backbone: bge-small-en-v1.5 on CB and RTE, with its head-only control.
+report --results $S/bge-small --out $S/report-bge
