@@ -81,7 +81,7 @@ final class ReportCommand implements Callable<Integer> {
         ResultSummary summary = ResultSummary.of(all, diverged);
         summary.write(folder);
         EpochCurves.write(all, folder);
-        List<Path> plots = all.isEmpty() ? List.of() : ReportPlots.writeAll(all, folder);
+        List<Path> plots = ReportPlots.writeAll(all, folder);
         out.println();
         out.println(summary.toMarkdown());
         out.println("Tables: " + folder.toAbsolutePath() + " (summary.md, summary.csv, summary.json, curves.csv)");

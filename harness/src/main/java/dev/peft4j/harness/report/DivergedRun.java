@@ -1,10 +1,6 @@
 package dev.peft4j.harness.report;
 
 import dev.peft4j.api.PeftException;
-import dev.peft4j.api.internal.AtomicFiles;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.Map;
@@ -44,11 +40,7 @@ public record DivergedRun(
 
     /** Writes the record atomically as pretty-printed JSON. */
     public void write(Path file) {
-        try {
-            AtomicFiles.write(file, (RunResultJson.gson().toJson(this) + "\n").getBytes(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new PeftException("Cannot write diverged-run record " + file + ": " + e.getMessage(), e);
-        }
+        RunResultJson.writeFile(file, this, "diverged-run record");
     }
 
     /**
@@ -57,13 +49,7 @@ public record DivergedRun(
      * @throws PeftException naming the file when it cannot be read
      */
     public static DivergedRun read(Path file) {
-        String json;
-        try {
-            json = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new PeftException("Cannot read diverged-run record " + file + ": " + e.getMessage(), e);
-        }
-        return RunResultJson.parse(json, DivergedRun.class, "diverged-run record " + file,
+        return RunResultJson.readFile(file, DivergedRun.class, "diverged-run record",
                 "Delete the file to run that configuration again.");
     }
 }

@@ -126,10 +126,14 @@ public final class ReportPlots {
 
     /**
      * Writes every plot into a folder: {@code bars.png}, and per task {@code curves-<task>.png}
-     * (when epochs were recorded) and {@code lr-<task>.png}; returns the files written.
+     * (when epochs were recorded) and {@code lr-<task>.png}; returns the files written, none when
+     * no run finished (every run of a report may have diverged).
      */
     public static List<Path> writeAll(List<RunResult> results, Path folder) {
         List<Path> written = new ArrayList<>();
+        if (results.isEmpty()) {
+            return written;
+        }
         Path bars = folder.resolve("bars.png");
         taskBars(results, bars, WIDTH, HEIGHT);
         written.add(bars);

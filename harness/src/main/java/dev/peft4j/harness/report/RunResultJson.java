@@ -20,6 +20,8 @@ public final class RunResultJson {
             .disableHtmlEscaping()
             .create();
 
+    private static final String RESULT_ADVICE = "Delete or fix the file; the run will be repeated if it is missing.";
+
     private RunResultJson() {}
 
     /** The shared Gson instance (pretty printing, NaN allowed, nulls written). */
@@ -39,8 +41,7 @@ public final class RunResultJson {
      * @throws PeftException if the text is not a valid run result
      */
     public static RunResult fromJson(String json, String source) {
-        return parse(json, RunResult.class, "run result " + source,
-                "Delete or fix the file; the run will be repeated if it is missing.");
+        return parse(json, RunResult.class, "run result " + source, RESULT_ADVICE);
     }
 
     /** Parses a record of this package, turning any failure into one message naming the source. */
@@ -67,19 +68,31 @@ public final class RunResultJson {
 
     /** Writes a result atomically (temporary file, then rename). */
     public static void write(Path file, RunResult result) {
-        try {
-            AtomicFiles.write(file, (toJson(result) + "\n").getBytes(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new PeftException("Cannot write run result " + file + ": " + e.getMessage(), e);
-        }
+        writeFile(file, result, "run result");
     }
 
     /** Reads a result file. */
     public static RunResult read(Path file) {
+        return readFile(file, RunResult.class, "run result", RESULT_ADVICE);
+    }
+
+    /** Writes a record of this package atomically as pretty-printed JSON. */
+    static void writeFile(Path file, Object value, String what) {
         try {
-            return fromJson(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+            AtomicFiles.write(file, (GSON.toJson(value) + "\n").getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
-            throw new PeftException("Cannot read run result " + file + ": " + e.getMessage(), e);
+            throw new PeftException("Cannot write " + what + " " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Reads a record of this package written by {@link #writeFile}. */
+    static <T> T readFile(Path file, Class<T> type, String what, String advice) {
+        String json;
+        try {
+            json = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new PeftException("Cannot read " + what + " " + file + ": " + e.getMessage(), e);
+        }
+        return parse(json, type, what + " " + file, advice);
     }
 }

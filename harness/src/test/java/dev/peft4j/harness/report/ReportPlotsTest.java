@@ -49,6 +49,12 @@ class ReportPlotsTest {
     }
 
     @Test
+    void writeAllDrawsNothingWhenNoRunFinished() {
+        assertThat(ReportPlots.writeAll(List.of(), temp.resolve("plots"))).isEmpty();
+        assertThat(temp.resolve("plots")).doesNotExist();
+    }
+
+    @Test
     void unknownTaskFailsNamingTheTasks() {
         assertThatThrownBy(() -> ReportPlots.validationCurves(Runs.fixed(), "wic", temp.resolve("x.png"), 10, 10))
                 .hasMessageContaining("No runs of task 'wic' to plot; tasks present: [cb, rte]");
