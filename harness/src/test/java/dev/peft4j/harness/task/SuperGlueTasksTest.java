@@ -8,11 +8,13 @@ import dev.peft4j.harness.TestData;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+/** The task readers on the real SuperGLUE files (tagged real-data) and the task catalogue. */
 class SuperGlueTasksTest {
 
     private static List<Example> load(String taskId, String split) {
@@ -23,6 +25,7 @@ class SuperGlueTasksTest {
         return task.load(split, file);
     }
 
+    @Tag("real-data")
     @ParameterizedTest
     @CsvSource({
         "cb, train, 250", "cb, val, 56",
@@ -38,6 +41,7 @@ class SuperGlueTasksTest {
         assertThat(examples.stream().map(Example::id).distinct().count()).isEqualTo(count);
     }
 
+    @Tag("real-data")
     @ParameterizedTest
     @ValueSource(strings = {"boolq", "cb", "copa", "multirc", "record", "rte", "wic", "wsc"})
     void fewGlueTrainHas32Records(String task) {
@@ -52,6 +56,7 @@ class SuperGlueTasksTest {
         }
     }
 
+    @Tag("real-data")
     @Test
     void multircValHas83ParagraphsGroupedPerQuestion() {
         Task task = SuperGlueTasks.multirc();
@@ -70,6 +75,7 @@ class SuperGlueTasksTest {
         assertThat(examples.get(1).label()).isOne();
     }
 
+    @Tag("real-data")
     @Test
     void cbRendersPremiseAndHypothesisAsAPair() {
         Example first = load("cb", "val").get(0);
@@ -81,6 +87,7 @@ class SuperGlueTasksTest {
                 .containsOnlyKeys(0, 1, 2);
     }
 
+    @Tag("real-data")
     @Test
     void copaScoresEachChoiceAsAPair() {
         Example first = load("copa", "val").get(0);
@@ -91,6 +98,7 @@ class SuperGlueTasksTest {
         assertThat(first.candidates()).containsExactly("The toilet filled with water.", "Water flowed from the spout.");
     }
 
+    @Tag("real-data")
     @Test
     void wscMarksBothSpansInTheText() {
         Example first = load("wsc", "train").get(0);
@@ -99,6 +107,7 @@ class SuperGlueTasksTest {
         assertThat(first.label()).isZero();
     }
 
+    @Tag("real-data")
     @Test
     void wicPrefixesTheWord() {
         Example first = load("wic", "val").get(0);
@@ -106,6 +115,7 @@ class SuperGlueTasksTest {
                 "Apologizing for losing your temper, even though you were badly provoked, showed real class."));
     }
 
+    @Tag("real-data")
     @Test
     void boolqPutsTheQuestionFirst() {
         Example first = load("boolq", "val").get(0);
@@ -113,6 +123,7 @@ class SuperGlueTasksTest {
         assertThat(first.inputs().get(0).textPair()).startsWith("Ethanol fuel --");
     }
 
+    @Tag("real-data")
     @Test
     void recordScoresDistinctEntitiesAgainstGoldAnswers() {
         Task task = SuperGlueTasks.record();
