@@ -5,16 +5,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.peft4j.api.PeftException;
 import dev.peft4j.harness.TestData;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The task readers on the real SuperGLUE files (tagged real-data) and the task catalogue. */
+/** The task readers on the real SuperGLUE files (tagged real-data), on single synthetic records, and the task catalogue. */
 class SuperGlueTasksTest {
 
     private static List<Example> load(String taskId, String split) {
@@ -135,6 +138,28 @@ class SuperGlueTasksTest {
         assertThat(first.candidates().get(first.label())).isEqualTo("Olimpija Ljubljana");
         assertThat(first.inputs().get(first.label()).text()).contains("that Olimpija Ljubljana made it difficult");
         assertThat(first.inputs().get(0).textPair()).doesNotContain("@highlight");
+    }
+
+    @Test
+    void wscWicAndBoolqRecordsRenderAsTheirTasksExpect(@TempDir Path dir) throws IOException {
+        Path wsc = Files.writeString(dir.resolve("wsc.jsonl"), "{\"text\": \"Anna told Ben that she was late .\", "
+                + "\"target\": {\"span1_index\": 0, \"span1_text\": \"Anna\", \"span2_index\": 4, "
+                + "\"span2_text\": \"she\"}, \"label\": true, \"idx\": 0}\n");
+        Path wic = Files.writeString(dir.resolve("wic.jsonl"), "{\"word\": \"key\", \"sentence1\": \"Grace lost a key.\", "
+                + "\"sentence2\": \"The key to the story was a letter.\", \"label\": false, \"idx\": 0}\n");
+        Path boolq = Files.writeString(dir.resolve("boolq.jsonl"), "{\"question\": \"is the lamp new\", "
+                + "\"passage\": \"Lamp -- Felix bought a new lamp.\", \"label\": true, \"idx\": 0}\n");
+
+        Example marked = SuperGlueTasks.wsc().load("val", wsc).get(0);
+        assertThat(marked.inputs()).containsExactly(TextInput.single("*Anna* told Ben that #she# was late ."));
+        assertThat(marked.label()).isOne();
+        Example prefixed = SuperGlueTasks.wic().load("val", wic).get(0);
+        assertThat(prefixed.inputs()).containsExactly(
+                TextInput.pair("key: Grace lost a key.", "The key to the story was a letter."));
+        assertThat(prefixed.label()).isZero();
+        Example questionFirst = SuperGlueTasks.boolq().load("val", boolq).get(0);
+        assertThat(questionFirst.inputs()).containsExactly(TextInput.pair("is the lamp new", "Lamp -- Felix bought a new lamp."));
+        assertThat(questionFirst.label()).isOne();
     }
 
     @Test
