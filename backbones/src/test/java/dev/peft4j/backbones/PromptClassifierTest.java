@@ -168,7 +168,8 @@ class PromptClassifierTest {
                 assertThatThrownBy(() -> steps.classifier.forward(
                         new ParameterStore(manager, false), tooLong.toNDList(manager), false))
                         .isInstanceOf(ShapeMismatchException.class)
-                        .hasMessageContaining(POSITIONS + " tokens plus a prompt of 10 make " + (POSITIONS + 10) + " positions")
+                        .hasMessageContaining(POSITIONS + " tokens plus a prompt of 10 make " + (POSITIONS + 10)
+                                + " positions")
                         .hasMessageContaining("maxTokens = maxLength - 10");
                 EncodedBatch fitted = backbone.getTokenizer().encode(List.of(longText), POSITIONS - 10);
                 NDArray logits = steps.classifier.forward(

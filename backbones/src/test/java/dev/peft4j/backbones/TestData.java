@@ -51,7 +51,9 @@ final class TestData {
             String object = OBJECTS[(i / 3) % OBJECTS.length];
             String premise = name + " " + verb + " the " + object + " in the " + PLACES[i % PLACES.length]
                     + TAILS[i % TAILS.length] + ".";
-            String hypothesis = i % 2 == 0 ? name + " " + verb + " a " + object + "." : "Nobody " + verb + " the " + object + ".";
+            String hypothesis = i % 2 == 0
+                    ? name + " " + verb + " a " + object + "."
+                    : "Nobody " + verb + " the " + object + ".";
             pairs.add(new Rte(premise, hypothesis, i % 2));
         }
         return pairs;

@@ -10,7 +10,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The known 12-layer backbones, from their test-scope artifacts, checked against ONNX Runtime (real weights: tagged real-data). */
+/**
+ * The known 12-layer backbones, from their test-scope artifacts, checked against ONNX Runtime
+ * (real weights: tagged real-data).
+ */
 @Tag("real-data")
 class TwelveLayerBackbonesTest {
 

@@ -36,8 +36,8 @@ final class TrainedExport {
 
     private static Path train() {
         Path tinyBert = TinyBertFolder.shared();
-        Map<String, String> shared = Map.of("backbone", tinyBert.toString(), "epochs", "1", "max-steps", "3", "train-limit", "24",
-                "eval-limit", "8", "max-length", "64");
+        Map<String, String> shared = Map.of("backbone", tinyBert.toString(), "epochs", "1", "max-steps", "3",
+                "train-limit", "24", "eval-limit", "8", "max-length", "64");
         RunSpec spec = new RunSpec("residual-prompt", "cb", 1, 4, 0.3, Map.of("bottleneck", "16"), shared);
         try (Backbone backbone = Backbones.load(tinyBert.toString())) {
             TrainedRun run = PromptTrainer.builder()

@@ -63,7 +63,8 @@ public final class TestData {
     private static Path extract(URI uri) throws IOException {
         Path target = Files.createTempDirectory("peft4j-synthetic-data");
         target.toFile().deleteOnExit(); // deleted in the reverse order of registration: children first
-        try (FileSystem jar = FileSystems.newFileSystem(uri, Map.of()); Stream<Path> walk = Files.walk(jar.getPath(SYNTHETIC))) {
+        try (FileSystem jar = FileSystems.newFileSystem(uri, Map.of());
+                Stream<Path> walk = Files.walk(jar.getPath(SYNTHETIC))) {
             List<Path> sources = walk.toList();
             for (Path source : sources) {
                 Path copy = target.resolve(jar.getPath(SYNTHETIC).relativize(source).toString());

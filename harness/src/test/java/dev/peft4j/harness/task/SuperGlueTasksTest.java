@@ -17,7 +17,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The task readers on the real SuperGLUE files (tagged real-data), on single synthetic records, and the task catalogue. */
+/**
+ * The task readers on the real SuperGLUE files (tagged real-data) and on single synthetic records,
+ * and the task catalogue.
+ */
 class SuperGlueTasksTest {
 
     private static List<Example> load(String taskId, String split) {
@@ -145,8 +148,9 @@ class SuperGlueTasksTest {
         Path wsc = Files.writeString(dir.resolve("wsc.jsonl"), "{\"text\": \"Anna told Ben that she was late .\", "
                 + "\"target\": {\"span1_index\": 0, \"span1_text\": \"Anna\", \"span2_index\": 4, "
                 + "\"span2_text\": \"she\"}, \"label\": true, \"idx\": 0}\n");
-        Path wic = Files.writeString(dir.resolve("wic.jsonl"), "{\"word\": \"key\", \"sentence1\": \"Grace lost a key.\", "
-                + "\"sentence2\": \"The key to the story was a letter.\", \"label\": false, \"idx\": 0}\n");
+        Path wic = Files.writeString(dir.resolve("wic.jsonl"), "{\"word\": \"key\", "
+                + "\"sentence1\": \"Grace lost a key.\", \"sentence2\": \"The key to the story was a letter.\", "
+                + "\"label\": false, \"idx\": 0}\n");
         Path boolq = Files.writeString(dir.resolve("boolq.jsonl"), "{\"question\": \"is the lamp new\", "
                 + "\"passage\": \"Lamp -- Felix bought a new lamp.\", \"label\": true, \"idx\": 0}\n");
 
@@ -158,7 +162,8 @@ class SuperGlueTasksTest {
                 TextInput.pair("key: Grace lost a key.", "The key to the story was a letter."));
         assertThat(prefixed.label()).isZero();
         Example questionFirst = SuperGlueTasks.boolq().load("val", boolq).get(0);
-        assertThat(questionFirst.inputs()).containsExactly(TextInput.pair("is the lamp new", "Lamp -- Felix bought a new lamp."));
+        assertThat(questionFirst.inputs())
+                .containsExactly(TextInput.pair("is the lamp new", "Lamp -- Felix bought a new lamp."));
         assertThat(questionFirst.label()).isOne();
     }
 

@@ -52,8 +52,8 @@ class PredictorAgreementTest {
     private void assertPredictorAgrees(String backboneName, Path dataFolder) {
         Task cb = SuperGlueTasks.cb();
         DataLocator data = DataLocator.builder().optDataFolder(dataFolder).build();
-        Map<String, String> shared = Map.of("backbone", backboneName, "epochs", "1", "max-steps", "3", "train-limit", "24",
-                "eval-limit", "8", "max-length", "96");
+        Map<String, String> shared = Map.of("backbone", backboneName, "epochs", "1", "max-steps", "3",
+                "train-limit", "24", "eval-limit", "8", "max-length", "96");
         RunSpec spec = new RunSpec("residual-prompt", "cb", 1, 4, 0.3, Map.of("bottleneck", "16"), shared);
         int maxLength = TrainingConfig.fromMap(shared).maxLength();
         Path exportDir = temp.resolve("export");
