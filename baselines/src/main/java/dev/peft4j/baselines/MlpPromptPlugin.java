@@ -4,9 +4,9 @@ import dev.peft4j.api.ApiVersion;
 import dev.peft4j.api.OptionSpec;
 import dev.peft4j.api.Options;
 import dev.peft4j.api.PromptShape;
-import dev.peft4j.api.Range;
 import dev.peft4j.api.Reparameterizer;
 import dev.peft4j.api.ReparameterizerPlugin;
+import dev.peft4j.nn.BottleneckMlp;
 import java.util.List;
 
 /**
@@ -22,13 +22,6 @@ public final class MlpPromptPlugin implements ReparameterizerPlugin {
 
     /** The plugin id. */
     public static final String ID = "mlp-prompt";
-
-    private static final List<OptionSpec> OPTIONS = List.of(
-            OptionSpec.integer("bottleneck", 400, Range.atLeast(1), "Width m of the MLP's hidden layer"),
-            OptionSpec.choice("activation", "relu", Layers.ACTIVATIONS, "Activation between the two projections"),
-            OptionSpec.flag("layer-norm", true, "Apply LayerNorm over the width d after the up-projection"),
-            OptionSpec.decimal("dropout", 0.0, Range.closedOpen(0, 1),
-                    "Dropout rate after the up-projection, during training only"));
 
     /** Creates the plugin; ServiceLoader calls this. */
     public MlpPromptPlugin() {}
@@ -51,13 +44,12 @@ public final class MlpPromptPlugin implements ReparameterizerPlugin {
 
     @Override
     public List<OptionSpec> getOptions() {
-        return OPTIONS;
+        return BottleneckMlp.OPTIONS;
     }
 
     @Override
     public Reparameterizer create(PromptShape shape, Options options) {
         options.requireFor(getId());
-        return new MlpPromptBlock(shape, options.getInt("bottleneck"), options.getString("activation"),
-                options.getBoolean("layer-norm"), (float) options.getDouble("dropout"));
+        return BottleneckMlp.fromOptions(shape, options).build();
     }
 }

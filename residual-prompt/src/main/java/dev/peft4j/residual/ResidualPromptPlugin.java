@@ -4,10 +4,11 @@ import dev.peft4j.api.ApiVersion;
 import dev.peft4j.api.OptionSpec;
 import dev.peft4j.api.Options;
 import dev.peft4j.api.PromptShape;
-import dev.peft4j.api.Range;
 import dev.peft4j.api.Reparameterizer;
 import dev.peft4j.api.ReparameterizerPlugin;
+import dev.peft4j.nn.BottleneckMlp;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * Residual Prompt Tuning (Razdaibiedina et al., ACL Findings 2023): each prompt vector passes
@@ -40,17 +41,10 @@ public final class ResidualPromptPlugin implements ReparameterizerPlugin {
     /** The plugin id. */
     public static final String ID = "residual-prompt";
 
-    /** The activations offered, default first. */
-    static final List<String> ACTIVATIONS = List.of("relu", "tanh", "gelu", "sigmoid");
-
-    private static final List<OptionSpec> OPTIONS = List.of(
-            OptionSpec.integer("bottleneck", 400, Range.atLeast(1), "Width m of the MLP's hidden layer"),
-            OptionSpec.choice("activation", "relu", ACTIVATIONS, "Activation between the two projections"),
-            OptionSpec.flag("layer-norm", true, "Apply LayerNorm over the width d after the up-projection"),
-            OptionSpec.decimal("dropout", 0.0, Range.closedOpen(0, 1),
-                    "Dropout rate after the up-projection, during training only"),
+    private static final List<OptionSpec> OPTIONS = Stream.concat(BottleneckMlp.OPTIONS.stream(), Stream.of(
             OptionSpec.flag("separate", false, "One MLP per prompt token instead of one MLP shared by all"),
-            OptionSpec.flag("residual", true, "Add the skip connection after the LayerNorm; false is the ablation"));
+            OptionSpec.flag("residual", true, "Add the skip connection after the LayerNorm; false is the ablation")))
+            .toList();
 
     /** Creates the plugin; ServiceLoader calls this. */
     public ResidualPromptPlugin() {}
@@ -78,8 +72,9 @@ public final class ResidualPromptPlugin implements ReparameterizerPlugin {
     @Override
     public Reparameterizer create(PromptShape shape, Options options) {
         options.requireFor(ID);
-        return new ResidualPromptBlock(shape, options.getInt("bottleneck"), options.getString("activation"),
-                options.getBoolean("layer-norm"), (float) options.getDouble("dropout"),
-                options.getBoolean("separate"), options.getBoolean("residual"));
+        return BottleneckMlp.fromOptions(shape, options)
+                .optSeparate(options.getBoolean("separate"))
+                .optResidual(options.getBoolean("residual"))
+                .build();
     }
 }
