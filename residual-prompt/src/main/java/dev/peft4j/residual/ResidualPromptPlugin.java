@@ -1,13 +1,12 @@
 package dev.peft4j.residual;
 
+import dev.peft4j.api.AbstractReparameterizerPlugin;
 import dev.peft4j.api.ApiVersion;
 import dev.peft4j.api.OptionSpec;
 import dev.peft4j.api.Options;
 import dev.peft4j.api.PromptShape;
 import dev.peft4j.api.Reparameterizer;
-import dev.peft4j.api.ReparameterizerPlugin;
 import dev.peft4j.nn.BottleneckMlp;
-import java.util.List;
 import java.util.stream.Stream;
 
 /**
@@ -36,42 +35,23 @@ import java.util.stream.Stream;
  * besides {@code P}: {@code 2dm + m + 3d} for the shared MLP with LayerNorm, {@code n} times that
  * with {@code separate}.
  */
-public final class ResidualPromptPlugin implements ReparameterizerPlugin {
+public final class ResidualPromptPlugin extends AbstractReparameterizerPlugin {
 
     /** The plugin id. */
     public static final String ID = "residual-prompt";
 
-    private static final List<OptionSpec> OPTIONS = Stream.concat(BottleneckMlp.OPTIONS.stream(), Stream.of(
-            OptionSpec.flag("separate", false, "One MLP per prompt token instead of one MLP shared by all"),
-            OptionSpec.flag("residual", true, "Add the skip connection after the LayerNorm; false is the ablation")))
-            .toList();
-
     /** Creates the plugin; ServiceLoader calls this. */
-    public ResidualPromptPlugin() {}
-
-    @Override
-    public String getId() {
-        return ID;
+    public ResidualPromptPlugin() {
+        super(ID, "Residual Prompt Tuning: P' = LayerNorm(MLP(P)) + P (Razdaibiedina et al. 2023)",
+                new ApiVersion(ApiVersion.MAJOR, ApiVersion.MINOR),
+                Stream.concat(BottleneckMlp.OPTIONS.stream(), Stream.of(
+                        OptionSpec.flag("separate", false, "One MLP per prompt token instead of one MLP shared by all"),
+                        OptionSpec.flag("residual", true,
+                                "Add the skip connection after the LayerNorm; false is the ablation"))).toList());
     }
 
     @Override
-    public String getDescription() {
-        return "Residual Prompt Tuning: P' = LayerNorm(MLP(P)) + P (Razdaibiedina et al. 2023)";
-    }
-
-    @Override
-    public ApiVersion getApiVersion() {
-        return new ApiVersion(ApiVersion.MAJOR, ApiVersion.MINOR);
-    }
-
-    @Override
-    public List<OptionSpec> getOptions() {
-        return OPTIONS;
-    }
-
-    @Override
-    public Reparameterizer create(PromptShape shape, Options options) {
-        options.requireFor(ID);
+    protected Reparameterizer createReparameterizer(PromptShape shape, Options options) {
         return BottleneckMlp.fromOptions(shape, options)
                 .optSeparate(options.getBoolean("separate"))
                 .optResidual(options.getBoolean("residual"))
