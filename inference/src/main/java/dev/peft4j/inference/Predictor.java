@@ -14,12 +14,10 @@ import dev.peft4j.backbones.EncodedBatch;
 import dev.peft4j.backbones.PromptClassifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.function.Function;
 
 /**
  * Serves predictions from an export folder (written by {@code peft4j train --export-dir} or
@@ -290,7 +288,7 @@ public final class Predictor implements AutoCloseable {
      */
     public List<Prediction> predictAll(List<String> texts) {
         checkTexts(texts, "texts");
-        return run(texts.size(), (range) -> backbone.getTokenizer().encode(texts.subList(range[0], range[1]), maxTokens));
+        return run(texts.size(), (from, to) -> backbone.getTokenizer().encode(texts.subList(from, to), maxTokens));
     }
 
     /**
@@ -310,11 +308,11 @@ public final class Predictor implements AutoCloseable {
             throw new PeftException("The export in " + folder + " keeps only " + maxTokens + " tokens per input "
                     + "beside its prompt, fewer than the 5 a text pair needs ([CLS] a [SEP] b [SEP]).");
         }
-        return run(first.size(), (range) -> backbone.getTokenizer().encodePairs(
-                first.subList(range[0], range[1]), second.subList(range[0], range[1]), maxTokens));
+        return run(first.size(), (from, to) -> backbone.getTokenizer().encodePairs(
+                first.subList(from, to), second.subList(from, to), maxTokens));
     }
 
-    private List<Prediction> run(int count, Function<int[], EncodedBatch> tokenize) {
+    private List<Prediction> run(int count, Batches.Encoder tokenize) {
         if (count == 0) {
             return List.of();
         }
@@ -323,15 +321,7 @@ public final class Predictor implements AutoCloseable {
                 throw new PeftException("The backbone '" + backbone.getName() + "' of the predictor for " + folder
                         + " was closed while the predictor is open. Close predictors before their shared backbone.");
             }
-            List<Prediction> predictions = new ArrayList<>(count);
-            for (int start = 0; start < count; start += DEFAULT_BATCH_SIZE) {
-                EncodedBatch batch = tokenize.apply(new int[] {start, Math.min(count, start + DEFAULT_BATCH_SIZE)});
-                float[] logits = forward(batch);
-                for (int row = 0; row < batch.batchSize(); row++) {
-                    predictions.add(toPrediction(logits, row));
-                }
-            }
-            return predictions;
+            return Batches.run(count, DEFAULT_BATCH_SIZE, tokenize, this::forward, this::toPrediction);
         });
     }
 

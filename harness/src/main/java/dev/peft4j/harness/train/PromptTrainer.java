@@ -22,6 +22,7 @@ import dev.peft4j.harness.report.RunEnvironment;
 import dev.peft4j.harness.report.RunResult;
 import dev.peft4j.harness.task.Example;
 import dev.peft4j.harness.task.Task;
+import dev.peft4j.nn.AdamW;
 import dev.peft4j.plugins.PluginRegistry;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -21,6 +21,7 @@ import dev.peft4j.backbones.PromptClassifier;
 import dev.peft4j.harness.experiment.RunSpec;
 import dev.peft4j.harness.task.Example;
 import dev.peft4j.harness.task.Task;
+import dev.peft4j.nn.AdamW;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
