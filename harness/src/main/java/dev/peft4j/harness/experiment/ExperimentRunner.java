@@ -4,7 +4,9 @@ import dev.peft4j.api.PeftException;
 import dev.peft4j.harness.report.RunResult;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -27,6 +29,34 @@ public final class ExperimentRunner {
     /** A runner saving into a results folder. */
     public ExperimentRunner(ResultsFolder results) {
         this.results = Objects.requireNonNull(results, "results");
+    }
+
+    /**
+     * Checks every run of the grid (every shard, finished runs too) before anything trains, so a
+     * typo in the last cell does not surface after the first cells have trained for hours.
+     *
+     * @throws PeftException listing each distinct problem once, with how many runs it affects and
+     *     one of them
+     */
+    public static void checkGrid(Grid grid, RunCheck check) {
+        List<RunSpec> runs = grid.expand();
+        Map<String, List<String>> problems = new LinkedHashMap<>();
+        for (RunSpec spec : runs) {
+            try {
+                check.check(spec);
+            } catch (PeftException e) {
+                problems.computeIfAbsent(String.valueOf(e.getMessage()), m -> new ArrayList<>()).add(spec.getRunId());
+            }
+        }
+        if (problems.isEmpty()) {
+            return;
+        }
+        int affected = problems.values().stream().mapToInt(List::size).sum();
+        StringBuilder message = new StringBuilder("The grid has ").append(problems.size()).append(" problem(s) in ")
+                .append(affected).append(" of its ").append(runs.size()).append(" runs; nothing was trained. Fix:");
+        problems.forEach((problem, ids) -> message.append("\n  - ").append(problem).append(" (")
+                .append(ids.size() == 1 ? "run " + ids.get(0) : ids.size() + " runs, e.g. " + ids.get(0)).append(')'));
+        throw new PeftException(message.toString());
     }
 
     /**

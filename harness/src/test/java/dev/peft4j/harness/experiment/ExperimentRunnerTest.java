@@ -1,6 +1,7 @@
 package dev.peft4j.harness.experiment;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.peft4j.harness.report.EpochMetrics;
 import dev.peft4j.harness.report.RunEnvironment;
@@ -76,5 +77,27 @@ class ExperimentRunnerTest {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    @Test
+    void checkGridListsEachProblemOnceBeforeAnythingRuns() {
+        Grid grid = Grid.builder()
+                .addMethod("prompt-tuning")
+                .addMethod("residual-prompt", List.of(Map.of("botleneck", "16")))
+                .setTasks(List.of("cb", "rte"))
+                .setSeeds(List.of(1L, 2L))
+                .setPromptLengths(List.of(10))
+                .setLearningRates(List.of(0.3))
+                .build();
+        RunCheck check = spec -> {
+            if (spec.methodOptions().containsKey("botleneck")) {
+                throw new dev.peft4j.api.InvalidOptionException("Unknown option 'botleneck'");
+            }
+        };
+        assertThatThrownBy(() -> ExperimentRunner.checkGrid(grid, check))
+                .isInstanceOf(dev.peft4j.api.PeftException.class)
+                .hasMessageStartingWith("The grid has 1 problem(s) in 4 of its 8 runs; nothing was trained.")
+                .hasMessageContaining("- Unknown option 'botleneck' (4 runs, e.g. residual-prompt_");
+        ExperimentRunner.checkGrid(grid(), check);
     }
 }
