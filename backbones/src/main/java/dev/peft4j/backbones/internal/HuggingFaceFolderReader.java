@@ -80,8 +80,8 @@ public final class HuggingFaceFolderReader {
         if (!missing.isEmpty()) {
             throw new BackboneException(file + " lacks the fields " + missing + " that a BERT config must have.");
         }
-        int types = json.has("type_vocab_size") ? integer(json, "type_vocab_size", missing, file) : 2;
-        float eps = json.has("layer_norm_eps") ? (float) number(json, "layer_norm_eps", "a number", file) : 1e-12f;
+        int types = present(json, "type_vocab_size") ? integer(json, "type_vocab_size", missing, file) : 2;
+        float eps = present(json, "layer_norm_eps") ? (float) number(json, "layer_norm_eps", "a number", file) : 1e-12f;
         try {
             return new BertConfig(vocab, hidden, layers, heads, intermediate, positions, types, eps);
         } catch (RuntimeException e) {
@@ -174,6 +174,10 @@ public final class HuggingFaceFolderReader {
             n = n.substring(0, n.length() - "beta".length()) + "bias";
         }
         return n;
+    }
+
+    private static boolean present(JsonObject json, String key) {
+        return json.has(key) && !json.get(key).isJsonNull();
     }
 
     private static String string(JsonObject json, String key, String fallback, Path file) {
