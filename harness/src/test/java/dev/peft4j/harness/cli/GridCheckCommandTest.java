@@ -77,4 +77,16 @@ class GridCheckCommandTest {
         assertThat(outcome.err()).contains("Prompt length 30 leaves 2 positions").contains("'max-length' 32");
         assertThat(resultFiles()).as("no run trained").isEmpty();
     }
+
+    @Test
+    void nonFiniteNumbersAreRefusedNamingTheOption() throws Exception {
+        Outcome clip = run(compare("--methods", "prompt-tuning", "--max-grad-norm", "NaN"));
+        assertThat(clip.status()).isEqualTo(2);
+        assertThat(clip.err()).contains("'max-grad-norm'").contains("NaN").doesNotContain("\tat ");
+
+        Outcome rate = run(compare("--methods", "prompt-tuning", "--lrs", "0.3,Infinity"));
+        assertThat(rate.status()).isEqualTo(2);
+        assertThat(rate.err()).contains("--lrs").contains("Infinity").doesNotContain("\tat ");
+        assertThat(resultFiles()).isEmpty();
+    }
 }
