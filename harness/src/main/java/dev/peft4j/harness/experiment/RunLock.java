@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -34,18 +35,23 @@ public final class RunLock implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RunLock.class);
 
+    /** The key of a file that does not exist. */
+    private static final Object MISSING = new Object();
+
     /** Lock files held by this process: the operating system's lock does not exclude two threads of one JVM. */
     private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
 
     private final Path file;
     private final Owner owner;
     private final @Nullable FileChannel channel;
+    private final @Nullable Object fileKey;
     private final AtomicBoolean released = new AtomicBoolean();
 
-    private RunLock(Path file, Owner owner, @Nullable FileChannel channel) {
+    private RunLock(Path file, Owner owner, @Nullable FileChannel channel, @Nullable Object fileKey) {
         this.file = file;
         this.owner = owner;
         this.channel = channel;
+        this.fileKey = fileKey;
     }
 
     /**
@@ -80,39 +86,63 @@ public final class RunLock implements AutoCloseable {
         }
     }
 
+    // POSIX drops a process's file locks when it closes ANY descriptor of the file: while the lock
+    // is held, this process reads and writes the file only through the locking channel
     private static Optional<RunLock> withFileLock(Path file) throws IOException {
         FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
-        FileLock lock;
+        boolean kept = false;
         try {
-            lock = channel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            lock = null; // held through another channel of this JVM
+            Object opened = fileKey(file);
+            FileLock lock;
+            try {
+                lock = channel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                return Optional.empty(); // held through another channel of this JVM
+            } catch (IOException e) {
+                LOG.debug("No file locks on {} ({}); the lock file's content decides", file, e.toString());
+                if (channel.size() == 0) {
+                    Files.deleteIfExists(file); // most likely created by the open above; content mode creates its own
+                }
+                return withContentOnly(file);
+            }
+            // the previous holder deletes the file when it releases; a lock on that deleted file is worthless
+            if (lock == null || opened == MISSING || (opened != null && !opened.equals(fileKey(file)))) {
+                return Optional.empty();
+            }
+            String previous = readThrough(channel);
+            if (!previous.isBlank()) {
+                LOG.warn("Taking over the stale run lock {} of {}: that process ended without releasing it",
+                        file, Owner.parse(previous).map(Owner::toString).orElse("an unknown process"));
+            }
+            Owner me = Owner.current();
+            channel.truncate(0);
+            channel.write(ByteBuffer.wrap(me.toText().getBytes(StandardCharsets.UTF_8)), 0);
+            channel.force(true);
+            kept = true;
+            return Optional.of(new RunLock(file, me, channel, opened));
+        } finally {
+            if (!kept) {
+                channel.close();
+            }
+        }
+    }
+
+    /** The identity of the file at {@code path} (inode and device on Unix), without opening it; null if unknown. */
+    private static @Nullable Object fileKey(Path path) {
+        try {
+            return Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+        } catch (NoSuchFileException e) {
+            return MISSING;
         } catch (IOException e) {
-            channel.close();
-            LOG.debug("No file locks on {} ({}); the lock file's content decides", file, e.toString());
-            return withContentOnly(file);
+            return null;
         }
-        if (lock == null) {
-            channel.close();
-            return Optional.empty();
-        }
-        String previous = read(file);
-        if (previous != null && !previous.isBlank()) {
-            LOG.warn("Taking over the stale run lock {} of {}: that process ended without releasing it",
-                    file, Owner.parse(previous).map(Owner::toString).orElse("an unknown process"));
-        }
-        Owner me = Owner.current();
-        channel.truncate(0);
-        channel.write(ByteBuffer.wrap(me.toText().getBytes(StandardCharsets.UTF_8)), 0);
-        channel.force(true);
-        // the previous holder deletes the file when it releases; a lock taken on that deleted file
-        // is worthless, and the file at the path (if any) does not name us
-        if (!me.toText().equals(read(file))) {
-            channel.close();
-            return Optional.empty();
-        }
-        return Optional.of(new RunLock(file, me, channel));
+    }
+
+    private static String readThrough(FileChannel channel) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(channel.size(), 4096));
+        channel.read(buffer, 0);
+        return new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8);
     }
 
     private static Optional<RunLock> withContentOnly(Path file) throws IOException {
@@ -120,7 +150,7 @@ public final class RunLock implements AutoCloseable {
         for (int attempt = 0; attempt < 3; attempt++) {
             try {
                 Files.writeString(file, me.toText(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-                return Optional.of(new RunLock(file, me, null));
+                return Optional.of(new RunLock(file, me, null, null));
             } catch (FileAlreadyExistsException e) {
                 String text = read(file);
                 if (text == null) {
@@ -164,8 +194,11 @@ public final class RunLock implements AutoCloseable {
             return;
         }
         try {
-            // delete while still holding the lock, and only our own file
-            if (owner.toText().equals(read(file))) {
+            // delete while still holding the lock, and only our own file (never opening it, see withFileLock)
+            boolean ours = channel != null
+                    ? fileKey == null || fileKey.equals(fileKey(file))
+                    : owner.toText().equals(read(file));
+            if (ours) {
                 Files.deleteIfExists(file);
             }
             if (channel != null) {

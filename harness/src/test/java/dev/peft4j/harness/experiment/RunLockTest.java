@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.peft4j.api.PeftException;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -106,5 +109,29 @@ class RunLockTest {
         })).hasMessage("no data");
         assertThat(folder.lockFileFor(first.getRunId())).doesNotExist();
         assertThat(folder.tryLock(first.getRunId())).isPresent().get().satisfies(RunLock::close);
+    }
+
+    @Test
+    void aLockOfAnotherProcessExcludesUntilThatProcessDies() throws Exception {
+        Path file = temp.resolve("run.lock");
+        Path javaCommand = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process holder = new ProcessBuilder(javaCommand.toString(), "-cp", System.getProperty("java.class.path"),
+                RunLockHolder.class.getName(), file.toString()).redirectErrorStream(true).start();
+        try {
+            String line = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8))
+                    .readLine();
+            assertThat(line).as("the holder's first line").startsWith("locked");
+            assertThat(RunLock.tryAcquire(file)).isEmpty();
+            assertThat(RunLock.describeHolder(file))
+                    .isEqualTo("process " + holder.pid() + " on host " + RunLock.Owner.thisHost());
+        } finally {
+            holder.destroyForcibly().waitFor();
+        }
+        // killed without releasing: the operating system released its lock, the file is taken over
+        assertThat(file).exists();
+        Optional<RunLock> mine = RunLock.tryAcquire(file);
+        assertThat(mine).isPresent();
+        mine.get().close();
+        assertThat(file).doesNotExist();
     }
 }
