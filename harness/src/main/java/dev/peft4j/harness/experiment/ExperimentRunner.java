@@ -62,7 +62,8 @@ public final class ExperimentRunner {
     /**
      * Runs every unfinished run of the shard, in run-id order, and saves each result, or records the
      * run as diverged when the executor throws {@link TrainingDivergedException}. A run locked by
-     * another runner or process is skipped (it is being trained there).
+     * another runner or process is skipped (it is being trained there). Call {@link #checkGrid}
+     * first to refuse a grid with a bad cell before anything trains.
      *
      * @return the results of the runs executed now (finished, diverged and locked ones are not repeated)
      * @throws PeftException if the executor returns a result for another run id
