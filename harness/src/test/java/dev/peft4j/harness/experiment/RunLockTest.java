@@ -61,7 +61,7 @@ class RunLockTest {
         takenOver.get().close();
         assertThat(file).doesNotExist();
 
-        long live = ProcessHandle.current().parent().orElseThrow().pid();
+        long live = ProcessHandle.current().pid();
         Files.writeString(file, ownerText(live, RunLock.Owner.thisHost()));
         assertThat(RunLock.tryAcquire(file, false)).as("a live process of this host").isEmpty();
         assertThat(RunLock.describeHolder(file)).isEqualTo("process " + live + " on host " + RunLock.Owner.thisHost());
@@ -82,7 +82,7 @@ class RunLockTest {
             trained.add(spec.getRunId());
             return ExperimentRunnerTest.fakeResult(spec);
         };
-        long live = ProcessHandle.current().parent().orElseThrow().pid();
+        long live = ProcessHandle.current().pid();
         try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                 FileLock held = channel.lock()) {
             Files.writeString(lockFile, ownerText(live, "elsewhere"));
