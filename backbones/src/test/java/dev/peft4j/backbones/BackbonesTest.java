@@ -174,6 +174,52 @@ class BackbonesTest {
     }
 
     @Test
+    void configFieldOfTheWrongTypeNamesFileFieldAndType() throws Exception {
+        Path folder = TinyBertFolder.write(temp.resolve("tiny"));
+        Path config = folder.resolve("config.json");
+        String good = Files.readString(config);
+        Files.writeString(config, good.replace("\"hidden_size\": 8", "\"hidden_size\": \"thirty-two\""));
+        assertThatThrownBy(() -> Backbones.load(folder.toString(), Device.cpu()))
+                .isInstanceOf(BackboneException.class)
+                .hasMessageContaining(config.toString())
+                .hasMessageContaining("'hidden_size'")
+                .hasMessageContaining("an integer")
+                .hasMessageContaining("thirty-two");
+        Files.writeString(config, good.replace("\"layer_norm_eps\": 1e-12", "\"layer_norm_eps\": [1]"));
+        assertThatThrownBy(() -> Backbones.load(folder.toString(), Device.cpu()))
+                .isInstanceOf(BackboneException.class)
+                .hasMessageContaining("'layer_norm_eps'")
+                .hasMessageContaining("a number");
+        Files.writeString(config, good.replace("\"type_vocab_size\": 2", "\"type_vocab_size\": 2.5"));
+        assertThatThrownBy(() -> Backbones.load(folder.toString(), Device.cpu()))
+                .isInstanceOf(BackboneException.class)
+                .hasMessageContaining("'type_vocab_size'")
+                .hasMessageContaining("an integer");
+        Files.writeString(config, good.replace("\"hidden_act\": \"gelu\"", "\"hidden_act\": {\"x\": 1}"));
+        assertThatThrownBy(() -> Backbones.load(folder.toString(), Device.cpu()))
+                .isInstanceOf(BackboneException.class)
+                .hasMessageContaining("'hidden_act'")
+                .hasMessageContaining("a string");
+    }
+
+    @Test
+    void nonFiniteWeightsNameTheFileAndTheTensor() throws Exception {
+        Path folder = TinyBertFolder.write(temp.resolve("nan"));
+        TinyBertFolder.setFirstValue(folder, "encoder.layer.1.attention.self.key.weight", Float.NaN);
+        assertThatThrownBy(() -> Backbones.load(folder.toString(), Device.cpu()))
+                .isInstanceOf(BackboneException.class)
+                .hasMessageContaining(folder.resolve("model.safetensors").toString())
+                .hasMessageContaining("encoder.layer.1.attention.self.key.weight")
+                .hasMessageContaining("NaN");
+        Path infinite = TinyBertFolder.write(temp.resolve("inf"));
+        TinyBertFolder.setFirstValue(infinite, "embeddings.LayerNorm.bias", Float.NEGATIVE_INFINITY);
+        assertThatThrownBy(() -> Backbones.load(infinite.toString(), Device.cpu()))
+                .isInstanceOf(BackboneException.class)
+                .hasMessageContaining("embeddings.LayerNorm.bias")
+                .hasMessageContaining("infinite");
+    }
+
+    @Test
     void truncatedOnnxFileIsExplained() throws Exception {
         byte[] head;
         try (InputStream in = getClass().getClassLoader().getResourceAsStream("all-minilm-l6-v2.onnx")) {

@@ -60,28 +60,28 @@ public final class HuggingFaceFolderReader {
             throw new BackboneException("Cannot read " + file + " as a JSON object (" + e.getMessage()
                     + "). A Hugging Face BERT folder needs a valid config.json.", e);
         }
-        String modelType = string(json, "model_type", "bert");
+        String modelType = string(json, "model_type", "bert", file);
         if (!modelType.equals("bert")) {
             throw new BackboneException(file + " describes a '" + modelType + "' model; peft4j's BertEncoder runs "
                     + "BERT-layout models only (model_type \"bert\": BERT, MiniLM, BGE, E5 ...).");
         }
-        String activation = string(json, "hidden_act", "gelu");
+        String activation = string(json, "hidden_act", "gelu", file);
         if (!activation.equals("gelu")) {
             throw new BackboneException(file + " sets hidden_act \"" + activation + "\"; BertEncoder implements "
                     + "the exact (erf) GELU of BERT only (hidden_act \"gelu\").");
         }
         List<String> missing = new ArrayList<>();
-        int vocab = integer(json, "vocab_size", missing);
-        int hidden = integer(json, "hidden_size", missing);
-        int layers = integer(json, "num_hidden_layers", missing);
-        int heads = integer(json, "num_attention_heads", missing);
-        int intermediate = integer(json, "intermediate_size", missing);
-        int positions = integer(json, "max_position_embeddings", missing);
+        int vocab = integer(json, "vocab_size", missing, file);
+        int hidden = integer(json, "hidden_size", missing, file);
+        int layers = integer(json, "num_hidden_layers", missing, file);
+        int heads = integer(json, "num_attention_heads", missing, file);
+        int intermediate = integer(json, "intermediate_size", missing, file);
+        int positions = integer(json, "max_position_embeddings", missing, file);
         if (!missing.isEmpty()) {
             throw new BackboneException(file + " lacks the fields " + missing + " that a BERT config must have.");
         }
-        int types = json.has("type_vocab_size") ? json.get("type_vocab_size").getAsInt() : 2;
-        float eps = json.has("layer_norm_eps") ? json.get("layer_norm_eps").getAsFloat() : 1e-12f;
+        int types = present(json, "type_vocab_size") ? integer(json, "type_vocab_size", missing, file) : 2;
+        float eps = present(json, "layer_norm_eps") ? (float) number(json, "layer_norm_eps", "a number", file) : 1e-12f;
         try {
             return new BertConfig(vocab, hidden, layers, heads, intermediate, positions, types, eps);
         } catch (RuntimeException e) {
@@ -176,17 +176,49 @@ public final class HuggingFaceFolderReader {
         return n;
     }
 
-    private static String string(JsonObject json, String key, String fallback) {
-        JsonElement e = json.get(key);
-        return e == null || e.isJsonNull() ? fallback : e.getAsString();
+    private static boolean present(JsonObject json, String key) {
+        return json.has(key) && !json.get(key).isJsonNull();
     }
 
-    private static int integer(JsonObject json, String key, List<String> missing) {
+    private static String string(JsonObject json, String key, String fallback, Path file) {
+        JsonElement e = json.get(key);
+        if (e == null || e.isJsonNull()) {
+            return fallback;
+        }
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
+            throw wrongType(file, key, "a string", e);
+        }
+        return e.getAsString();
+    }
+
+    private static int integer(JsonObject json, String key, List<String> missing, Path file) {
         JsonElement e = json.get(key);
         if (e == null || e.isJsonNull()) {
             missing.add(key);
             return 1;
         }
-        return e.getAsInt();
+        double value = number(json, key, "an integer", file);
+        if (value != Math.rint(value) || Math.abs(value) > Integer.MAX_VALUE) {
+            throw wrongType(file, key, "an integer", e);
+        }
+        return (int) value;
+    }
+
+    /** A JSON number field (not a quoted one: Hugging Face writes numbers unquoted). */
+    private static double number(JsonObject json, String key, String expected, Path file) {
+        JsonElement e = json.get(key);
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
+            throw wrongType(file, key, expected, e);
+        }
+        double value = e.getAsDouble();
+        if (!Double.isFinite(value)) {
+            throw wrongType(file, key, "a finite number", e);
+        }
+        return value;
+    }
+
+    private static BackboneException wrongType(Path file, String key, String expected, JsonElement found) {
+        return new BackboneException(file + ": field '" + key + "' must be " + expected + ", found " + found
+                + ". Fix config.json (as written by save_pretrained) or download it again.");
     }
 }

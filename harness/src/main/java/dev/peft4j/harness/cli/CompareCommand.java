@@ -8,6 +8,7 @@ import dev.peft4j.harness.experiment.Shard;
 import dev.peft4j.harness.report.DivergedRun;
 import dev.peft4j.harness.report.EpochMetrics;
 import dev.peft4j.harness.train.TrainingListener;
+import dev.peft4j.harness.train.TrainingRunCheck;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -76,6 +77,7 @@ final class CompareCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         Grid grid = buildGrid();
+        ExperimentRunner.checkGrid(grid, new TrainingRunCheck(Plugins.registry(), custom.resolver(tasks.get(0))));
         ResultsFolder folder = new ResultsFolder(results);
         List<RunSpec> pending = folder.pending(Shard.parse(shard).select(grid.expand()));
         out.printf("Grid: %d runs, %d to do in shard %s; results in %s%n", grid.size(), pending.size(), shard, results);

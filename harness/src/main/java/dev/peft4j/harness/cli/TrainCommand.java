@@ -5,6 +5,7 @@ import dev.peft4j.harness.experiment.RunSpec;
 import dev.peft4j.harness.report.EpochMetrics;
 import dev.peft4j.harness.train.TrainedRun;
 import dev.peft4j.harness.train.TrainingListener;
+import dev.peft4j.harness.train.TrainingRunCheck;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -59,6 +60,7 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         RunSpec run = new RunSpec(method, task, seed, promptLength, learningRate, options, training.toShared());
+        new TrainingRunCheck(Plugins.registry(), custom.resolver(task)).check(run);
         try (Session session = new Session(training.backbone, training.device, training.data)) {
             TrainingListener listener = new TrainingListener() {
                 @Override
