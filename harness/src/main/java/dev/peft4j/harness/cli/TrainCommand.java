@@ -2,9 +2,7 @@ package dev.peft4j.harness.cli;
 
 import dev.peft4j.harness.experiment.ResultsFolder;
 import dev.peft4j.harness.experiment.RunSpec;
-import dev.peft4j.harness.report.EpochMetrics;
 import dev.peft4j.harness.train.TrainedRun;
-import dev.peft4j.harness.train.TrainingListener;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -59,14 +57,8 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         RunSpec run = new RunSpec(method, task, seed, promptLength, learningRate, options, training.toShared());
-        try (Session session = new Session(training.backbone, training.device, training.data)) {
-            TrainingListener listener = new TrainingListener() {
-                @Override
-                public void onEpochEnd(RunSpec r, EpochMetrics metrics, double headline, double best) {
-                    out.printf("epoch %d  train loss %.4f  %s%n", metrics.epoch(), metrics.trainLoss(), metrics.metricsText());
-                    out.flush();
-                }
-            };
+        try (Session session = new Session(training.backbone, training.device, training.data);
+                Progress listener = Progress.forCommand(out, training.noProgress, 1)) {
             TrainedRun trained = session.trainer(results.resolve("checkpoints"), listener, custom.resolver(task)).train(run);
             Path file = new ResultsFolder(results).save(trained.result());
             out.printf("best %s %.4f at epoch %d; %d trainable parameters; result %s%n", trained.result().metric(),

@@ -71,6 +71,10 @@ final class TrainingOptions {
     @Option(names = "--device", description = "Compute device: cpu, gpu or gpu(N) (default: ${DEFAULT-VALUE}).")
     String device = "cpu";
 
+    @Option(names = "--no-progress", description = "One line per epoch and no progress bar, even on a terminal "
+            + "(without a terminal there is never a bar).")
+    boolean noProgress;
+
     /** The validated settings. */
     TrainingConfig toConfig() {
         return new TrainingConfig(backbone, epochs, batchSize, evalBatchSize, maxLength, headLearningRate,
