@@ -72,7 +72,7 @@ final class CompareCommand implements Callable<Integer> {
         out.printf("Grid: %d runs, %d to do in shard %s; results in %s%n", grid.size(), pending.size(), shard, results);
         out.flush();
         if (!pending.isEmpty()) {
-            try (Session session = new Session(training.backbone, training.device, training.data);
+            try (Session session = new Session(training.backbone, training.where);
                     Progress progress = Progress.forCommand(out, training.noProgress, pending.size())) {
                 new ExperimentRunner(folder).run(grid, Shard.parse(shard),
                         session.trainer(results.resolve("checkpoints"), progress, custom.resolver(tasks.get(0))));
