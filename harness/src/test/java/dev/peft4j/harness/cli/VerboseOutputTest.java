@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * What {@code peft4j} prints on its error stream, in a fresh JVM each time (slf4j-simple reads
  * its settings once per process): a plugin that fails to load is one line, its stack trace comes
- * only with {@code --verbose}.
+ * only with {@code --verbose}; DJL's start-up lines and CUDA probe only with {@code --verbose}.
  */
 class VerboseOutputTest {
 
@@ -39,8 +39,12 @@ class VerboseOutputTest {
     }
 
     private static Outcome peft4j(String... args) throws IOException, InterruptedException {
+        return java(Peft4jCommand.class, args);
+    }
+
+    private static Outcome java(Class<?> main, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), Peft4jCommand.class.getName()));
+                "-cp", System.getProperty("java.class.path"), main.getName()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().put(Plugins.PLUGIN_DIR_VARIABLE, pluginFolder.toString());
@@ -70,5 +74,18 @@ class VerboseOutputTest {
             assertThat(outcome.err()).contains("com.example.MissingPlugin").contains("Stack trace of:")
                     .contains("\tat java.base/java.util.ServiceLoader");
         }
+    }
+
+    @Test
+    void cpuRunHidesDjlStartUpAndTheCudaProbeUnlessVerbose() throws Exception {
+        Outcome quiet = java(LoggingProbe.class);
+
+        assertThat(quiet.err().lines().toList()).containsExactly(
+                "WARN PtEngine - a real DJL warning", "INFO ExperimentRunner - Shard 1/1: 2 runs");
+
+        Outcome verbose = java(LoggingProbe.class, "--verbose");
+
+        assertThat(verbose.err()).contains("Failed to detect GPU count").contains("Number of inter-op threads")
+                .contains("a debug detail");
     }
 }
