@@ -247,9 +247,10 @@ public final class ReportPlots {
     }
 
     /**
-     * Writes every figure into a folder, each as PNG and SVG: {@code bars}, {@code curves} (when
-     * epochs were recorded) and {@code lr}; returns the files written, none when no run finished
-     * (every run of a report may have diverged).
+     * Writes every figure into a folder, each as PNG and SVG: {@code bars}, {@code curves} (panels
+     * of the tasks whose runs recorded epochs) and {@code lr} (panels of the tasks run at two or
+     * more learning rates); returns the files written, none when no run finished (every run of a
+     * report may have diverged).
      */
     public static List<Path> writeAll(List<RunResult> results, Path folder) {
         List<Path> written = new ArrayList<>();
@@ -264,8 +265,15 @@ public final class ReportPlots {
             written.addAll(validationCurves(results, withEpochs, folder.resolve("curves"), WIDTH,
                     figureHeight(withEpochs.size())));
         }
-        written.addAll(learningRateSensitivity(results, tasks, folder.resolve("lr"), WIDTH,
-                figureHeight(tasks.size())));
+        // A sensitivity panel needs at least two learning rates (head-only controls aside).
+        Styles styles = Styles.of(results);
+        List<String> withRates = tasks.stream().filter(t -> results.stream()
+                .filter(r -> r.taskId().equals(t) && !styles.isHeadOnly(r.methodId(), r.settings()))
+                .mapToDouble(RunResult::learningRate).distinct().count() > 1).toList();
+        if (!withRates.isEmpty()) {
+            written.addAll(learningRateSensitivity(results, withRates, folder.resolve("lr"), WIDTH,
+                    figureHeight(withRates.size())));
+        }
         return written;
     }
 

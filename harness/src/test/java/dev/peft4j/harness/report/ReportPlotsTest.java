@@ -84,13 +84,24 @@ class ReportPlotsTest {
 
     @Test
     void writeAllDrawsOneFigureOfEachKindWithAPanelPerTask() throws Exception {
-        List<Path> files = ReportPlots.writeAll(Runs.fixed(), temp.resolve("plots"));
+        List<RunResult> runs = new ArrayList<>(Runs.fixed());
+        runs.add(Runs.run("residual-prompt", "cb", "acc_f1", 1, 0.03, 0.5, 0.6));
+
+        List<Path> files = ReportPlots.writeAll(runs, temp.resolve("plots"));
 
         assertThat(files).extracting(p -> p.getFileName().toString())
                 .containsExactly("bars.png", "bars.svg", "curves.png", "curves.svg", "lr.png", "lr.svg");
         assertPng(files.get(0), ReportPlots.WIDTH, ReportPlots.HEIGHT);
         assertPng(files.get(2), ReportPlots.WIDTH, ReportPlots.figureHeight(2));
-        assertSvg(files.get(5), ReportPlots.WIDTH, ReportPlots.figureHeight(2));
+        assertSvg(files.get(5), ReportPlots.WIDTH, ReportPlots.figureHeight(1));
+    }
+
+    @Test
+    void noSensitivityFigureWithOneLearningRatePerTask() {
+        List<Path> files = ReportPlots.writeAll(withHeadOnlyAndMajority(), temp.resolve("plots"));
+
+        assertThat(files).extracting(p -> p.getFileName().toString())
+                .containsExactly("bars.png", "bars.svg", "curves.png", "curves.svg");
     }
 
     @Test
