@@ -6,13 +6,16 @@ import java.awt.Color;
 import java.awt.Font;
 import java.awt.Rectangle;
 import java.awt.Stroke;
+import java.awt.geom.Ellipse2D;
 import java.awt.geom.Line2D;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -25,10 +28,13 @@ import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.axis.NumberTickUnit;
 import org.jfree.chart.axis.ValueAxis;
+import org.jfree.chart.block.BlockBorder;
 import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.CombinedDomainXYPlot;
+import org.jfree.chart.plot.Plot;
 import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.category.StandardBarPainter;
 import org.jfree.chart.renderer.category.StatisticalBarRenderer;
 import org.jfree.chart.renderer.xy.DeviationRenderer;
 import org.jfree.chart.title.LegendTitle;
@@ -93,18 +99,6 @@ public final class ReportPlots {
 
     private ReportPlots() {}
 
-    /** A file name for each format a figure is written in. */
-    public enum Format {
-        /** A bitmap for web pages and Markdown. */
-        PNG,
-        /** A vector image for papers (LaTeX via Inkscape or svg packages, or any browser). */
-        SVG;
-
-        String extension() {
-            return name().toLowerCase(java.util.Locale.ROOT);
-        }
-    }
-
     /**
      * One bar per (method, settings) and task: the mean best headline metric over seeds, with an
      * error bar of one standard deviation; bars of one method share its colour, lighter for its
@@ -129,7 +123,7 @@ public final class ReportPlots {
         renderer.setErrorIndicatorPaint(Color.BLACK);
         renderer.setDrawBarOutline(false);
         renderer.setShadowVisible(false);
-        renderer.setBarPainter(new org.jfree.chart.renderer.category.StandardBarPainter());
+        renderer.setBarPainter(new StandardBarPainter());
         renderer.setItemMargin(0.05);
         NumberAxis valueAxis = new NumberAxis("Best validation metric (%), mean ± std over seeds");
         CategoryPlot plot = new CategoryPlot(dataset, new CategoryAxis("Task"), valueAxis, renderer);
@@ -295,7 +289,7 @@ public final class ReportPlots {
             renderer.setSeriesPaint(index, style.colour());
             renderer.setSeriesFillPaint(index, style.colour());
             renderer.setSeriesStroke(index, style.stroke());
-            renderer.setSeriesShape(index, new java.awt.geom.Ellipse2D.Double(-2.5, -2.5, 5, 5));
+            renderer.setSeriesShape(index, new Ellipse2D.Double(-2.5, -2.5, 5, 5));
             index++;
         }
         renderer.setDefaultSeriesVisibleInLegend(false);
@@ -309,9 +303,10 @@ public final class ReportPlots {
         plot.setDomainGridlineStroke(new BasicStroke(0.8f));
         plot.setRangeGridlineStroke(new BasicStroke(0.8f));
         plot.setOutlinePaint(Color.GRAY);
-        for (Reference reference : references(runs, styles)) {
+        List<Reference> references = references(runs, styles);
+        for (Reference reference : references) {
             ValueMarker marker = new ValueMarker(reference.percent(), REFERENCE, reference.stroke());
-            marker.setLabel(reference.label() + String.format(java.util.Locale.ROOT, " %.1f", reference.percent()));
+            marker.setLabel(reference.label() + String.format(Locale.ROOT, " %.1f", reference.percent()));
             marker.setLabelFont(new Font(Font.SANS_SERIF, Font.ITALIC, 11));
             marker.setLabelPaint(REFERENCE);
             marker.setLabelBackgroundColor(new Color(255, 255, 255, 200));
@@ -320,8 +315,8 @@ public final class ReportPlots {
             marker.setLabelOffset(new RectangleInsets(2, 6, 2, 2));
             plot.addRangeMarker(marker);
         }
-        plot.getRangeAxis().setLabelFont(PANEL_FONT);
-        includeReferences(plot, runs, styles);
+        values.setLabelFont(PANEL_FONT);
+        includeReferences(plot, references);
         return plot;
     }
 
@@ -353,8 +348,7 @@ public final class ReportPlots {
     }
 
     /** Widens the panel's range so that reference lines below or above every curve still show. */
-    private static void includeReferences(XYPlot plot, List<RunResult> runs, Styles styles) {
-        List<Reference> references = references(runs, styles);
+    private static void includeReferences(XYPlot plot, List<Reference> references) {
         if (references.isEmpty()) {
             return;
         }
@@ -419,7 +413,7 @@ public final class ReportPlots {
 
         private static List<String> sortedLengths(TreeSet<String> lengths) {
             List<String> sorted = new ArrayList<>(lengths);
-            sorted.sort(java.util.Comparator.comparingInt((String n) -> Integer.parseInt(n.substring(2))));
+            sorted.sort(Comparator.comparingInt((String n) -> Integer.parseInt(n.substring(2))));
             return sorted;
         }
 
@@ -510,23 +504,26 @@ public final class ReportPlots {
         axis.setTickMarkPaint(Color.DARK_GRAY);
     }
 
-    private static JFreeChart chart(String title, org.jfree.chart.plot.Plot plot) {
+    private static JFreeChart chart(String title, Plot plot) {
         JFreeChart chart = new JFreeChart(title, TITLE_FONT, plot, true);
         chart.setBackgroundPaint(Color.WHITE);
         chart.setAntiAlias(true);
         chart.setTextAntiAlias(true);
         LegendTitle legend = chart.getLegend();
         legend.setPosition(RectangleEdge.BOTTOM);
-        legend.setFrame(org.jfree.chart.block.BlockBorder.NONE);
+        legend.setFrame(BlockBorder.NONE);
         legend.setItemFont(LABEL_FONT);
         return chart;
     }
 
-    /** Writes {@code <file>.png} and {@code <file>.svg} (any extension of {@code file} is replaced). */
+    /**
+     * Writes {@code <file>.png} (web pages, Markdown) and {@code <file>.svg} (papers: sharp at any
+     * size, labels kept as text); an extension {@code .png} or {@code .svg} of {@code file} is dropped.
+     */
     static List<Path> save(JFreeChart chart, Path file, int width, int height) {
         String name = file.getFileName().toString().replaceFirst("\\.(png|svg)$", "");
-        Path png = file.resolveSibling(name + "." + Format.PNG.extension());
-        Path svg = file.resolveSibling(name + "." + Format.SVG.extension());
+        Path png = file.resolveSibling(name + ".png");
+        Path svg = file.resolveSibling(name + ".svg");
         try {
             Files.createDirectories(png.toAbsolutePath().getParent());
             ChartUtils.saveChartAsPNG(png.toFile(), chart, width, height);
