@@ -218,6 +218,7 @@ public final class PromptTrainer implements RunExecutor {
                     .optPeakMemoryBytes(Math.max(peakBytes, PeakMemory.current()))
                     .optEnvironment(RunEnvironment.current(backbone.getDevice().toString()));
             history.forEach(result::addEpoch);
+            Evaluator.of(task).majorityClassHeadline(eval).ifPresent(result::optMajorityClassMetric);
             float[] headWeight = Objects.requireNonNull(best.get(core.headNames.get("weight")), "head weight");
             float[] headBias = Objects.requireNonNull(best.get(core.headNames.get("bias")), "head bias");
             return new TrainedRun(result.build(), Objects.requireNonNull(bestPrompt, "no epoch was evaluated"),
