@@ -10,6 +10,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.peft4j.api.internal.AtomicFiles;
+import dev.peft4j.api.internal.EngineCheck;
 import dev.peft4j.api.internal.SafetensorsHeader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -63,8 +64,11 @@ public final class PromptAdapterFiles {
      *
      * @throws PromptFormatException when the folder or a file is missing, the config is not a
      *     prompt-tuning config, or the tensor file is truncated, corrupt or of another shape
+     * @throws PeftException when DJL's engine cannot start (the message names the native library to add)
      */
     public static PromptAdapter read(Path folder) {
+        // a missing native library would otherwise surface as an unreadable tensor file
+        EngineCheck.require();
         if (!Files.isDirectory(folder)) {
             throw new PromptFormatException("Prompt adapter folder " + folder + " does not exist or is not a folder. "
                     + "Pass the folder written by export (it holds " + CONFIG_FILE + " and " + WEIGHTS_FILE + ").");
