@@ -7,14 +7,13 @@ import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.peft4j.api.PromptFormatException;
+import dev.peft4j.api.internal.SafetensorsHeader;
 import dev.peft4j.backbones.BackboneException;
 import dev.peft4j.backbones.BertConfig;
 import java.io.BufferedInputStream;
-import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -122,47 +121,24 @@ public final class HuggingFaceFolderReader {
         return weights;
     }
 
-    /** Checks the header before DJL decodes the data: size, and no bfloat16 (DJL cannot hold it). */
+    /** Checks the header before DJL decodes the data: the layout, and no bfloat16 (DJL cannot hold it). */
     private static void checkHeader(Path file) {
-        try (DataInputStream in = new DataInputStream(Files.newInputStream(file))) {
-            long fileSize = Files.size(file);
-            byte[] lengthBytes = new byte[8];
-            in.readFully(lengthBytes);
-            long headerLength = ByteBuffer.wrap(lengthBytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
-            if (headerLength <= 0 || headerLength > fileSize - 8) {
-                throw new BackboneException(file + " is not a safetensors file or is truncated (header of "
-                        + headerLength + " bytes in a file of " + fileSize + " bytes). Download it again.");
+        SafetensorsHeader header;
+        try {
+            header = SafetensorsHeader.check(file, "Download it again.");
+        } catch (PromptFormatException e) {
+            throw new BackboneException(e.getMessage(), e);
+        }
+        List<String> bfloat16 = new ArrayList<>();
+        for (SafetensorsHeader.Tensor tensor : header.tensors().values()) {
+            if (tensor.dtype().equals("BF16")) {
+                bfloat16.add(tensor.name());
             }
-            byte[] header = new byte[Math.toIntExact(headerLength)];
-            in.readFully(header);
-            JsonObject json = JsonParser.parseString(new String(header, StandardCharsets.UTF_8)).getAsJsonObject();
-            long dataEnd = 0;
-            List<String> bfloat16 = new ArrayList<>();
-            for (Map.Entry<String, JsonElement> entry : json.entrySet()) {
-                if (entry.getKey().equals("__metadata__")) {
-                    continue;
-                }
-                JsonObject tensor = entry.getValue().getAsJsonObject();
-                if ("BF16".equals(tensor.get("dtype").getAsString())) {
-                    bfloat16.add(entry.getKey());
-                }
-                dataEnd = Math.max(dataEnd, tensor.getAsJsonArray("data_offsets").get(1).getAsLong());
-            }
-            if (8 + headerLength + dataEnd > fileSize) {
-                throw new BackboneException(file + " is truncated: its header promises " + (8 + headerLength + dataEnd)
-                        + " bytes but the file has " + fileSize + ". Download it again.");
-            }
-            if (!bfloat16.isEmpty()) {
-                throw new BackboneException(file + " stores bfloat16 tensors (" + bfloat16.size() + ", e.g. "
-                        + bfloat16.get(0) + "), which DJL cannot load. Convert the file to float32 first, e.g. "
-                        + "in Python: save_file({k: v.float() for k, v in load_file(path).items()}, path).");
-            }
-        } catch (IOException | RuntimeException e) {
-            if (e instanceof BackboneException b) {
-                throw b;
-            }
-            throw new BackboneException("Cannot read the header of " + file + " (" + e + "); it is not a valid "
-                    + "safetensors file. Download it again.", e);
+        }
+        if (!bfloat16.isEmpty()) {
+            throw new BackboneException(file + " stores bfloat16 tensors (" + bfloat16.size() + ", e.g. "
+                    + bfloat16.get(0) + "), which DJL cannot load. Convert the file to float32 first, e.g. "
+                    + "in Python: save_file({k: v.float() for k, v in load_file(path).items()}, path).");
         }
     }
 

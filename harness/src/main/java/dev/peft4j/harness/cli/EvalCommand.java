@@ -40,7 +40,12 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         ExportFolder export = ExportFolder.read(prompt);
+        if (custom.labels.isEmpty() && export.settings().labels() != null) {
+            // the export's labels, in head order, not the training file's sorted values
+            custom.labels = export.settings().labels();
+        }
         Task task = custom.resolver(export.settings().task()).apply(export.settings().task());
+        ExportedClassifier.checkFits(export, task);
         try (Session session = new Session(export.settings().backbone(), where);
                 ExportedClassifier classifier = new ExportedClassifier(export, session.backbone, task)) {
             var examples = task.load(split, session.data.locate(task, split));

@@ -8,6 +8,7 @@ import com.google.gson.JsonParseException;
 import dev.peft4j.api.PeftException;
 import dev.peft4j.api.PromptFormatException;
 import dev.peft4j.api.internal.AtomicFiles;
+import dev.peft4j.api.internal.SafetensorsHeader;
 import dev.peft4j.harness.report.EpochMetrics;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -97,6 +98,7 @@ record Checkpoint(
                 throw new PromptFormatException("Checkpoint " + file + " does not match its " + META
                         + " (SHA-256 differs): it is corrupt. Delete " + folder + " to start the run afresh.");
             }
+            SafetensorsHeader.check(file, data, "Delete " + folder + " to start the run afresh.");
             return NDList.decode(manager, data);
         } catch (IOException e) {
             throw new PromptFormatException("Cannot read checkpoint " + file + ": " + e.getMessage(), e);
