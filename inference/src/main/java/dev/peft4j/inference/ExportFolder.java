@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * A trained prompt ready for inference: the Hugging Face PEFT prompt adapter files
@@ -41,6 +42,10 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
     /** The settings file's name. */
     public static final String SETTINGS_FILE = "peft4j.json";
 
+    /** The files of an export folder; anything else in a folder stops {@link #write} from replacing it. */
+    private static final List<String> EXPORT_FILES = List.of(PromptAdapterFiles.CONFIG_FILE,
+            PromptAdapterFiles.WEIGHTS_FILE, HEAD_FILE, SETTINGS_FILE);
+
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 
     /**
@@ -59,9 +64,17 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
     public record Settings(String task, List<String> labels, String backbone, int maxLength, String method,
             Map<String, String> options, String runId, String metric, double bestMetric) {}
 
-    /** Writes the folder (created if needed; the files are replaced atomically). */
+    /**
+     * Writes the export folder as a whole: the files go into a temporary folder beside it, which
+     * is forced to the disk and renamed into place, so a reader or a process killed mid-write sees
+     * the previous export or this one, never a mix. An existing folder is replaced only when it
+     * holds nothing but an export's files, so a mistyped path never costs other files.
+     *
+     * @throws PeftException when the folder holds other files or cannot be written
+     */
     public void write(Path folder) {
-        PromptAdapterFiles.write(folder, adapter);
+        requireReplaceable(folder);
+        byte[] head;
         try (NDManager manager = NDManager.newBaseManager()) {
             int classes = headBias.length;
             int width = classes == 0 ? 0 : headWeight.length / classes;
@@ -71,10 +84,42 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
             bias.setName("bias");
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             new NDList(weight, bias).encode(bytes, NDList.Encoding.SAFETENSORS);
-            AtomicFiles.write(folder.resolve(HEAD_FILE), bytes.toByteArray());
-            AtomicFiles.write(folder.resolve(SETTINGS_FILE), GSON.toJson(settings).getBytes(StandardCharsets.UTF_8));
+            head = bytes.toByteArray();
         } catch (IOException e) {
-            throw new PeftException("Could not write the export to " + folder + ": " + e.getMessage(), e);
+            throw new PeftException("Could not encode the task head of the export to " + folder + ": "
+                    + e.getMessage(), e);
+        }
+        byte[] settingsJson = GSON.toJson(settings).getBytes(StandardCharsets.UTF_8);
+        try {
+            AtomicFiles.removeOrphans(folder.toAbsolutePath().getParent());
+            AtomicFiles.writeFolder(folder, f -> {
+                PromptAdapterFiles.write(f, adapter);
+                Files.write(f.resolve(HEAD_FILE), head);
+                Files.write(f.resolve(SETTINGS_FILE), settingsJson);
+            });
+        } catch (IOException e) {
+            throw new PeftException("Could not write the export to " + folder + ": " + e.getMessage()
+                    + ". Check free disk space and permissions.", e);
+        }
+    }
+
+    /** Refuses to replace a folder that holds anything but an export's files (or temporary ones). */
+    private static void requireReplaceable(Path folder) {
+        if (!Files.isDirectory(folder)) {
+            return;
+        }
+        List<String> others;
+        try (Stream<Path> entries = Files.list(folder)) {
+            others = entries.map(p -> p.getFileName().toString())
+                    .filter(name -> !EXPORT_FILES.contains(name) && !name.endsWith(".tmp"))
+                    .sorted()
+                    .toList();
+        } catch (IOException e) {
+            throw new PeftException("Cannot list the export folder " + folder + ": " + e.getMessage(), e);
+        }
+        if (!others.isEmpty()) {
+            throw new PeftException("Export folder " + folder + " holds files that are not part of an export "
+                    + others + "; an export replaces its whole folder. Choose a new or empty folder.");
         }
     }
 
