@@ -53,7 +53,8 @@ record Checkpoint(
 
     static final String TENSORS = "state.safetensors";
     static final String META = "state.json";
-    private static final Pattern FOLDER = Pattern.compile("epoch-(\\d+)");
+    private static final String PREFIX = "epoch-";
+    private static final Pattern FOLDER = Pattern.compile(PREFIX + "\\d{1,9}");
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 
     Checkpoint {
@@ -62,7 +63,7 @@ record Checkpoint(
 
     /** The folder name of the checkpoint after {@code epochsDone} epochs. */
     static String folderName(int epochsDone) {
-        return String.format(Locale.ROOT, "epoch-%04d", epochsDone);
+        return String.format(Locale.ROOT, PREFIX + "%04d", epochsDone);
     }
 
     /**
@@ -147,7 +148,7 @@ record Checkpoint(
         try (Stream<Path> entries = Files.list(runFolder)) {
             return entries.filter(p -> FOLDER.matcher(p.getFileName().toString()).matches())
                     .filter(Files::isDirectory)
-                    .sorted(Comparator.comparingLong(p -> Long.parseLong(p.getFileName().toString().substring(6))))
+                    .sorted(Comparator.comparingInt(Checkpoint::epochOf))
                     .toList();
         } catch (IOException e) {
             throw new PeftException("Cannot list the checkpoint folder " + runFolder + ": " + e.getMessage()
@@ -171,6 +172,10 @@ record Checkpoint(
             }
             throw new PromptFormatException("cannot read " + file + " (" + e.getMessage() + ")", e);
         }
+    }
+
+    private static int epochOf(Path folder) {
+        return Integer.parseInt(folder.getFileName().toString().substring(PREFIX.length()));
     }
 
     private static String sha256(byte[] data) {
