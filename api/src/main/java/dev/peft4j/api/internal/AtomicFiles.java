@@ -107,7 +107,8 @@ public final class AtomicFiles {
             throw e;
         } finally {
             deleteTree(temp);
-            if (replaced != null) {
+            // only once the new folder is in place: otherwise removeOrphans puts the old one back
+            if (replaced != null && Files.exists(absolute)) {
                 deleteTree(replaced);
             }
         }
