@@ -330,7 +330,7 @@ public final class TrainingRun {
         } catch (IOException e) {
             LOG.warn("Could not remove the temporary files of killed runs in {}: {}", runFolder, e.getMessage());
         }
-        Path folder = Checkpoint.latest(runFolder);
+        @Nullable Path folder = Checkpoint.latest(runFolder);
         if (folder == null) {
             if (Checkpoint.hasEarlierLayout(runFolder)) {
                 LOG.warn("The checkpoint in {} was written by an earlier peft4j (without the best epoch's prompt); "
