@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.peft4j.api.PeftException;
 import dev.peft4j.api.PromptAdapterFiles;
 import dev.peft4j.api.PromptFormatException;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -14,10 +16,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Reading an export folder: every file checked, and the files checked against each other. No model needed. */
+/** Writing and reading an export folder: written as a whole; every file checked, and the files checked against each other. No model needed. */
 class ExportFolderTest {
 
     @TempDir
@@ -134,5 +137,52 @@ class ExportFolderTest {
                 .isInstanceOf(PromptFormatException.class)
                 .hasMessageContaining(folder.resolve(ExportFolder.HEAD_FILE).toString())
                 .hasMessageContaining("'bias'").hasMessageContaining("'weight'").hasMessageContaining("overlap");
+    }
+
+    @Test
+    void aWriteThatFailsHalfwayLeavesThePreviousExportWhole() {
+        Path folder = temp.resolve("export");
+        ExportFolder previous = Exports.random(4, 1);
+        previous.write(folder);
+        ExportFolder other = Exports.random(4, 2);
+        // settings that cannot be written (JSON has no NaN), after the prompt and the head
+        ExportFolder.Settings s = other.settings();
+        ExportFolder broken = new ExportFolder(other.adapter(), other.headWeight(), other.headBias(),
+                new ExportFolder.Settings(s.task(), s.labels(), s.backbone(), s.maxLength(), s.method(), s.options(),
+                        s.runId(), s.metric(), Double.NaN));
+
+        assertThatThrownBy(() -> broken.write(folder)).isInstanceOf(RuntimeException.class);
+
+        ExportFolder read = ExportFolder.read(folder);
+        assertThat(read.getPrompt()).as("the prompt of the previous export, not the new one")
+                .isEqualTo(previous.getPrompt());
+        assertThat(read.headWeight()).containsExactly(previous.headWeight());
+    }
+
+    @Test
+    void replacesAnExportAndLeavesNoTemporaryFolder() throws IOException {
+        Path folder = temp.resolve("export");
+        Exports.random(4, 1).write(folder);
+        ExportFolder second = Exports.random(6, 2);
+
+        second.write(folder);
+
+        assertThat(ExportFolder.read(folder).getPrompt()).isEqualTo(second.getPrompt());
+        try (Stream<Path> entries = Files.list(temp)) {
+            assertThat(entries.map(p -> p.getFileName().toString())).containsExactly("export");
+        }
+    }
+
+    @Test
+    void refusesToReplaceAFolderHoldingOtherFiles() throws IOException {
+        Path folder = temp.resolve("mine");
+        Files.createDirectories(folder);
+        Files.writeString(folder.resolve("notes.txt"), "keep me");
+
+        assertThatThrownBy(() -> Exports.random(4, 1).write(folder))
+                .isInstanceOf(PeftException.class)
+                .hasMessageContaining("notes.txt")
+                .hasMessageContaining("new or empty folder");
+        assertThat(folder.resolve("notes.txt")).hasContent("keep me");
     }
 }

@@ -27,7 +27,7 @@ import java.util.TreeMap;
  * @param trainLimit        use only the first examples of the training split, 0 for all
  * @param evalLimit         use only the first examples of the evaluation split, 0 for all
  * @param bucket            group examples of similar length into batches (less padding), see
- *                          {@link TrainingStep#batches}
+ *                          {@link TrainingRun#batches}
  * @param matmulPrecision   libtorch's float32 matmul precision: {@code float32} or
  *                          {@code bf16-matmul}, see {@link MatmulPrecision}
  * @param evalEvery         evaluate after every this many epochs and after the last one (a large

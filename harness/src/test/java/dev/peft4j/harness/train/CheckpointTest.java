@@ -21,19 +21,19 @@ import org.junit.jupiter.api.io.TempDir;
 class CheckpointTest {
 
     @TempDir
-    Path folder;
+    Path runFolder;
 
     @Test
     void tensorsRoundTrip() {
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray a = manager.create(new float[] {1, 2, 3});
             a.setName("a");
-            Checkpoint written = Checkpoint.write(folder, new Checkpoint("run", 1, 2, 0.5, 1, List.of(), ""),
+            Path folder = Checkpoint.write(runFolder, new Checkpoint("run", 1, 2, 0.5, 1, List.of(), ""),
                     new NDList(a));
 
             NDList read = Checkpoint.read(folder).readTensors(folder, manager);
 
-            assertThat(written.runId()).isEqualTo("run");
+            assertThat(Checkpoint.read(folder).runId()).isEqualTo("run");
             assertThat(read.get("a").toFloatArray()).containsExactly(1, 2, 3);
         }
     }
@@ -43,7 +43,7 @@ class CheckpointTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray a = manager.create(new float[] {1, 2, 3});
             a.setName("a");
-            Checkpoint.write(folder, new Checkpoint("run", 1, 2, 0.5, 1, List.of(), ""), new NDList(a));
+            Path folder = Checkpoint.write(runFolder, new Checkpoint("run", 1, 2, 0.5, 1, List.of(), ""), new NDList(a));
             // 'b' reads the bytes of 'a'; the recorded digest is made to match, so only the layout check can tell
             byte[] json = ("{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,12]},"
                     + "\"b\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,12]}}").getBytes(StandardCharsets.UTF_8);
