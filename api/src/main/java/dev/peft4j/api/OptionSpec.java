@@ -98,6 +98,10 @@ public record OptionSpec(
         if (value == null) {
             throw invalid(pluginId, raw, "is not " + describeValidValues());
         }
+        // an unbounded range would let an infinite value through to the maths
+        if (value instanceof Double d && Double.isInfinite(d)) {
+            throw invalid(pluginId, raw, "is not a finite number");
+        }
         if (range != null && !range.contains(((Number) value).doubleValue())) {
             throw invalid(pluginId, raw, "is outside the valid range " + range);
         }

@@ -20,6 +20,9 @@ import java.util.Map;
  *     public Reparameterizer create(PromptShape shape, Options options) { return new MyBlock(shape, options.getInt("width")); }
  * }
  * }</pre>
+ *
+ * <p>Or extend {@link AbstractReparameterizerPlugin}, which holds these fixed values and checks
+ * that the options passed to {@code create} were parsed for the plugin.
  */
 public interface ReparameterizerPlugin {
 

@@ -143,6 +143,18 @@ class OptionsTest {
     }
 
     @Test
+    void infiniteDecimalIsRejectedEvenWithoutRange() {
+        List<OptionSpec> unbounded = List.of(new OptionSpec("scale", OptionType.DECIMAL, 1.0, null, List.of(), "scale"));
+        for (Object value : List.of("Infinity", "-Infinity", Double.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY)) {
+            assertThatThrownBy(() -> Options.parse(PLUGIN, unbounded, Map.of("scale", value)))
+                    .as("%s", value)
+                    .isInstanceOf(InvalidOptionException.class)
+                    .hasMessageContaining("Option 'scale'")
+                    .hasMessageContaining("finite");
+        }
+    }
+
+    @Test
     void choiceNotAmongTheChoicesSuggestsOne() {
         assertThatThrownBy(() -> Options.parse(PLUGIN, SPECS, "activation=gelu2"))
                 .isInstanceOf(InvalidOptionException.class)

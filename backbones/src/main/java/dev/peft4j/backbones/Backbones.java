@@ -1,10 +1,10 @@
 package dev.peft4j.backbones;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.peft4j.api.Suggestions;
+import dev.peft4j.api.internal.EngineCheck;
 import dev.peft4j.backbones.internal.HuggingFaceFolderReader;
 import dev.peft4j.backbones.internal.KnownModel;
 import dev.peft4j.backbones.internal.OnnxWeightReader;
@@ -53,7 +53,7 @@ public final class Backbones {
 
     /** Loads a backbone on the engine's default device (a GPU when one is visible, else the CPU). */
     public static Backbone load(String nameOrFolder) {
-        return load(nameOrFolder, Engine.getEngine(ENGINE).defaultDevice());
+        return load(nameOrFolder, EngineCheck.require(ENGINE).defaultDevice());
     }
 
     /**
@@ -64,6 +64,8 @@ public final class Backbones {
      *                           file, or weights that do not match their configuration
      */
     public static Backbone load(String nameOrFolder, Device device) {
+        // before any file is read: a missing native library must not look like a corrupt model
+        EngineCheck.require(ENGINE);
         Optional<KnownModel> known = KnownModel.find(nameOrFolder);
         if (known.isPresent()) {
             return loadKnown(known.get(), device);

@@ -64,6 +64,7 @@ public final class BertEncoder extends AbstractBlock implements PromptableEncode
      *
      * @throws ShapeMismatchException listing every missing tensor and every tensor whose shape
      *                                differs from what {@code config} implies
+     * @throws BackboneException      naming the tensors that hold NaN or infinite values
      */
     BertEncoder(BertConfig config, Map<String, NDArray> weights, TextTokenizer tokenizer, NDManager manager,
             String source) {
@@ -82,6 +83,7 @@ public final class BertEncoder extends AbstractBlock implements PromptableEncode
         Map<String, Parameter> byName = parametersByHuggingFaceName();
         Map<String, Shape> expected = expectedShapes(config);
         checkWeights(expected, weights, source);
+        checkFinite(expected.keySet(), weights, source);
         for (Map.Entry<String, Parameter> entry : byName.entrySet()) {
             entry.getValue().setInitializer(new Preset(weights.get(entry.getKey())));
         }
@@ -178,6 +180,37 @@ public final class BertEncoder extends AbstractBlock implements PromptableEncode
         message.append("\nMake config.json (hidden_size, num_hidden_layers, intermediate_size, vocab_size, "
                 + "max_position_embeddings, type_vocab_size) describe the same model as the weight file.");
         throw new ShapeMismatchException(message.toString());
+    }
+
+    /**
+     * Refuses NaN or infinite weights, which would otherwise surface much later as a training run
+     * that "diverged" at its first step, with advice to lower the learning rate.
+     */
+    private static void checkFinite(Iterable<String> names, Map<String, NDArray> weights, String source) {
+        List<String> problems = new ArrayList<>();
+        for (String name : names) {
+            NDArray array = weights.get(name);
+            try (NDArray nan = array.isNaN(); NDArray infinite = array.isInfinite();
+                    NDArray nanCount = nan.countNonzero(); NDArray infiniteCount = infinite.countNonzero()) {
+                long nans = nanCount.getLong();
+                long infinities = infiniteCount.getLong();
+                if (nans > 0 || infinities > 0) {
+                    problems.add(name + ": " + nans + " NaN and " + infinities + " infinite of " + array.size()
+                            + " values");
+                }
+            }
+        }
+        if (!problems.isEmpty()) {
+            int shown = Math.min(problems.size(), 20);
+            StringBuilder message = new StringBuilder("The weights in ").append(source)
+                    .append(" hold values that are not finite numbers in ").append(problems.size()).append(" tensor(s):");
+            problems.subList(0, shown).forEach(problem -> message.append("\n  ").append(problem));
+            if (shown < problems.size()) {
+                message.append("\n  ... and ").append(problems.size() - shown).append(" more");
+            }
+            message.append("\nThe file is corrupt or was saved from a diverged training; download or export it again.");
+            throw new BackboneException(message.toString());
+        }
     }
 
     @Override

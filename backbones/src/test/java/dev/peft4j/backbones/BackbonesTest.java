@@ -140,6 +140,31 @@ class BackbonesTest {
     }
 
     @Test
+    void safetensorsWhoseTensorsOverlapAreRefusedNamingBoth() throws Exception {
+        Path folder = TinyBertFolder.write(temp.resolve("tiny"));
+        Path weights = folder.resolve("model.safetensors");
+        byte[] bytes = Files.readAllBytes(weights);
+        int headerLength = (int) java.nio.ByteBuffer.wrap(bytes, 0, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+        com.google.gson.JsonObject header = com.google.gson.JsonParser.parseString(
+                new String(bytes, 8, headerLength, java.nio.charset.StandardCharsets.UTF_8)).getAsJsonObject();
+        // the key bias reads the query bias's bytes: same size, so DJL decodes it without a word
+        String query = "bert.encoder.layer.0.attention.self.query.bias";
+        String key = "bert.encoder.layer.0.attention.self.key.bias";
+        header.getAsJsonObject(key).add("data_offsets", header.getAsJsonObject(query).get("data_offsets"));
+        byte[] json = header.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.nio.ByteBuffer edited = java.nio.ByteBuffer.allocate(8 + json.length + bytes.length - 8 - headerLength)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        edited.putLong(json.length).put(json).put(bytes, 8 + headerLength, bytes.length - 8 - headerLength);
+        Files.write(weights, edited.array());
+
+        assertThatThrownBy(() -> Backbones.load(folder.toString(), Device.cpu()))
+                .isInstanceOf(BackboneException.class)
+                .hasMessageContaining(weights.toString())
+                .hasMessageContaining(query).hasMessageContaining(key).hasMessageContaining("overlap")
+                .hasMessageContaining("Download it again");
+    }
+
+    @Test
     void configThatDoesNotMatchItsTensorsListsTheMismatches() throws Exception {
         Path folder = TinyBertFolder.write(temp.resolve("tiny"), shapes -> {
             shapes.put("encoder.layer.1.intermediate.dense.weight", new Shape(32, TinyBertFolder.HIDDEN));
@@ -172,6 +197,52 @@ class BackbonesTest {
         assertThatThrownBy(() -> Backbones.load(folder.toString(), Device.cpu()))
                 .isInstanceOf(BackboneException.class)
                 .hasMessageContaining("config.json");
+    }
+
+    @Test
+    void configFieldOfTheWrongTypeNamesFileFieldAndType() throws Exception {
+        Path folder = TinyBertFolder.write(temp.resolve("tiny"));
+        Path config = folder.resolve("config.json");
+        String good = Files.readString(config);
+        Files.writeString(config, good.replace("\"hidden_size\": 8", "\"hidden_size\": \"thirty-two\""));
+        assertThatThrownBy(() -> Backbones.load(folder.toString(), Device.cpu()))
+                .isInstanceOf(BackboneException.class)
+                .hasMessageContaining(config.toString())
+                .hasMessageContaining("'hidden_size'")
+                .hasMessageContaining("an integer")
+                .hasMessageContaining("thirty-two");
+        Files.writeString(config, good.replace("\"layer_norm_eps\": 1e-12", "\"layer_norm_eps\": [1]"));
+        assertThatThrownBy(() -> Backbones.load(folder.toString(), Device.cpu()))
+                .isInstanceOf(BackboneException.class)
+                .hasMessageContaining("'layer_norm_eps'")
+                .hasMessageContaining("a number");
+        Files.writeString(config, good.replace("\"type_vocab_size\": 2", "\"type_vocab_size\": 2.5"));
+        assertThatThrownBy(() -> Backbones.load(folder.toString(), Device.cpu()))
+                .isInstanceOf(BackboneException.class)
+                .hasMessageContaining("'type_vocab_size'")
+                .hasMessageContaining("an integer");
+        Files.writeString(config, good.replace("\"hidden_act\": \"gelu\"", "\"hidden_act\": {\"x\": 1}"));
+        assertThatThrownBy(() -> Backbones.load(folder.toString(), Device.cpu()))
+                .isInstanceOf(BackboneException.class)
+                .hasMessageContaining("'hidden_act'")
+                .hasMessageContaining("a string");
+    }
+
+    @Test
+    void nonFiniteWeightsNameTheFileAndTheTensor() throws Exception {
+        Path folder = TinyBertFolder.write(temp.resolve("nan"));
+        TinyBertFolder.setFirstValue(folder, "encoder.layer.1.attention.self.key.weight", Float.NaN);
+        assertThatThrownBy(() -> Backbones.load(folder.toString(), Device.cpu()))
+                .isInstanceOf(BackboneException.class)
+                .hasMessageContaining(folder.resolve("model.safetensors").toString())
+                .hasMessageContaining("encoder.layer.1.attention.self.key.weight")
+                .hasMessageContaining("NaN");
+        Path infinite = TinyBertFolder.write(temp.resolve("inf"));
+        TinyBertFolder.setFirstValue(infinite, "embeddings.LayerNorm.bias", Float.NEGATIVE_INFINITY);
+        assertThatThrownBy(() -> Backbones.load(infinite.toString(), Device.cpu()))
+                .isInstanceOf(BackboneException.class)
+                .hasMessageContaining("embeddings.LayerNorm.bias")
+                .hasMessageContaining("infinite");
     }
 
     @Test

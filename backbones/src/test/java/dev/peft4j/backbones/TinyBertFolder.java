@@ -138,4 +138,25 @@ public final class TinyBertFolder {
             throw new UncheckedIOException("Cannot read tiny-bert-vocab.txt", e);
         }
     }
+
+    /** Overwrites the first value of tensor {@code name} (Hugging Face name, no prefix) in the folder's weights. */
+    static void setFirstValue(Path folder, String name, float value) throws IOException {
+        Path file = folder.resolve("model.safetensors");
+        try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch")) {
+            NDList tensors;
+            try (InputStream in = Files.newInputStream(file)) {
+                tensors = NDList.decode(manager, in);
+            }
+            for (NDArray array : tensors) {
+                if (array.getName().equals("bert." + name)) {
+                    float[] values = array.toFloatArray();
+                    values[0] = value;
+                    array.set(values);
+                }
+            }
+            try (OutputStream out = Files.newOutputStream(file)) {
+                tensors.encode(out, NDList.Encoding.SAFETENSORS);
+            }
+        }
+    }
 }

@@ -11,6 +11,7 @@ import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import dev.peft4j.api.AbstractReparameterizer;
 import dev.peft4j.api.PromptShape;
+import dev.peft4j.nn.Layers;
 
 /**
  * PEFT's LSTM prompt encoder: a bidirectional LSTM over the {@code n} prompt tokens (one sequence,

@@ -7,6 +7,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import dev.peft4j.api.AbstractReparameterizer;
 import dev.peft4j.api.PromptShape;
+import dev.peft4j.nn.Layers;
 
 /** PEFT's MLP prompt encoder: {@code Linear(d, h) → ReLU → Linear(h, h) → ReLU → Linear(h, d)}. */
 final class MlpPromptEncoder extends AbstractReparameterizer {

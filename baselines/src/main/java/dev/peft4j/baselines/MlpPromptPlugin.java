@@ -1,13 +1,11 @@
 package dev.peft4j.baselines;
 
+import dev.peft4j.api.AbstractReparameterizerPlugin;
 import dev.peft4j.api.ApiVersion;
-import dev.peft4j.api.OptionSpec;
 import dev.peft4j.api.Options;
 import dev.peft4j.api.PromptShape;
-import dev.peft4j.api.Range;
 import dev.peft4j.api.Reparameterizer;
-import dev.peft4j.api.ReparameterizerPlugin;
-import java.util.List;
+import dev.peft4j.nn.BottleneckMlp;
 
 /**
  * The ablation of Residual Prompt Tuning without the skip connection (Razdaibiedina et al. 2023,
@@ -18,46 +16,20 @@ import java.util.List;
  * sigmoid; default relu), {@code layer-norm} (default true), {@code dropout} (in [0, 1), default 0,
  * after the up-projection, training only).
  */
-public final class MlpPromptPlugin implements ReparameterizerPlugin {
+public final class MlpPromptPlugin extends AbstractReparameterizerPlugin {
 
     /** The plugin id. */
     public static final String ID = "mlp-prompt";
 
-    private static final List<OptionSpec> OPTIONS = List.of(
-            OptionSpec.integer("bottleneck", 400, Range.atLeast(1), "Width m of the MLP's hidden layer"),
-            OptionSpec.choice("activation", "relu", Layers.ACTIVATIONS, "Activation between the two projections"),
-            OptionSpec.flag("layer-norm", true, "Apply LayerNorm over the width d after the up-projection"),
-            OptionSpec.decimal("dropout", 0.0, Range.closedOpen(0, 1),
-                    "Dropout rate after the up-projection, during training only"));
-
     /** Creates the plugin; ServiceLoader calls this. */
-    public MlpPromptPlugin() {}
-
-    @Override
-    public String getId() {
-        return ID;
+    public MlpPromptPlugin() {
+        super(ID, "MLP reparameterization without skip connection, the residual-prompt ablation "
+                + "(Razdaibiedina et al. 2023)", new ApiVersion(ApiVersion.MAJOR, ApiVersion.MINOR),
+                BottleneckMlp.OPTIONS);
     }
 
     @Override
-    public String getDescription() {
-        return "MLP reparameterization without skip connection, the residual-prompt ablation "
-                + "(Razdaibiedina et al. 2023)";
-    }
-
-    @Override
-    public ApiVersion getApiVersion() {
-        return new ApiVersion(ApiVersion.MAJOR, ApiVersion.MINOR);
-    }
-
-    @Override
-    public List<OptionSpec> getOptions() {
-        return OPTIONS;
-    }
-
-    @Override
-    public Reparameterizer create(PromptShape shape, Options options) {
-        options.requireFor(getId());
-        return new MlpPromptBlock(shape, options.getInt("bottleneck"), options.getString("activation"),
-                options.getBoolean("layer-norm"), (float) options.getDouble("dropout"));
+    protected Reparameterizer createReparameterizer(PromptShape shape, Options options) {
+        return BottleneckMlp.fromOptions(shape, options).build();
     }
 }

@@ -1,12 +1,12 @@
 package dev.peft4j.baselines;
 
+import dev.peft4j.api.AbstractReparameterizerPlugin;
 import dev.peft4j.api.ApiVersion;
 import dev.peft4j.api.OptionSpec;
 import dev.peft4j.api.Options;
 import dev.peft4j.api.PromptShape;
 import dev.peft4j.api.Range;
 import dev.peft4j.api.Reparameterizer;
-import dev.peft4j.api.ReparameterizerPlugin;
 import java.util.List;
 
 /**
@@ -32,46 +32,27 @@ import java.util.List;
  * PEFT's {@code encoder_num_layers}), {@code lstm-dropout} (in [0, 1), default 0, PEFT's
  * {@code encoder_dropout}).
  */
-public final class PTuningPlugin implements ReparameterizerPlugin {
+public final class PTuningPlugin extends AbstractReparameterizerPlugin {
 
     /** The plugin id. */
     public static final String ID = "p-tuning";
 
-    private static final List<OptionSpec> OPTIONS = List.of(
-            OptionSpec.choice("encoder", "mlp", List.of("mlp", "lstm"),
-                    "Prompt encoder: a 3-layer MLP or a bidirectional LSTM followed by a 2-layer MLP"),
-            OptionSpec.integer("hidden-size", 0, Range.atLeast(0),
-                    "Hidden size h of the encoder (per LSTM direction); 0 means the prompt width d"),
-            OptionSpec.integer("lstm-layers", 2, Range.atLeast(1), "Number of stacked LSTM layers (lstm encoder only)"),
-            OptionSpec.decimal("lstm-dropout", 0.0, Range.closedOpen(0, 1),
-                    "Dropout between LSTM layers during training (lstm encoder only)"));
-
     /** Creates the plugin; ServiceLoader calls this. */
-    public PTuningPlugin() {}
-
-    @Override
-    public String getId() {
-        return ID;
+    public PTuningPlugin() {
+        super(ID, "P-tuning prompt encoder, MLP or bidirectional LSTM, as in Hugging Face PEFT (Liu et al. 2021)",
+                new ApiVersion(ApiVersion.MAJOR, ApiVersion.MINOR), List.of(
+                        OptionSpec.choice("encoder", "mlp", List.of("mlp", "lstm"),
+                                "Prompt encoder: a 3-layer MLP or a bidirectional LSTM followed by a 2-layer MLP"),
+                        OptionSpec.integer("hidden-size", 0, Range.atLeast(0),
+                                "Hidden size h of the encoder (per LSTM direction); 0 means the prompt width d"),
+                        OptionSpec.integer("lstm-layers", 2, Range.atLeast(1),
+                                "Number of stacked LSTM layers (lstm encoder only)"),
+                        OptionSpec.decimal("lstm-dropout", 0.0, Range.closedOpen(0, 1),
+                                "Dropout between LSTM layers during training (lstm encoder only)")));
     }
 
     @Override
-    public String getDescription() {
-        return "P-tuning prompt encoder, MLP or bidirectional LSTM, as in Hugging Face PEFT (Liu et al. 2021)";
-    }
-
-    @Override
-    public ApiVersion getApiVersion() {
-        return new ApiVersion(ApiVersion.MAJOR, ApiVersion.MINOR);
-    }
-
-    @Override
-    public List<OptionSpec> getOptions() {
-        return OPTIONS;
-    }
-
-    @Override
-    public Reparameterizer create(PromptShape shape, Options options) {
-        options.requireFor(getId());
+    protected Reparameterizer createReparameterizer(PromptShape shape, Options options) {
         int hidden = options.getInt("hidden-size") == 0 ? shape.width() : options.getInt("hidden-size");
         return options.getString("encoder").equals("lstm")
                 ? new LstmPromptEncoder(shape, hidden, options.getInt("lstm-layers"),

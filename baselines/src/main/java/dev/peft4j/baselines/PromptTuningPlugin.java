@@ -3,12 +3,11 @@ package dev.peft4j.baselines;
 import ai.djl.ndarray.NDArray;
 import ai.djl.training.ParameterStore;
 import dev.peft4j.api.AbstractReparameterizer;
+import dev.peft4j.api.AbstractReparameterizerPlugin;
 import dev.peft4j.api.ApiVersion;
-import dev.peft4j.api.OptionSpec;
 import dev.peft4j.api.Options;
 import dev.peft4j.api.PromptShape;
 import dev.peft4j.api.Reparameterizer;
-import dev.peft4j.api.ReparameterizerPlugin;
 import java.util.List;
 
 /**
@@ -16,37 +15,19 @@ import java.util.List;
  * Tuning", EMNLP 2021): Φ is the identity, so only {@code P} (n·d values) is trained. No
  * options.
  */
-public final class PromptTuningPlugin implements ReparameterizerPlugin {
+public final class PromptTuningPlugin extends AbstractReparameterizerPlugin {
 
     /** The plugin id. */
     public static final String ID = "prompt-tuning";
 
     /** Creates the plugin; ServiceLoader calls this. */
-    public PromptTuningPlugin() {}
-
-    @Override
-    public String getId() {
-        return ID;
+    public PromptTuningPlugin() {
+        super(ID, "Plain prompt tuning: the model sees P itself (Lester et al. 2021)",
+                new ApiVersion(ApiVersion.MAJOR, ApiVersion.MINOR), List.of());
     }
 
     @Override
-    public String getDescription() {
-        return "Plain prompt tuning: the model sees P itself (Lester et al. 2021)";
-    }
-
-    @Override
-    public ApiVersion getApiVersion() {
-        return new ApiVersion(ApiVersion.MAJOR, ApiVersion.MINOR);
-    }
-
-    @Override
-    public List<OptionSpec> getOptions() {
-        return List.of();
-    }
-
-    @Override
-    public Reparameterizer create(PromptShape shape, Options options) {
-        options.requireFor(getId());
+    protected Reparameterizer createReparameterizer(PromptShape shape, Options options) {
         return new Identity(shape);
     }
 

@@ -13,7 +13,9 @@ import ai.djl.util.Pair;
 import dev.peft4j.api.PromptShape;
 import dev.peft4j.api.Reparameterizer;
 import dev.peft4j.api.ReparameterizerPlugin;
+import dev.peft4j.nn.Layers;
 import dev.peft4j.testkit.ParameterValues;
+import dev.peft4j.testkit.ReferenceMath;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -26,7 +28,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The baselines on fixed random weights and inputs against independent double-precision
- * references written as plain loops.
+ * references built from the test kit's {@link ReferenceMath}.
  */
 class BaselineNumericsTest {
 
@@ -73,14 +75,11 @@ class BaselineNumericsTest {
         double[] bUp = read(p.get("up_bias"));
         double[] expected = new double[N * D];
         for (int t = 0; t < N; t++) {
-            double[] x = row(input, t, D);
-            double[] hidden = Reference.linear(wDown, bDown, x, m);
-            for (int j = 0; j < m; j++) {
-                hidden[j] = Reference.activation(activation, hidden[j]);
-            }
-            double[] up = Reference.linear(wUp, bUp, hidden, D);
+            double[] x = ReferenceMath.row(input, t, D);
+            double[] hidden = ReferenceMath.activation(activation, ReferenceMath.linear(wDown, bDown, x, m));
+            double[] up = ReferenceMath.linear(wUp, bUp, hidden, D);
             if (layerNorm) {
-                up = Reference.layerNorm(up, read(p.get("norm_gamma")), read(p.get("norm_beta")));
+                up = ReferenceMath.layerNorm(up, read(p.get("norm_gamma")), read(p.get("norm_beta")));
             }
             System.arraycopy(up, 0, expected, t * D, D);
         }
@@ -98,10 +97,10 @@ class BaselineNumericsTest {
         assertThat(p.get("mlp_1_weight").getArray().getShape().get(0)).isEqualTo(h);
         double[] expected = new double[N * D];
         for (int t = 0; t < N; t++) {
-            double[] x = row(input, t, D);
-            double[] a = relu(Reference.linear(read(p.get("mlp_1_weight")), read(p.get("mlp_1_bias")), x, h));
-            double[] b = relu(Reference.linear(read(p.get("mlp_2_weight")), read(p.get("mlp_2_bias")), a, h));
-            double[] y = Reference.linear(read(p.get("mlp_3_weight")), read(p.get("mlp_3_bias")), b, D);
+            double[] x = ReferenceMath.row(input, t, D);
+            double[] a = ReferenceMath.activation("relu", ReferenceMath.linear(read(p.get("mlp_1_weight")), read(p.get("mlp_1_bias")), x, h));
+            double[] b = ReferenceMath.activation("relu", ReferenceMath.linear(read(p.get("mlp_2_weight")), read(p.get("mlp_2_bias")), a, h));
+            double[] y = ReferenceMath.linear(read(p.get("mlp_3_weight")), read(p.get("mlp_3_bias")), b, D);
             System.arraycopy(y, 0, expected, t * D, D);
         }
         assertClose(forward(phi, input, false), expected);
@@ -117,7 +116,7 @@ class BaselineNumericsTest {
         var p = phi.getParameters();
         double[][] sequence = new double[N][];
         for (int t = 0; t < N; t++) {
-            sequence[t] = row(input, t, D);
+            sequence[t] = ReferenceMath.row(input, t, D);
         }
         for (int l = 0; l < layers; l++) {
             double[][] next = new double[N][2 * h];
@@ -131,14 +130,14 @@ class BaselineNumericsTest {
                 double[] cState = new double[h];
                 for (int k = 0; k < N; k++) {
                     int t = dir == 0 ? k : N - 1 - k;
-                    double[] gates = Reference.linear(wIh, bIh, sequence[t], 4 * h);
-                    double[] recurrent = Reference.linear(wHh, bHh, hState, 4 * h);
+                    double[] gates = ReferenceMath.linear(wIh, bIh, sequence[t], 4 * h);
+                    double[] recurrent = ReferenceMath.linear(wHh, bHh, hState, 4 * h);
                     double[] newH = new double[h];
                     for (int u = 0; u < h; u++) {
-                        double i = sigmoid(gates[u] + recurrent[u]);
-                        double f = sigmoid(gates[h + u] + recurrent[h + u]);
+                        double i = ReferenceMath.sigmoid(gates[u] + recurrent[u]);
+                        double f = ReferenceMath.sigmoid(gates[h + u] + recurrent[h + u]);
                         double g = Math.tanh(gates[2 * h + u] + recurrent[2 * h + u]);
-                        double o = sigmoid(gates[3 * h + u] + recurrent[3 * h + u]);
+                        double o = ReferenceMath.sigmoid(gates[3 * h + u] + recurrent[3 * h + u]);
                         cState[u] = f * cState[u] + i * g;
                         newH[u] = o * Math.tanh(cState[u]);
                     }
@@ -150,9 +149,9 @@ class BaselineNumericsTest {
         }
         double[] expected = new double[N * D];
         for (int t = 0; t < N; t++) {
-            double[] z = relu(Reference.linear(read(p.get("head_1_weight")), read(p.get("head_1_bias")), sequence[t],
+            double[] z = ReferenceMath.activation("relu", ReferenceMath.linear(read(p.get("head_1_weight")), read(p.get("head_1_bias")), sequence[t],
                     2 * h));
-            double[] y = Reference.linear(read(p.get("head_2_weight")), read(p.get("head_2_bias")), z, D);
+            double[] y = ReferenceMath.linear(read(p.get("head_2_weight")), read(p.get("head_2_bias")), z, D);
             System.arraycopy(y, 0, expected, t * D, D);
         }
         assertClose(forward(phi, input, false), expected);
@@ -194,94 +193,10 @@ class BaselineNumericsTest {
         return ParameterValues.read(parameter.getArray());
     }
 
-    private static double[] row(float[] values, int t, int width) {
-        double[] row = new double[width];
-        for (int k = 0; k < width; k++) {
-            row[k] = values[t * width + k];
-        }
-        return row;
-    }
-
-    private static double[] relu(double[] x) {
-        double[] y = new double[x.length];
-        for (int i = 0; i < x.length; i++) {
-            y[i] = Math.max(0, x[i]);
-        }
-        return y;
-    }
-
-    private static double sigmoid(double z) {
-        return 1 / (1 + Math.exp(-z));
-    }
-
     private static void assertClose(float[] actual, double[] expected) {
         assertThat(actual).hasSize(expected.length);
         for (int i = 0; i < expected.length; i++) {
             assertThat((double) actual[i]).as("P'[%d]", i).isCloseTo(expected[i], within(1e-5));
-        }
-    }
-
-    /** Double-precision building blocks of the references. */
-    static final class Reference {
-        private Reference() {}
-
-        /** {@code W x + b} for a row-major {@code W (out, in)}. */
-        static double[] linear(double[] weight, double[] bias, double[] x, int out) {
-            double[] y = new double[out];
-            for (int o = 0; o < out; o++) {
-                double sum = bias[o];
-                for (int i = 0; i < x.length; i++) {
-                    sum += weight[o * x.length + i] * x[i];
-                }
-                y[o] = sum;
-            }
-            return y;
-        }
-
-        static double[] layerNorm(double[] x, double[] gamma, double[] beta) {
-            double mean = 0;
-            for (double v : x) {
-                mean += v / x.length;
-            }
-            double variance = 0;
-            for (double v : x) {
-                variance += (v - mean) * (v - mean) / x.length;
-            }
-            double[] y = new double[x.length];
-            for (int k = 0; k < x.length; k++) {
-                y[k] = (x[k] - mean) / Math.sqrt(variance + 1e-5) * gamma[k] + beta[k];
-            }
-            return y;
-        }
-
-        static double activation(String name, double z) {
-            return switch (name) {
-                case "relu" -> Math.max(0, z);
-                case "tanh" -> Math.tanh(z);
-                case "sigmoid" -> 1 / (1 + Math.exp(-z));
-                case "gelu" -> 0.5 * z * (1 + erf(z / Math.sqrt(2)));
-                default -> throw new IllegalArgumentException(name);
-            };
-        }
-
-        /** erf by its Taylor series below 3 and its asymptotic expansion above. */
-        static double erf(double z) {
-            double a = Math.abs(z);
-            double result;
-            if (a < 3) {
-                double term = a;
-                double sum = a;
-                for (int n = 1; n < 100; n++) {
-                    term *= -a * a / n;
-                    sum += term / (2 * n + 1);
-                }
-                result = 2 / Math.sqrt(Math.PI) * sum;
-            } else {
-                double z2 = a * a;
-                double series = 1 - 1 / (2 * z2) + 3 / (4 * z2 * z2) - 15 / (8 * z2 * z2 * z2);
-                result = 1 - Math.exp(-z2) / (a * Math.sqrt(Math.PI)) * series;
-            }
-            return Math.signum(z) * result;
         }
     }
 }

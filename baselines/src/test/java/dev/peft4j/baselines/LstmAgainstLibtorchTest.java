@@ -12,6 +12,7 @@ import ai.djl.nn.Activation;
 import ai.djl.training.ParameterStore;
 import dev.peft4j.api.PromptShape;
 import dev.peft4j.api.Reparameterizer;
+import dev.peft4j.nn.Layers;
 import dev.peft4j.testkit.ParameterValues;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;

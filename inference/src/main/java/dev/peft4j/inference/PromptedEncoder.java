@@ -14,11 +14,9 @@ import dev.peft4j.api.PromptInjection;
 import dev.peft4j.backbones.Backbone;
 import dev.peft4j.backbones.EncodedBatch;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -168,7 +166,7 @@ public final class PromptedEncoder implements AutoCloseable {
      * @throws PeftException for a blank text (naming its index) or when closed
      */
     public List<float[]> embedAll(List<String> texts) {
-        return run(texts.size(), r -> backbone.getTokenizer().encode(texts.subList(r[0], r[1]), maxTokens));
+        return run(texts.size(), (from, to) -> backbone.getTokenizer().encode(texts.subList(from, to), maxTokens));
     }
 
     /**
@@ -181,11 +179,11 @@ public final class PromptedEncoder implements AutoCloseable {
             throw new PeftException("embedPairs: " + first.size() + " first texts but " + second.size()
                     + " second texts; pass one second text per first text.");
         }
-        return run(first.size(), r -> backbone.getTokenizer().encodePairs(
-                first.subList(r[0], r[1]), second.subList(r[0], r[1]), maxTokens));
+        return run(first.size(), (from, to) -> backbone.getTokenizer().encodePairs(
+                first.subList(from, to), second.subList(from, to), maxTokens));
     }
 
-    private List<float[]> run(int count, Function<int[], EncodedBatch> tokenize) {
+    private List<float[]> run(int count, Batches.Encoder tokenize) {
         if (count == 0) {
             return List.of();
         }
@@ -194,16 +192,9 @@ public final class PromptedEncoder implements AutoCloseable {
                 throw new PeftException("The backbone '" + backbone.getName() + "' was closed before the prompted "
                         + "encoder for " + folder + ". Close the encoder first.");
             }
-            List<float[]> out = new ArrayList<>(count);
-            for (int start = 0; start < count; start += BATCH_SIZE) {
-                EncodedBatch batch = tokenize.apply(new int[] {start, Math.min(count, start + BATCH_SIZE)});
-                float[] flat = forward(batch);
-                int d = getDimension();
-                for (int row = 0; row < batch.batchSize(); row++) {
-                    out.add(Arrays.copyOfRange(flat, row * d, (row + 1) * d));
-                }
-            }
-            return out;
+            int d = getDimension();
+            return Batches.run(count, BATCH_SIZE, tokenize, this::forward,
+                    (flat, row) -> Arrays.copyOfRange(flat, row * d, (row + 1) * d));
         });
     }
 

@@ -40,8 +40,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Loading is forgiving where it can be and strict where it must be: a plugin whose
  * constructor throws, that was built for another API version, whose id is not lower-case kebab,
- * or a jar that cannot be opened is left out, logged at WARN and listed in
- * {@link #getProblems()}, and every other plugin still loads. Two plugins with the same id are
+ * or a jar that cannot be opened is left out, logged at WARN in one line (its stack trace at
+ * DEBUG) and listed in {@link #getProblems()}, and every other plugin still loads. Two plugins with the same id are
  * an error, because which one a user gets must never depend on class path order.
  *
  * <pre>{@code
@@ -242,9 +242,13 @@ public final class PluginRegistry {
                             + "or rename one id.";
                 }
             }
-            // Log the problems even when a duplicate id fails the build: they may explain it.
+            // Log the problems even when a duplicate id fails the build: they may explain it. The
+            // message names the cause in one line; its stack trace is for DEBUG, not every command.
             for (PluginProblem problem : problems) {
-                LOG.warn("{}", problem.message(), problem.cause());
+                LOG.warn("{}", problem.message());
+                if (problem.cause() != null) {
+                    LOG.debug("Stack trace of: {}", problem.message(), problem.cause());
+                }
             }
             if (duplicate != null) {
                 throw new PluginException(duplicate);

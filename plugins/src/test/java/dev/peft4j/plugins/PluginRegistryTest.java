@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.peft4j.api.ApiVersion;
 import dev.peft4j.api.PluginException;
+import dev.peft4j.testkit.ScaledPromptPlugin;
 import java.io.IOException;
 import java.net.URLClassLoader;
 import java.nio.file.Path;
@@ -34,7 +35,7 @@ class PluginRegistryTest {
 
         assertThat(list).extracting(PluginInfo::id).containsExactly("identity-prompt", "scaled-prompt");
         PluginInfo scaled = list.get(1);
-        assertThat(scaled.description()).isEqualTo("Test method: the prompt times a constant");
+        assertThat(scaled.description()).isEqualTo("Example method: the prompt times a constant factor");
         assertThat(scaled.apiVersion()).isEqualTo(ApiVersion.CURRENT);
         assertThat(scaled.options()).singleElement().satisfies(o -> assertThat(o.name()).isEqualTo("scale"));
         assertThat(scaled.className()).isEqualTo(ScaledPromptPlugin.class.getName());

@@ -6,6 +6,7 @@ import dev.peft4j.api.Options;
 import dev.peft4j.api.PromptShape;
 import dev.peft4j.api.Reparameterizer;
 import dev.peft4j.api.ReparameterizerPlugin;
+import dev.peft4j.testkit.ScaledPromptPlugin;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.MalformedURLException;
@@ -45,7 +46,7 @@ final class TestPlugins {
         }
     }
 
-    /** Shared plumbing of the test plugins below. */
+    /** Shared plumbing of the test plugins: no options, Φ the identity. */
     abstract static class Base implements ReparameterizerPlugin {
         @Override
         public String getDescription() {
@@ -64,11 +65,11 @@ final class TestPlugins {
 
         @Override
         public Reparameterizer create(PromptShape shape, Options options) {
-            return new ScaledPromptPlugin.Scaled(shape, 1.0);
+            return ScaledPromptPlugin.scaled(shape, 1.0);
         }
     }
 
-    /** Claims the id of {@link ScaledPromptPlugin}. */
+    /** Claims the id of the test kit's {@link ScaledPromptPlugin}. */
     public static final class DuplicateScaled extends Base {
         @Override
         public String getId() {

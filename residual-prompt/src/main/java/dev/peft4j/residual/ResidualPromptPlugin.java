@@ -1,13 +1,13 @@
 package dev.peft4j.residual;
 
+import dev.peft4j.api.AbstractReparameterizerPlugin;
 import dev.peft4j.api.ApiVersion;
 import dev.peft4j.api.OptionSpec;
 import dev.peft4j.api.Options;
 import dev.peft4j.api.PromptShape;
-import dev.peft4j.api.Range;
 import dev.peft4j.api.Reparameterizer;
-import dev.peft4j.api.ReparameterizerPlugin;
-import java.util.List;
+import dev.peft4j.nn.BottleneckMlp;
+import java.util.stream.Stream;
 
 /**
  * Residual Prompt Tuning (Razdaibiedina et al., ACL Findings 2023): each prompt vector passes
@@ -35,51 +35,26 @@ import java.util.List;
  * besides {@code P}: {@code 2dm + m + 3d} for the shared MLP with LayerNorm, {@code n} times that
  * with {@code separate}.
  */
-public final class ResidualPromptPlugin implements ReparameterizerPlugin {
+public final class ResidualPromptPlugin extends AbstractReparameterizerPlugin {
 
     /** The plugin id. */
     public static final String ID = "residual-prompt";
 
-    /** The activations offered, default first. */
-    static final List<String> ACTIVATIONS = List.of("relu", "tanh", "gelu", "sigmoid");
-
-    private static final List<OptionSpec> OPTIONS = List.of(
-            OptionSpec.integer("bottleneck", 400, Range.atLeast(1), "Width m of the MLP's hidden layer"),
-            OptionSpec.choice("activation", "relu", ACTIVATIONS, "Activation between the two projections"),
-            OptionSpec.flag("layer-norm", true, "Apply LayerNorm over the width d after the up-projection"),
-            OptionSpec.decimal("dropout", 0.0, Range.closedOpen(0, 1),
-                    "Dropout rate after the up-projection, during training only"),
-            OptionSpec.flag("separate", false, "One MLP per prompt token instead of one MLP shared by all"),
-            OptionSpec.flag("residual", true, "Add the skip connection after the LayerNorm; false is the ablation"));
-
     /** Creates the plugin; ServiceLoader calls this. */
-    public ResidualPromptPlugin() {}
-
-    @Override
-    public String getId() {
-        return ID;
+    public ResidualPromptPlugin() {
+        super(ID, "Residual Prompt Tuning: P' = LayerNorm(MLP(P)) + P (Razdaibiedina et al. 2023)",
+                new ApiVersion(ApiVersion.MAJOR, ApiVersion.MINOR),
+                Stream.concat(BottleneckMlp.OPTIONS.stream(), Stream.of(
+                        OptionSpec.flag("separate", false, "One MLP per prompt token instead of one MLP shared by all"),
+                        OptionSpec.flag("residual", true,
+                                "Add the skip connection after the LayerNorm; false is the ablation"))).toList());
     }
 
     @Override
-    public String getDescription() {
-        return "Residual Prompt Tuning: P' = LayerNorm(MLP(P)) + P (Razdaibiedina et al. 2023)";
-    }
-
-    @Override
-    public ApiVersion getApiVersion() {
-        return new ApiVersion(ApiVersion.MAJOR, ApiVersion.MINOR);
-    }
-
-    @Override
-    public List<OptionSpec> getOptions() {
-        return OPTIONS;
-    }
-
-    @Override
-    public Reparameterizer create(PromptShape shape, Options options) {
-        options.requireFor(ID);
-        return new ResidualPromptBlock(shape, options.getInt("bottleneck"), options.getString("activation"),
-                options.getBoolean("layer-norm"), (float) options.getDouble("dropout"),
-                options.getBoolean("separate"), options.getBoolean("residual"));
+    protected Reparameterizer createReparameterizer(PromptShape shape, Options options) {
+        return BottleneckMlp.fromOptions(shape, options)
+                .optSeparate(options.getBoolean("separate"))
+                .optResidual(options.getBoolean("residual"))
+                .build();
     }
 }

@@ -12,7 +12,9 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import dev.peft4j.api.PromptShape;
 import dev.peft4j.api.Reparameterizer;
+import dev.peft4j.nn.Layers;
 import dev.peft4j.testkit.ParameterValues;
+import dev.peft4j.testkit.ReferenceMath;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,8 +27,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Φ on fixed random weights and inputs against an independent double-precision reference written
- * as plain loops, for every activation, with and without LayerNorm, skip connection and per-token
+ * Φ on fixed random weights and inputs against an independent double-precision reference (the
+ * test kit's {@link ReferenceMath}), for every activation, with and without LayerNorm, skip connection and per-token
  * MLPs.
  */
 class ResidualPromptNumericsTest {
@@ -49,7 +51,7 @@ class ResidualPromptNumericsTest {
 
     static Stream<Arguments> settings() {
         List<Arguments> all = new ArrayList<>();
-        for (String activation : ResidualPromptPlugin.ACTIVATIONS) {
+        for (String activation : Layers.ACTIVATIONS) {
             for (boolean layerNorm : new boolean[] {true, false}) {
                 for (boolean residual : new boolean[] {true, false}) {
                     for (boolean separate : new boolean[] {false, true}) {
@@ -66,7 +68,7 @@ class ResidualPromptNumericsTest {
     void matchesDoublePrecisionReference(String activation, boolean layerNorm, boolean residual, boolean separate) {
         Reparameterizer phi = create(activation, layerNorm, residual, separate, 0);
         float[] input = ParameterValues.uniformFloats(99, N * D, 1.5);
-        double[] expected = reference(phi, toDouble(input), activation, layerNorm, residual, separate);
+        double[] expected = reference(phi, input, activation, layerNorm, residual, separate);
 
         for (boolean training : new boolean[] {false, true}) {
             float[] actual = phi.reparameterize(new ParameterStore(manager, false),
@@ -115,99 +117,29 @@ class ResidualPromptNumericsTest {
         return phi;
     }
 
-    /** Φ in double precision from the block's own (float) weights, by loops. */
-    private static double[] reference(Reparameterizer phi, double[] x, String activation, boolean layerNorm,
+    /** Φ in double precision from the block's own (float) weights, by the test kit's reference maths. */
+    private static double[] reference(Reparameterizer phi, float[] x, String activation, boolean layerNorm,
             boolean residual, boolean separate) {
         var params = phi.getParameters();
         double[] wDown = ParameterValues.read(params.get("down_weight").getArray());
         double[] bDown = ParameterValues.read(params.get("down_bias").getArray());
         double[] wUp = ParameterValues.read(params.get("up_weight").getArray());
         double[] bUp = ParameterValues.read(params.get("up_bias").getArray());
-        double[] gamma = layerNorm ? ParameterValues.read(params.get("norm_gamma").getArray()) : null;
-        double[] beta = layerNorm ? ParameterValues.read(params.get("norm_beta").getArray()) : null;
         double[] out = new double[N * D];
         for (int t = 0; t < N; t++) {
             int token = separate ? t : 0;
-            double[] hidden = new double[M];
-            for (int j = 0; j < M; j++) {
-                double sum = bDown[token * M + j];
-                for (int k = 0; k < D; k++) {
-                    sum += wDown[(token * M + j) * D + k] * x[t * D + k];
-                }
-                hidden[j] = activation(activation, sum);
-            }
-            double[] up = new double[D];
-            for (int k = 0; k < D; k++) {
-                double sum = bUp[token * D + k];
-                for (int j = 0; j < M; j++) {
-                    sum += wUp[(token * D + k) * M + j] * hidden[j];
-                }
-                up[k] = sum;
-            }
+            double[] input = ReferenceMath.row(x, t, D);
+            double[] hidden = ReferenceMath.activation(activation,
+                    ReferenceMath.linear(wDown, token * M * D, bDown, token * M, input, M));
+            double[] up = ReferenceMath.linear(wUp, token * D * M, bUp, token * D, hidden, D);
             if (layerNorm) {
-                double mean = 0;
-                for (double v : up) {
-                    mean += v / D;
-                }
-                double variance = 0;
-                for (double v : up) {
-                    variance += (v - mean) * (v - mean) / D;
-                }
-                for (int k = 0; k < D; k++) {
-                    up[k] = (up[k] - mean) / Math.sqrt(variance + 1e-5) * gamma[token * D + k] + beta[token * D + k];
-                }
+                up = ReferenceMath.layerNorm(up, ParameterValues.read(params.get("norm_gamma").getArray()),
+                        ParameterValues.read(params.get("norm_beta").getArray()), token * D);
             }
             for (int k = 0; k < D; k++) {
-                out[t * D + k] = up[k] + (residual ? x[t * D + k] : 0);
+                out[t * D + k] = up[k] + (residual ? input[k] : 0);
             }
         }
         return out;
-    }
-
-    static double activation(String name, double z) {
-        return switch (name) {
-            case "relu" -> Math.max(0, z);
-            case "tanh" -> Math.tanh(z);
-            case "sigmoid" -> 1 / (1 + Math.exp(-z));
-            case "gelu" -> 0.5 * z * (1 + erf(z / Math.sqrt(2)));
-            default -> throw new IllegalArgumentException(name);
-        };
-    }
-
-    /** erf by its Taylor series below 3 and its asymptotic expansion above (both far below 1e-9 error). */
-    static double erf(double z) {
-        double a = Math.abs(z);
-        double result;
-        if (a < 3) {
-            double term = a;
-            double sum = a;
-            for (int n = 1; n < 100; n++) {
-                term *= -a * a / n;
-                sum += term / (2 * n + 1);
-            }
-            result = 2 / Math.sqrt(Math.PI) * sum;
-        } else {
-            double z2 = a * a;
-            double series = 1 - 1 / (2 * z2) + 3 / (4 * z2 * z2) - 15 / (8 * z2 * z2 * z2) + 105 / (16 * z2 * z2 * z2 * z2);
-            result = 1 - Math.exp(-z2) / (a * Math.sqrt(Math.PI)) * series;
-        }
-        return Math.signum(z) * result;
-    }
-
-    @Test
-    void erfReferenceIsAccurate() {
-        // Known values of erf, to check the reference itself.
-        assertThat(erf(0.5)).isCloseTo(0.5204998778130465, within(1e-12));
-        assertThat(erf(1)).isCloseTo(0.8427007929497149, within(1e-12));
-        assertThat(erf(2.5)).isCloseTo(0.9995930479825550, within(1e-12));
-        assertThat(erf(-3.5)).isCloseTo(-0.9999992569016276, within(1e-10));
-    }
-
-    private static double[] toDouble(float[] values) {
-        double[] wide = new double[values.length];
-        for (int i = 0; i < values.length; i++) {
-            wide[i] = values[i];
-        }
-        return wide;
     }
 }

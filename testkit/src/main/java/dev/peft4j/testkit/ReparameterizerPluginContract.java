@@ -27,6 +27,7 @@ import dev.peft4j.api.Reparameterizer;
 import dev.peft4j.api.ReparameterizerPlugin;
 import dev.peft4j.api.ShapeMismatchException;
 import dev.peft4j.api.SoftPrompt;
+import dev.peft4j.nn.AdamW;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -37,6 +38,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -302,7 +304,7 @@ public abstract class ReparameterizerPluginContract {
     @Test
     void exportEqualsEvalForwardAndRoundTripsThroughFiles(@TempDir Path folder) throws IOException {
         SoftPrompt prompt = newPrompt(SMALL, 23, DataType.FLOAT32);
-        trainBriefly(prompt, new AdamW(0.05f, 1e-5f), 0, 2);
+        trainBriefly(prompt, newOptimizer(prompt), 0, 2);
         PromptEmbeddings exported = prompt.export();
         float[] forward = prompt.computePrompt(new ParameterStore(manager(), false), false).toFloatArray();
         assertThat(exported.shape()).isEqualTo(SMALL);
@@ -335,10 +337,11 @@ public abstract class ReparameterizerPluginContract {
     @Test
     void resumingFromSavedStateIsExact() throws Exception {
         SoftPrompt original = newPrompt(SMALL, 31, DataType.FLOAT32);
-        AdamW optimizer = new AdamW(0.05f, 1e-5f);
+        AdamW optimizer = newOptimizer(original);
         trainBriefly(original, optimizer, 0, 3);
         byte[] parameters = saveParameters(original);
-        byte[] moments = optimizer.save(manager());
+        byte[] moments = encode(optimizer.state());
+        long steps = optimizer.getStep();
         trainBriefly(original, optimizer, 3, 1);
         PromptEmbeddings uninterrupted = original.export();
 
@@ -353,8 +356,10 @@ public abstract class ReparameterizerPluginContract {
             }
         }
         assertThat(saveParameters(resumed)).as("parameters after load, byte for byte").isEqualTo(parameters);
-        AdamW restored = new AdamW(0.05f, 1e-5f);
-        restored.load(manager(), moments);
+        AdamW restored = newOptimizer(resumed);
+        try (NDManager scratch = manager().newSubManager()) {
+            restored.restore(NDList.decode(scratch, moments), steps);
+        }
         trainBriefly(resumed, restored, 3, 1);
         PromptEmbeddings afterResume = resumed.export();
 
@@ -390,8 +395,25 @@ public abstract class ReparameterizerPluginContract {
                     collector.backward(output.sub(target).square().sum());
                 }
             }
-            optimizer.step(prompt.getParameters());
+            optimizer.update();
         }
+    }
+
+    /** AdamW (lr 0.05, weight decay 1e-5) over the prompt's trainable parameters, as a trainer would run it. */
+    private AdamW newOptimizer(SoftPrompt prompt) {
+        Map<String, Parameter> trainable = new LinkedHashMap<>();
+        for (Pair<String, Parameter> entry : prompt.getParameters()) {
+            if (entry.getValue().requiresGradient()) {
+                trainable.put(entry.getKey(), entry.getValue());
+            }
+        }
+        return new AdamW(manager(), List.of(new AdamW.Group("prompt", trainable, 0.05f)), 0.9f, 0.999f, 1e-8f, 1e-5f);
+    }
+
+    private static byte[] encode(NDList arrays) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        arrays.encode(bytes, NDList.Encoding.SAFETENSORS);
+        return bytes.toByteArray();
     }
 
     private static byte[] saveParameters(SoftPrompt prompt) throws IOException {

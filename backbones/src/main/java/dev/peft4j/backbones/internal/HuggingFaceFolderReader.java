@@ -7,14 +7,13 @@ import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.peft4j.api.PromptFormatException;
+import dev.peft4j.api.internal.SafetensorsHeader;
 import dev.peft4j.backbones.BackboneException;
 import dev.peft4j.backbones.BertConfig;
 import java.io.BufferedInputStream;
-import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,28 +59,28 @@ public final class HuggingFaceFolderReader {
             throw new BackboneException("Cannot read " + file + " as a JSON object (" + e.getMessage()
                     + "). A Hugging Face BERT folder needs a valid config.json.", e);
         }
-        String modelType = string(json, "model_type", "bert");
+        String modelType = string(json, "model_type", "bert", file);
         if (!modelType.equals("bert")) {
             throw new BackboneException(file + " describes a '" + modelType + "' model; peft4j's BertEncoder runs "
                     + "BERT-layout models only (model_type \"bert\": BERT, MiniLM, BGE, E5 ...).");
         }
-        String activation = string(json, "hidden_act", "gelu");
+        String activation = string(json, "hidden_act", "gelu", file);
         if (!activation.equals("gelu")) {
             throw new BackboneException(file + " sets hidden_act \"" + activation + "\"; BertEncoder implements "
                     + "the exact (erf) GELU of BERT only (hidden_act \"gelu\").");
         }
         List<String> missing = new ArrayList<>();
-        int vocab = integer(json, "vocab_size", missing);
-        int hidden = integer(json, "hidden_size", missing);
-        int layers = integer(json, "num_hidden_layers", missing);
-        int heads = integer(json, "num_attention_heads", missing);
-        int intermediate = integer(json, "intermediate_size", missing);
-        int positions = integer(json, "max_position_embeddings", missing);
+        int vocab = integer(json, "vocab_size", missing, file);
+        int hidden = integer(json, "hidden_size", missing, file);
+        int layers = integer(json, "num_hidden_layers", missing, file);
+        int heads = integer(json, "num_attention_heads", missing, file);
+        int intermediate = integer(json, "intermediate_size", missing, file);
+        int positions = integer(json, "max_position_embeddings", missing, file);
         if (!missing.isEmpty()) {
             throw new BackboneException(file + " lacks the fields " + missing + " that a BERT config must have.");
         }
-        int types = json.has("type_vocab_size") ? json.get("type_vocab_size").getAsInt() : 2;
-        float eps = json.has("layer_norm_eps") ? json.get("layer_norm_eps").getAsFloat() : 1e-12f;
+        int types = present(json, "type_vocab_size") ? integer(json, "type_vocab_size", missing, file) : 2;
+        float eps = present(json, "layer_norm_eps") ? (float) number(json, "layer_norm_eps", "a number", file) : 1e-12f;
         try {
             return new BertConfig(vocab, hidden, layers, heads, intermediate, positions, types, eps);
         } catch (RuntimeException e) {
@@ -122,47 +121,24 @@ public final class HuggingFaceFolderReader {
         return weights;
     }
 
-    /** Checks the header before DJL decodes the data: size, and no bfloat16 (DJL cannot hold it). */
+    /** Checks the header before DJL decodes the data: the layout, and no bfloat16 (DJL cannot hold it). */
     private static void checkHeader(Path file) {
-        try (DataInputStream in = new DataInputStream(Files.newInputStream(file))) {
-            long fileSize = Files.size(file);
-            byte[] lengthBytes = new byte[8];
-            in.readFully(lengthBytes);
-            long headerLength = ByteBuffer.wrap(lengthBytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
-            if (headerLength <= 0 || headerLength > fileSize - 8) {
-                throw new BackboneException(file + " is not a safetensors file or is truncated (header of "
-                        + headerLength + " bytes in a file of " + fileSize + " bytes). Download it again.");
+        SafetensorsHeader header;
+        try {
+            header = SafetensorsHeader.check(file, "Download it again.");
+        } catch (PromptFormatException e) {
+            throw new BackboneException(e.getMessage(), e);
+        }
+        List<String> bfloat16 = new ArrayList<>();
+        for (SafetensorsHeader.Tensor tensor : header.tensors().values()) {
+            if (tensor.dtype().equals("BF16")) {
+                bfloat16.add(tensor.name());
             }
-            byte[] header = new byte[Math.toIntExact(headerLength)];
-            in.readFully(header);
-            JsonObject json = JsonParser.parseString(new String(header, StandardCharsets.UTF_8)).getAsJsonObject();
-            long dataEnd = 0;
-            List<String> bfloat16 = new ArrayList<>();
-            for (Map.Entry<String, JsonElement> entry : json.entrySet()) {
-                if (entry.getKey().equals("__metadata__")) {
-                    continue;
-                }
-                JsonObject tensor = entry.getValue().getAsJsonObject();
-                if ("BF16".equals(tensor.get("dtype").getAsString())) {
-                    bfloat16.add(entry.getKey());
-                }
-                dataEnd = Math.max(dataEnd, tensor.getAsJsonArray("data_offsets").get(1).getAsLong());
-            }
-            if (8 + headerLength + dataEnd > fileSize) {
-                throw new BackboneException(file + " is truncated: its header promises " + (8 + headerLength + dataEnd)
-                        + " bytes but the file has " + fileSize + ". Download it again.");
-            }
-            if (!bfloat16.isEmpty()) {
-                throw new BackboneException(file + " stores bfloat16 tensors (" + bfloat16.size() + ", e.g. "
-                        + bfloat16.get(0) + "), which DJL cannot load. Convert the file to float32 first, e.g. "
-                        + "in Python: save_file({k: v.float() for k, v in load_file(path).items()}, path).");
-            }
-        } catch (IOException | RuntimeException e) {
-            if (e instanceof BackboneException b) {
-                throw b;
-            }
-            throw new BackboneException("Cannot read the header of " + file + " (" + e + "); it is not a valid "
-                    + "safetensors file. Download it again.", e);
+        }
+        if (!bfloat16.isEmpty()) {
+            throw new BackboneException(file + " stores bfloat16 tensors (" + bfloat16.size() + ", e.g. "
+                    + bfloat16.get(0) + "), which DJL cannot load. Convert the file to float32 first, e.g. "
+                    + "in Python: save_file({k: v.float() for k, v in load_file(path).items()}, path).");
         }
     }
 
@@ -176,17 +152,49 @@ public final class HuggingFaceFolderReader {
         return n;
     }
 
-    private static String string(JsonObject json, String key, String fallback) {
-        JsonElement e = json.get(key);
-        return e == null || e.isJsonNull() ? fallback : e.getAsString();
+    private static boolean present(JsonObject json, String key) {
+        return json.has(key) && !json.get(key).isJsonNull();
     }
 
-    private static int integer(JsonObject json, String key, List<String> missing) {
+    private static String string(JsonObject json, String key, String fallback, Path file) {
+        JsonElement e = json.get(key);
+        if (e == null || e.isJsonNull()) {
+            return fallback;
+        }
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
+            throw wrongType(file, key, "a string", e);
+        }
+        return e.getAsString();
+    }
+
+    private static int integer(JsonObject json, String key, List<String> missing, Path file) {
         JsonElement e = json.get(key);
         if (e == null || e.isJsonNull()) {
             missing.add(key);
             return 1;
         }
-        return e.getAsInt();
+        double value = number(json, key, "an integer", file);
+        if (value != Math.rint(value) || Math.abs(value) > Integer.MAX_VALUE) {
+            throw wrongType(file, key, "an integer", e);
+        }
+        return (int) value;
+    }
+
+    /** A JSON number field (not a quoted one: Hugging Face writes numbers unquoted). */
+    private static double number(JsonObject json, String key, String expected, Path file) {
+        JsonElement e = json.get(key);
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
+            throw wrongType(file, key, expected, e);
+        }
+        double value = e.getAsDouble();
+        if (!Double.isFinite(value)) {
+            throw wrongType(file, key, "a finite number", e);
+        }
+        return value;
+    }
+
+    private static BackboneException wrongType(Path file, String key, String expected, JsonElement found) {
+        return new BackboneException(file + ": field '" + key + "' must be " + expected + ", found " + found
+                + ". Fix config.json (as written by save_pretrained) or download it again.");
     }
 }

@@ -29,7 +29,7 @@ import dev.peft4j.harness.task.Task;
 import dev.peft4j.harness.task.TextInput;
 import dev.peft4j.harness.train.MatmulPrecision;
 import dev.peft4j.harness.train.TrainingConfig;
-import dev.peft4j.harness.train.TrainingStep;
+import dev.peft4j.harness.train.TrainingRun;
 import dev.peft4j.plugins.PluginRegistry;
 import java.io.PrintWriter;
 import java.time.Instant;
@@ -43,7 +43,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Measures, in one process so that ratios are meaningful on a shared machine: the float32 GEMM
- * peak; one training step through the trainer's own {@link TrainingStep} (synthetic pairs of a
+ * peak; one training step through the trainer's own {@link TrainingRun} (synthetic pairs of a
  * fixed length, RTE's task shape) with its FLOP count and ratio to the peak; Φ's share of the step;
  * inference latency with an exported residual prompt against a plain prompt and no prompt; memory
  * over many steps; backbone load time; optionally float32 against bf16-matmul and a full RTE epoch
@@ -146,7 +146,7 @@ public final class Benchmark {
             BenchmarkReport.PhiShare phi;
             BenchmarkReport.ForwardSection forwardSection;
             try (NDManager manager = backbone.getManager().newSubManager()) {
-                TrainingStep step = TrainingStep.create(backbone, task, plugin, spec(method, methodOptions, "rte",
+                TrainingRun step = TrainingRun.create(backbone, task, plugin, spec(method, methodOptions, "rte",
                         batchSize), manager);
                 stepRun = steps(backbone, step);
                 phi = phi(step, stepRun.seconds.median());
@@ -258,7 +258,7 @@ public final class Benchmark {
         return Stats.of(run.pairedRatios.stream().map(p -> stepFlops / p[1] / 1e9 / p[0]).toList()).median();
     }
 
-    private StepRun steps(Backbone backbone, TrainingStep step) {
+    private StepRun steps(Backbone backbone, TrainingRun step) {
         List<List<Example>> batches = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             batches.add(syntheticBatch(batchSize, i));
@@ -340,7 +340,7 @@ public final class Benchmark {
                 Stats.ofNanos(java.util.Arrays.copyOfRange(nanos, from, to)));
     }
 
-    private StepSetupAndFlops setup(Backbone backbone, TrainingStep step, int positions) {
+    private StepSetupAndFlops setup(Backbone backbone, TrainingRun step, int positions) {
         BertEncoder encoder = backbone.getEncoder();
         PromptClassifier classifier = step.getClassifier();
         int classes = classifier.getNumClasses();
@@ -396,7 +396,7 @@ public final class Benchmark {
 
     // ---------------------------------------------------------------- Φ share
 
-    private BenchmarkReport.PhiShare phi(TrainingStep step, double stepMedian) {
+    private BenchmarkReport.PhiShare phi(TrainingRun step, double stepMedian) {
         SoftPrompt prompt = step.getSoftPrompt();
         ParameterStore store = step.getParameterStore();
         int times = Math.max(5, Math.min(steps, 50));
@@ -427,7 +427,7 @@ public final class Benchmark {
 
     // ---------------------------------------------------------------- forward profile
 
-    private BenchmarkReport.ForwardSection forwardProfile(Backbone backbone, TrainingStep step, int positions) {
+    private BenchmarkReport.ForwardSection forwardProfile(Backbone backbone, TrainingRun step, int positions) {
         BertEncoder encoder = backbone.getEncoder();
         int times = Math.max(3, repeats);
         List<ForwardProfile.Row> rows = ForwardProfile.measure(backbone.getManager(), batchSize, positions,
@@ -538,7 +538,7 @@ public final class Benchmark {
         int rounds = Math.max(3, Math.min(steps, 10));
         int size = gemmSizes.stream().mapToInt(Integer::intValue).max().orElse(1024);
         try (NDManager manager = backbone.getManager().newSubManager()) {
-            TrainingStep step = TrainingStep.create(backbone, SuperGlueTasks.rte(), registry.get(method),
+            TrainingRun step = TrainingRun.create(backbone, SuperGlueTasks.rte(), registry.get(method),
                     spec(method, methodOptions, "rte", batchSize), manager);
             List<Example> batch = syntheticBatch(batchSize, 3);
             EncodedBatch encoded = step.encode(batch);
@@ -580,7 +580,7 @@ public final class Benchmark {
         int size = gemmSizes.stream().mapToInt(Integer::intValue).max().orElse(1024);
         int perRound = Math.max(2, Math.min(this.steps, 5));
         try (NDManager manager = backbone.getManager().newSubManager()) {
-            TrainingStep step = TrainingStep.create(backbone, SuperGlueTasks.rte(), registry.get(method),
+            TrainingRun step = TrainingRun.create(backbone, SuperGlueTasks.rte(), registry.get(method),
                     spec(method, methodOptions, "rte", batchSize), manager);
             List<Example> batch = syntheticBatch(batchSize, 5);
             EncodedBatch encoded = step.encode(batch);
@@ -624,7 +624,7 @@ public final class Benchmark {
         spec = new RunSpec(spec.methodId(), spec.taskId(), spec.seed(), spec.promptLength(), spec.learningRate(),
                 spec.methodOptions(), shared);
         try (NDManager manager = backbone.getManager().newSubManager()) {
-            TrainingStep step = TrainingStep.create(backbone, task, registry.get(method), spec, manager);
+            TrainingRun step = TrainingRun.create(backbone, task, registry.get(method), spec, manager);
             long started = System.nanoTime();
             List<List<Example>> batches = step.batches(train, 1);
             long padded = 0;

@@ -6,12 +6,10 @@ import dev.peft4j.harness.data.DataLocator;
 import dev.peft4j.harness.train.MatmulPrecision;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -27,23 +25,14 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--backbone", defaultValue = "all-minilm-l6-v2", description = "Backbone (default: ${DEFAULT-VALUE}).")
     String backbone;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "Device (default: ${DEFAULT-VALUE}).")
-    String device;
-
     @Option(names = "--batch", defaultValue = "16", description = "Training batch size (default: ${DEFAULT-VALUE}).")
     int batch;
 
     @Option(names = "--length", defaultValue = "128", description = "Positions per sequence incl. prompt (default: ${DEFAULT-VALUE}).")
     int length;
 
-    @Option(names = {"-n", "--prompt-length"}, defaultValue = "10", description = "Prompt tokens (default: ${DEFAULT-VALUE}).")
-    int promptLength;
-
-    @Option(names = "--method", defaultValue = "residual-prompt", description = "Method (default: ${DEFAULT-VALUE}).")
-    String method;
-
-    @Option(names = {"-o", "--option"}, description = "A method option as name=value; repeatable.")
-    Map<String, String> options = new LinkedHashMap<>();
+    @Mixin
+    MethodOptions methodOptions;
 
     @Option(names = "--steps", defaultValue = "500", description = "Measured training steps (default: ${DEFAULT-VALUE}).")
     int steps;
@@ -89,8 +78,8 @@ final class BenchCommand implements Callable<Integer> {
             description = "Timed batched predictor calls (--inference-batch pairs each) per variant (default: ${DEFAULT-VALUE}).")
     int predictorBatchCalls;
 
-    @Option(names = "--data", description = "Data folder for --rte-epoch (default: $PEFT4J_DATA, else downloads).")
-    @Nullable Path data;
+    @Mixin
+    DeviceOptions where;
 
     @Option(names = "--out", defaultValue = "runs/bench", description = "Output folder (default: ${DEFAULT-VALUE}).")
     Path out;
@@ -99,14 +88,15 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
         Benchmark.Builder builder = Benchmark.builder()
-                .optBackbone(backbone).optDevice(device).optBatchSize(batch).optLength(length)
-                .optPromptLength(promptLength).optMethod(method, options).optSteps(steps).optWarmup(warmup)
+                .optBackbone(backbone).optDevice(where.device).optBatchSize(batch).optLength(length)
+                .optPromptLength(methodOptions.promptLength).optMethod(methodOptions.method, methodOptions.options)
+                .optSteps(steps).optWarmup(warmup)
                 .optGemmSizes(gemmSizes).optInferenceBatch(inferenceBatch).optRepeats(repeats)
                 .optComparePrecision(comparePrecision).optCompareThreads(compareThreads).optPrecision(MatmulPrecision.parse(precision))
                 .optThreads(threads).optLog(err)
                 .optCommand("peft4j " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
         if (rteEpoch) {
-            builder.optRteEpoch(DataLocator.builder().optDataFolder(data).optEnvironment(System.getenv()).build());
+            builder.optRteEpoch(DataLocator.builder().optDataFolder(where.data).optEnvironment(System.getenv()).build());
         }
         if (predictor) {
             builder.optPredictor(predictorCalls, predictorBatchCalls);

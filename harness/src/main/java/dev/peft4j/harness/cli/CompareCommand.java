@@ -6,8 +6,7 @@ import dev.peft4j.harness.experiment.ResultsFolder;
 import dev.peft4j.harness.experiment.RunSpec;
 import dev.peft4j.harness.experiment.Shard;
 import dev.peft4j.harness.report.DivergedRun;
-import dev.peft4j.harness.report.EpochMetrics;
-import dev.peft4j.harness.train.TrainingListener;
+import dev.peft4j.harness.train.TrainingRunCheck;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,10 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
-import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -63,9 +58,6 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--shard", defaultValue = "1/1", description = "Run only shard i of n of the grid, e.g. 2/4 (default: ${DEFAULT-VALUE}).")
     String shard;
 
-    @Option(names = "--no-progress", description = "Log lines instead of a progress bar.")
-    boolean noProgress;
-
     @Mixin
     TrainingOptions training;
 
@@ -76,13 +68,14 @@ final class CompareCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         Grid grid = buildGrid();
+        ExperimentRunner.checkGrid(grid, new TrainingRunCheck(Plugins.registry(), custom.resolver(tasks.get(0))));
         ResultsFolder folder = new ResultsFolder(results);
         List<RunSpec> pending = folder.pending(Shard.parse(shard).select(grid.expand()));
         out.printf("Grid: %d runs, %d to do in shard %s; results in %s%n", grid.size(), pending.size(), shard, results);
         out.flush();
         if (!pending.isEmpty()) {
-            try (Session session = new Session(training.backbone, training.device, training.data);
-                    Progress progress = new Progress(out, noProgress)) {
+            try (Session session = new Session(training.backbone, training.where);
+                    Progress progress = Progress.forCommand(out, training.noProgress, pending.size())) {
                 new ExperimentRunner(folder).run(grid, Shard.parse(shard),
                         session.trainer(results.resolve("checkpoints"), progress, custom.resolver(tasks.get(0))));
             }
@@ -125,55 +118,5 @@ final class CompareCommand implements Callable<Integer> {
         }
         return builder.setTasks(tasks).setSeeds(seeds).setPromptLengths(promptLengths)
                 .setLearningRates(learningRates).optShared(training.toShared()).build();
-    }
-
-    /** A progress bar per run (or log lines), with the epoch's validation metrics. */
-    private static final class Progress implements TrainingListener, AutoCloseable {
-        private final PrintWriter out;
-        private final boolean plain;
-        private @Nullable ProgressBar bar;
-        private @Nullable String runId;
-
-        Progress(PrintWriter out, boolean plain) {
-            this.out = out;
-            this.plain = plain;
-        }
-
-        @Override
-        public void onStep(RunSpec run, int epoch, int step, int stepsPerEpoch, float loss) {
-            if (plain) {
-                return;
-            }
-            if (!run.getRunId().equals(runId)) {
-                close();
-                runId = run.getRunId();
-                int epochs = Integer.parseInt(run.shared().getOrDefault("epochs", "1"));
-                bar = new ProgressBarBuilder().setTaskName(run.methodId() + " " + run.taskId() + " s" + run.seed())
-                        .setInitialMax((long) epochs * stepsPerEpoch).setStyle(ProgressBarStyle.ASCII)
-                        .setUpdateIntervalMillis(500).continuousUpdate().build();
-                bar.stepTo((long) (epoch - 1) * stepsPerEpoch);
-            }
-            if (bar != null) {
-                bar.step();
-                bar.setExtraMessage(String.format("epoch %d loss %.3f", epoch, loss));
-            }
-        }
-
-        @Override
-        public void onEpochEnd(RunSpec run, EpochMetrics metrics, double headline, double best) {
-            if (plain) {
-                out.printf("%s epoch %d loss %.4f %s%n", run.getRunId(), metrics.epoch(), metrics.trainLoss(),
-                        metrics.metricsText());
-                out.flush();
-            }
-        }
-
-        @Override
-        public void close() {
-            if (bar != null) {
-                bar.close();
-                bar = null;
-            }
-        }
     }
 }

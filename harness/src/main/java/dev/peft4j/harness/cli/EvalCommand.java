@@ -8,7 +8,6 @@ import dev.peft4j.harness.train.ExportedClassifier;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -28,11 +27,8 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--split", defaultValue = "val", description = "Split to score (default: ${DEFAULT-VALUE}).")
     String split;
 
-    @Option(names = "--data", description = "Data folder (default: $PEFT4J_DATA or the download cache).")
-    @Nullable Path data;
-
-    @Option(names = "--device", defaultValue = "cpu", description = "Compute device (default: ${DEFAULT-VALUE}).")
-    String device;
+    @picocli.CommandLine.Mixin
+    DeviceOptions where;
 
     @Option(names = "--batch-size", defaultValue = "32", description = "Examples per batch (default: ${DEFAULT-VALUE}).")
     int batchSize;
@@ -44,8 +40,13 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         ExportFolder export = ExportFolder.read(prompt);
+        if (custom.labels.isEmpty() && export.settings().labels() != null) {
+            // the export's labels, in head order, not the training file's sorted values
+            custom.labels = export.settings().labels();
+        }
         Task task = custom.resolver(export.settings().task()).apply(export.settings().task());
-        try (Session session = new Session(export.settings().backbone(), device, data);
+        ExportedClassifier.checkFits(export, task);
+        try (Session session = new Session(export.settings().backbone(), where);
                 ExportedClassifier classifier = new ExportedClassifier(export, session.backbone, task)) {
             var examples = task.load(split, session.data.locate(task, split));
             EvaluationResult result = Evaluator.of(task, batchSize).evaluate(examples, classifier);

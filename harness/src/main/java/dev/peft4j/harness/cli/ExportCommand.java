@@ -13,7 +13,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -43,11 +42,8 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "The export folder to write.")
     Path out;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "Compute device (default: ${DEFAULT-VALUE}).")
-    String device;
-
-    @Option(names = "--data", description = "Data folder (only needed for your own data's label set).")
-    @Nullable Path data;
+    @Mixin
+    DeviceOptions where;
 
     @Mixin
     CustomTaskOptions custom;
@@ -62,7 +58,7 @@ final class ExportCommand implements Callable<Integer> {
         RunResult result = RunResultJson.read(file);
         RunSpec run = RunSpec.fromConfig(result.config());
         TrainingConfig config = TrainingConfig.fromMap(run.shared());
-        try (Session session = new Session(config.backbone(), device, data)) {
+        try (Session session = new Session(config.backbone(), where)) {
             TrainedRun best = session.trainer(results.resolve("checkpoints"), new TrainingListener() {},
                     custom.resolver(result.taskId())).restoreBest(result);
             ExportFolder export = best.toExport(session.backbone, config.maxLength(), run.methodOptions());

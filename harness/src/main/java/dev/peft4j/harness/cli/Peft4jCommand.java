@@ -24,8 +24,15 @@ public final class Peft4jCommand implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
-    /** Runs the command line and exits with its status. */
+    @CommandLine.Option(names = {"-v", "--verbose"}, scope = CommandLine.ScopeType.INHERIT,
+            description = "Debug detail: DEBUG logging (DJL's included) and the stack traces of errors and of "
+                    + "plugins that failed to load.")
+    boolean verbose;
+
+    /** Runs the command line and exits with its status; configures logging first (see {@link CliLogging}). */
     public static void main(String[] args) {
+        // Before picocli builds the commands: their defaults load classes that create loggers.
+        CliLogging.configure(CliLogging.isVerbose(args));
         System.exit(execute(args));
     }
 
@@ -45,6 +52,16 @@ public final class Peft4jCommand implements Runnable {
                 .setCaseInsensitiveEnumValuesAllowed(true);
     }
 
+    /** Whether {@code --verbose} was given, before or after the subcommand's name. */
+    static boolean isVerbose(CommandLine.ParseResult parsed) {
+        for (CommandLine.ParseResult level = parsed; level != null; level = level.subcommand()) {
+            if (level.hasMatchedOption("--verbose")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
@@ -59,12 +76,15 @@ public final class Peft4jCommand implements Runnable {
         }
     }
 
-    /** Prints a PeftException's message without a stack trace: our messages say what to do. */
+    /** Prints a PeftException's message, its stack trace only with {@code --verbose}: our messages say what to do. */
     static final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
         @Override
         public int handleExecutionException(Exception e, CommandLine commandLine, CommandLine.ParseResult parsed) {
             if (e instanceof dev.peft4j.api.PeftException) {
                 commandLine.getErr().println("error: " + e.getMessage());
+                if (isVerbose(parsed)) {
+                    e.printStackTrace(commandLine.getErr());
+                }
                 return 2;
             }
             e.printStackTrace(commandLine.getErr());

@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code peft4j report}: merges result folders (e.g. from several shards) into tables and plots. */
 @Command(name = "report", mixinStandardHelpOptions = true,
-        description = "Merge run results into Markdown/CSV/JSON tables (mean ± std over seeds) and PNG plots.")
+        description = "Merge run results into Markdown/CSV/JSON tables (mean ± std over seeds) and PNG and SVG plots.")
 final class ReportCommand implements Callable<Integer> {
 
     @Spec

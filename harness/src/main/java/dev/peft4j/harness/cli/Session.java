@@ -19,10 +19,10 @@ final class Session implements AutoCloseable {
     final PluginRegistry registry;
     final DataLocator data;
 
-    Session(String backboneName, String device, @Nullable Path dataFolder) {
+    Session(String backboneName, DeviceOptions where) {
         this.registry = Plugins.registry();
-        this.data = DataLocator.builder().optDataFolder(dataFolder).optEnvironment(System.getenv()).build();
-        this.backbone = Backbones.load(backboneName, Device.fromName(device));
+        this.data = DataLocator.builder().optDataFolder(where.data).optEnvironment(System.getenv()).build();
+        this.backbone = Backbones.load(backboneName, Device.fromName(where.device));
     }
 
     PromptTrainer trainer(@Nullable Path checkpoints, TrainingListener listener, Function<String, Task> tasks) {

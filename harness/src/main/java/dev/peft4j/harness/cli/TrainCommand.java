@@ -2,13 +2,10 @@ package dev.peft4j.harness.cli;
 
 import dev.peft4j.harness.experiment.ResultsFolder;
 import dev.peft4j.harness.experiment.RunSpec;
-import dev.peft4j.harness.report.EpochMetrics;
 import dev.peft4j.harness.train.TrainedRun;
-import dev.peft4j.harness.train.TrainingListener;
+import dev.peft4j.harness.train.TrainingRunCheck;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
@@ -28,14 +25,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--task", required = true, description = "Task id: boolq, cb, copa, multirc, record, rte, wic, wsc, or a name for your own data (--train-file).")
     String task;
 
-    @Option(names = "--method", defaultValue = "residual-prompt", description = "Method (plugin id) (default: ${DEFAULT-VALUE}).")
-    String method;
-
-    @Option(names = {"-o", "--option"}, description = "A method option as name=value; repeatable.")
-    Map<String, String> options = new LinkedHashMap<>();
-
-    @Option(names = {"-n", "--prompt-length"}, defaultValue = "10", description = "Prompt tokens (default: ${DEFAULT-VALUE}).")
-    int promptLength;
+    @Mixin
+    MethodOptions methodOptions;
 
     @Option(names = "--lr", defaultValue = "0.3", description = "Learning rate of the prompt and Φ (default: ${DEFAULT-VALUE}).")
     double learningRate;
@@ -58,22 +49,18 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        RunSpec run = new RunSpec(method, task, seed, promptLength, learningRate, options, training.toShared());
-        try (Session session = new Session(training.backbone, training.device, training.data)) {
-            TrainingListener listener = new TrainingListener() {
-                @Override
-                public void onEpochEnd(RunSpec r, EpochMetrics metrics, double headline, double best) {
-                    out.printf("epoch %d  train loss %.4f  %s%n", metrics.epoch(), metrics.trainLoss(), metrics.metricsText());
-                    out.flush();
-                }
-            };
+        RunSpec run = new RunSpec(methodOptions.method, task, seed, methodOptions.promptLength, learningRate,
+                methodOptions.options, training.toShared());
+        new TrainingRunCheck(Plugins.registry(), custom.resolver(task)).check(run);
+        try (Session session = new Session(training.backbone, training.where);
+                Progress listener = Progress.forCommand(out, training.noProgress, 1)) {
             TrainedRun trained = session.trainer(results.resolve("checkpoints"), listener, custom.resolver(task)).train(run);
             Path file = new ResultsFolder(results).save(trained.result());
             out.printf("best %s %.4f at epoch %d; %d trainable parameters; result %s%n", trained.result().metric(),
                     trained.result().bestMetric(), trained.result().bestEpoch(),
                     trained.result().trainableParameters(), file);
             if (exportDir != null) {
-                trained.toExport(session.backbone, training.maxLength, options).write(exportDir);
+                trained.toExport(session.backbone, training.maxLength, methodOptions.options).write(exportDir);
                 out.println("exported to " + exportDir);
             }
         }

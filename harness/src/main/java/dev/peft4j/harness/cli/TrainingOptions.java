@@ -1,10 +1,9 @@
 package dev.peft4j.harness.cli;
 
 import dev.peft4j.harness.train.TrainingConfig;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
-import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Training settings shared by {@code train} and {@code compare}; defaults from {@link TrainingConfig#DEFAULTS}. */
@@ -64,12 +63,12 @@ final class TrainingOptions {
             + "with bfloat16 inputs (AMX/AVX512-BF16; falls back to float32 with a warning) (default: ${DEFAULT-VALUE}).")
     String matmulPrecision = TrainingConfig.DEFAULTS.matmulPrecision();
 
-    @Option(names = "--data", description = "Data folder holding superglue/<Task>/ and fewglue/<Task>/ "
-            + "(default: $PEFT4J_DATA, else the official archives downloaded into ~/.peft4j/data).")
-    @Nullable Path data;
+    @Mixin
+    DeviceOptions where = new DeviceOptions();
 
-    @Option(names = "--device", description = "Compute device: cpu, gpu or gpu(N) (default: ${DEFAULT-VALUE}).")
-    String device = "cpu";
+    @Option(names = "--no-progress", description = "One line per epoch and no progress bar, even on a terminal "
+            + "(without a terminal there is never a bar).")
+    boolean noProgress;
 
     /** The validated settings. */
     TrainingConfig toConfig() {

@@ -11,6 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalDouble;
+import java.util.TreeMap;
 
 /**
  * Runs a {@link Scorer} over a split in batches, turns the scores into per-example
@@ -103,6 +105,30 @@ public final class Evaluator {
             default:
                 return Prediction.of(example.id(), best, example.label());
         }
+    }
+
+    /**
+     * The headline metric of always answering the split's most frequent label (or choice index):
+     * the level a classifier that learned nothing about the inputs reaches, for reports to draw
+     * as a reference. Empty for candidate-scoring tasks, which have no fixed labels.
+     */
+    public OptionalDouble majorityClassHeadline(List<Example> examples) {
+        if (task.getKind() == TaskKind.CANDIDATE_SCORING || examples.isEmpty()) {
+            return OptionalDouble.empty();
+        }
+        Map<Integer, Integer> counts = new TreeMap<>();
+        examples.forEach(e -> counts.merge(e.label(), 1, Integer::sum));
+        int majority = counts.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+        boolean perInput = task.getKind() == TaskKind.MULTIPLE_CHOICE;
+        EvaluationResult result = evaluate(examples, batch -> {
+            float[][] scores = new float[batch.size()][];
+            for (int i = 0; i < scores.length; i++) {
+                scores[i] = new float[perInput ? batch.get(i).inputs().size() : task.getLabels().size()];
+                scores[i][Math.min(majority, scores[i].length - 1)] = 1f;
+            }
+            return scores;
+        });
+        return OptionalDouble.of(result.getHeadline());
     }
 
     /** The index of the largest score; the first one on ties. */

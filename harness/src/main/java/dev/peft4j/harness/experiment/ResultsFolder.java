@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -21,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * A folder of finished runs: each is one JSON file named {@code <run id>.json}, written
  * atomically when the run ends, so running a grid again skips what is finished and an
  * interrupted run leaves no file. Runs that diverged are recorded in the subfolder
- * {@value #DIVERGED} as {@code <run id>.json} ({@link DivergedRun}) and count as done too.
+ * {@value #DIVERGED} as {@code <run id>.json} ({@link DivergedRun}) and count as done too. A
+ * run being trained has a lock file {@code <run id>.lock} ({@link RunLock}), so processes sharing
+ * the folder split the runs.
  */
 public final class ResultsFolder {
 
@@ -53,6 +56,21 @@ public final class ResultsFolder {
     /** The record of a run that diverged. */
     public Path divergedFileFor(String runId) {
         return folder.resolve(DIVERGED).resolve(runId + ".json");
+    }
+
+    /** The lock file of a run, present while a process trains it. */
+    public Path lockFileFor(String runId) {
+        return folder.resolve(runId + ".lock");
+    }
+
+    /**
+     * Locks a run for this runner while it trains it.
+     *
+     * @return the lock (close it when the run ends or fails), or empty when another process or
+     *     runner holds it, see {@link RunLock#describeHolder}
+     */
+    public Optional<RunLock> tryLock(String runId) {
+        return RunLock.tryAcquire(lockFileFor(runId));
     }
 
     /**

@@ -46,7 +46,8 @@ public record RunSpec(
             throw new PeftException("Prompt length must be at least 1, got " + promptLength + ".");
         }
         if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
-            throw new PeftException("Learning rate must be a positive number, got " + learningRate + ".");
+            throw new PeftException("Learning rate must be a finite positive number (option --lr, or --lrs of "
+                    + "compare), got " + learningRate + ".");
         }
         methodOptions = Collections.unmodifiableMap(new TreeMap<>(methodOptions));
         shared = Collections.unmodifiableMap(new TreeMap<>(shared));

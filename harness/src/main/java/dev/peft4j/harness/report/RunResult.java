@@ -37,6 +37,9 @@ import org.jspecify.annotations.Nullable;
  *     backbone already loaded; on Linux the peak is reset when each run starts, elsewhere it is
  *     the process's largest so far
  * @param environment where the run ran
+ * @param majorityClassMetric the headline metric of always answering the evaluation split's most
+ *     frequent label, in [0, 1]; null for results written before it was recorded and for tasks
+ *     without fixed labels
  */
 public record RunResult(
         String runId,
@@ -56,7 +59,8 @@ public record RunResult(
         long exportedPromptParameters,
         double wallTimeSeconds,
         long peakMemoryBytes,
-        RunEnvironment environment) {
+        RunEnvironment environment,
+        @Nullable Double majorityClassMetric) {
 
     /** Checks required components and copies the collections. */
     public RunResult {
@@ -106,6 +110,7 @@ public record RunResult(
         private double wallTimeSeconds;
         private long peakMemoryBytes;
         private @Nullable RunEnvironment environment;
+        private @Nullable Double majorityClassMetric;
 
         private Builder() {}
 
@@ -216,6 +221,12 @@ public record RunResult(
             return this;
         }
 
+        /** Sets the headline metric of always answering the evaluation split's most frequent label. */
+        public Builder optMajorityClassMetric(double majorityClassMetric) {
+            this.majorityClassMetric = majorityClassMetric;
+            return this;
+        }
+
         /**
          * Builds the result.
          *
@@ -244,7 +255,7 @@ public record RunResult(
                     Objects.requireNonNull(taskId, "setTaskId is required"),
                     settings, seed, promptLength, learningRate, learningRates, config, headline, epochs,
                     best, epochOfBest, trainableParameters, exportedPromptParameters, wallTimeSeconds,
-                    peakMemoryBytes, env);
+                    peakMemoryBytes, env, majorityClassMetric);
         }
     }
 }

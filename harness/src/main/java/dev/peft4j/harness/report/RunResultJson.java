@@ -76,9 +76,13 @@ public final class RunResultJson {
         return readFile(file, RunResult.class, "run result", RESULT_ADVICE);
     }
 
-    /** Writes a record of this package atomically as pretty-printed JSON. */
+    /**
+     * Writes a record of this package atomically as pretty-printed JSON, first removing the
+     * temporary files that killed writers left in its folder.
+     */
     static void writeFile(Path file, Object value, String what) {
         try {
+            AtomicFiles.removeOrphans(file.toAbsolutePath().getParent());
             AtomicFiles.write(file, (GSON.toJson(value) + "\n").getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new PeftException("Cannot write " + what + " " + file + ": " + e.getMessage(), e);

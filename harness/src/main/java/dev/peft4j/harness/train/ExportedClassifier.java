@@ -25,23 +25,43 @@ public final class ExportedClassifier implements Scorer, AutoCloseable {
     private final ParameterStore parameterStore;
 
     /**
-     * @throws PeftException when the export was made for another task or backbone width
+     * @throws PeftException when the export was made for another task, labels or backbone width
      */
     public ExportedClassifier(ExportFolder export, Backbone backbone, Task task) {
+        checkFits(export, task);
+        this.manager = backbone.getManager().newSubManager();
+        this.classifier = export.newClassifier(backbone.getEncoder(), manager);
+        this.encoder = new BatchEncoder(backbone.getTokenizer(), task,
+                export.settings().maxLength() - export.getPrompt().shape().length());
+        this.parameterStore = new ParameterStore(manager, false);
+    }
+
+    /**
+     * Checks, before any model is loaded, that {@code export} scores {@code task}: the same task id,
+     * a head of the size the task needs, and the export's labels in the export's order. The
+     * export's labels are authoritative: head output {@code i} means its {@code i}-th label, so
+     * scoring with labels in another order would silently permute the classes.
+     *
+     * @throws PeftException naming both label lists when they differ
+     */
+    public static void checkFits(ExportFolder export, Task task) {
         if (!export.settings().task().equals(task.getId())) {
             throw new PeftException("The export was trained on task '" + export.settings().task()
                     + "', not '" + task.getId() + "'");
+        }
+        List<String> labels = export.settings().labels();
+        if (labels != null && !labels.equals(task.getLabels())) {
+            throw new PeftException("The export was trained with the labels " + labels + " (in head order) but task '"
+                    + task.getId() + "' has the labels " + task.getLabels() + ". Each head output means the export's "
+                    + "label at its position, so other labels or another order would score the wrong classes. Give "
+                    + "the export's labels in its order (on the command line: --labels " + String.join(",", labels)
+                    + ", or no --labels).");
         }
         int units = BatchEncoder.headUnits(task);
         if (export.headBias().length != units) {
             throw new PeftException("The export's head has " + export.headBias().length + " outputs but task '"
                     + task.getId() + "' needs " + units);
         }
-        this.manager = backbone.getManager().newSubManager();
-        this.classifier = export.newClassifier(backbone.getEncoder(), manager);
-        this.encoder = new BatchEncoder(backbone.getTokenizer(), task,
-                export.settings().maxLength() - export.getPrompt().shape().length());
-        this.parameterStore = new ParameterStore(manager, false);
     }
 
     @Override

@@ -1,16 +1,10 @@
 package dev.peft4j.harness.train;
 
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.nn.Parameter;
 import dev.peft4j.api.PeftException;
-import dev.peft4j.api.PromptEmbeddings;
 import dev.peft4j.api.ReparameterizerPlugin;
-import dev.peft4j.api.SoftPrompt;
 import dev.peft4j.backbones.Backbone;
-import dev.peft4j.backbones.PromptClassifier;
 import dev.peft4j.harness.data.DataLocator;
 import dev.peft4j.harness.eval.EvaluationResult;
 import dev.peft4j.harness.eval.Evaluator;
@@ -24,15 +18,11 @@ import dev.peft4j.harness.task.Example;
 import dev.peft4j.harness.task.Task;
 import dev.peft4j.plugins.PluginRegistry;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Trains a soft prompt (P and Φ) and a classification head on a task with the backbone frozen,
@@ -41,11 +31,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Reproducible: the same run on the same thread count gives the same metrics. Shuffling uses
  * {@code seed} and the epoch; the engine's generator is re-seeded at the start of every epoch, so
- * a run resumed from an epoch checkpoint continues exactly as if it had never stopped.
+ * a run resumed from an epoch checkpoint continues exactly as if it had never stopped. The run's
+ * state (model, optimizer, best epoch, checkpoints) lives in its {@link TrainingRun}; this class
+ * loads the data and drives the epochs.
  */
 public final class PromptTrainer implements RunExecutor {
-
-    private static final Logger LOG = LoggerFactory.getLogger(PromptTrainer.class);
 
     private final Backbone backbone;
     private final PluginRegistry registry;
@@ -90,7 +80,8 @@ public final class PromptTrainer implements RunExecutor {
         MatmulPrecision.parse(config.matmulPrecision()).apply();
         Engine.getInstance().setRandomSeed((int) spec.seed());
         try (NDManager manager = backbone.getManager().newSubManager()) {
-            return new Run(spec, config, task, plugin, manager).fit(train, eval, started);
+            TrainingRun run = TrainingRun.create(backbone, task, plugin, spec, config, manager);
+            return fit(run, spec, config, task, train, eval, started);
         }
     }
 
@@ -116,8 +107,15 @@ public final class PromptTrainer implements RunExecutor {
         TrainingConfig config = TrainingConfig.fromMap(spec.shared());
         Task task = tasks.apply(spec.taskId());
         ReparameterizerPlugin plugin = registry.get(spec.methodId());
+        Path folder = checkpointRoot.resolve(spec.getRunId());
         try (NDManager manager = backbone.getManager().newSubManager()) {
-            return new Run(spec, config, task, plugin, manager).restored(result);
+            TrainingRun run = TrainingRun.create(backbone, task, plugin, spec, config, manager);
+            if (run.restore(folder) == 0 || !run.hasBestEpoch()) {
+                throw new PeftException("No usable checkpoint with an evaluated epoch for run " + spec.getRunId()
+                        + " in " + folder + ". Export needs the results folder the run was trained into; train the "
+                        + "run again if its checkpoint is gone or unusable (the log says why).");
+            }
+            return run.finish(result);
         }
     }
 
@@ -137,189 +135,71 @@ public final class PromptTrainer implements RunExecutor {
         return usable;
     }
 
-    /** The state of one run: model, optimizer and the best epoch so far; its arrays live on the caller's manager. */
-    private final class Run {
-        private final RunSpec spec;
-        private final TrainingConfig config;
-        private final Task task;
-        private final NDManager manager;
-        private final PromptClassifier classifier;
-        private final SoftPrompt softPrompt;
-        private final TrainingStep core;
-        private final Map<String, Parameter> trainable;
-        private final AdamW optimizer;
-        private final @Nullable Path checkpointFolder;
-        private final Map<String, float[]> best = new LinkedHashMap<>();
-        private final List<EpochMetrics> history = new ArrayList<>();
-        private double bestMetric = -1;
-        private int bestEpoch;
-        private @Nullable PromptEmbeddings bestPrompt;
-
-        Run(RunSpec spec, TrainingConfig config, Task task, ReparameterizerPlugin plugin, NDManager manager) {
-            this.spec = spec;
-            this.config = config;
-            this.task = task;
-            this.manager = manager;
-            this.core = TrainingStep.create(backbone, task, plugin, spec, manager);
-            this.classifier = core.classifier;
-            this.softPrompt = core.softPrompt;
-            this.trainable = core.trainable;
-            this.optimizer = core.optimizer;
-            this.checkpointFolder = checkpointRoot == null ? null : checkpointRoot.resolve(spec.getRunId());
+    /**
+     * Trains the epochs {@code run} has not done yet (all of them, or those after its newest
+     * usable checkpoint), evaluating and checkpointing after each, and returns the result with the
+     * best epoch.
+     */
+    private TrainedRun fit(TrainingRun run, RunSpec spec, TrainingConfig config, Task task, List<Example> train,
+            List<Example> eval, long started) {
+        @Nullable Path checkpoints = checkpointRoot == null ? null : checkpointRoot.resolve(spec.getRunId());
+        int firstEpoch = checkpoints == null ? 1 : run.restore(checkpoints) + 1;
+        long peakBytes = 0;
+        for (int epoch = firstEpoch; epoch <= config.epochs(); epoch++) {
+            Engine.getInstance().setRandomSeed((int) (spec.seed() * 1_000 + epoch));
+            double loss = trainEpoch(run, spec, config, train, epoch);
+            EpochMetrics metrics;
+            double headline = Double.NaN;
+            if (epoch % config.evalEvery() == 0 || epoch == config.epochs()) {
+                EvaluationResult result = Evaluator.of(task, config.evalBatchSize()).evaluate(eval, run::score);
+                metrics = new EpochMetrics(epoch, loss, result.metrics());
+                headline = result.getHeadline();
+            } else {
+                metrics = new EpochMetrics(epoch, loss, Map.of());
+            }
+            run.endEpoch(metrics, headline);
+            peakBytes = Math.max(peakBytes, PeakMemory.current());
+            listener.onEpochEnd(spec, metrics, headline, run.getBestMetric());
+            if (checkpoints != null) {
+                run.saveCheckpoint(checkpoints, epoch);
+            }
+            listener.afterCheckpoint(spec, epoch);
         }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        RunResult.Builder result = spec.resultBuilder()
+                .setMetric(task.getHeadlineMetric().getId())
+                .optLearningRate("prompt", spec.learningRate())
+                .optLearningRate("head", config.headLearningRate())
+                .optConfig(config.toMap())
+                .optTrainableParameters(run.getClassifier().getTrainableParameterCount())
+                .optExportedPromptParameters(run.getSoftPrompt().getPromptShape().size())
+                .optWallTimeSeconds(seconds)
+                .optPeakMemoryBytes(Math.max(peakBytes, PeakMemory.current()))
+                .optEnvironment(RunEnvironment.current(backbone.getDevice().toString()));
+        run.getHistory().forEach(result::addEpoch);
+        Evaluator.of(task).majorityClassHeadline(eval).ifPresent(result::optMajorityClassMetric);
+        return run.finish(result.build());
+    }
 
-        TrainedRun restored(RunResult result) {
-            if (resume() == 1 || bestPrompt == null) {
-                throw new PeftException("No checkpoint with an evaluated epoch for run " + spec.getRunId() + " in "
-                        + checkpointFolder + ". Export needs the results folder the run was trained into.");
-            }
-            return new TrainedRun(result, bestPrompt,
-                    Objects.requireNonNull(best.get(core.headNames.get("weight")), "head weight"),
-                    Objects.requireNonNull(best.get(core.headNames.get("bias")), "head bias"), task.getLabels());
+    private double trainEpoch(TrainingRun run, RunSpec spec, TrainingConfig config, List<Example> train, int epoch) {
+        List<List<Example>> batches = run.batches(train, epoch);
+        int steps = batches.size();
+        if (config.maxSteps() > 0) {
+            steps = Math.min(steps, config.maxSteps());
         }
-
-        TrainedRun fit(List<Example> train, List<Example> eval, long started) {
-            int firstEpoch = resume();
-            long peakBytes = 0;
-            for (int epoch = firstEpoch; epoch <= config.epochs(); epoch++) {
-                Engine.getInstance().setRandomSeed((int) (spec.seed() * 1_000 + epoch));
-                double loss = trainEpoch(train, epoch);
-                EpochMetrics metrics;
-                double headline = Double.NaN;
-                if (epoch % config.evalEvery() == 0 || epoch == config.epochs()) {
-                    EvaluationResult result = Evaluator.of(task, config.evalBatchSize()).evaluate(eval, this::score);
-                    metrics = new EpochMetrics(epoch, loss, result.metrics());
-                    headline = result.getHeadline();
-                    if (headline > bestMetric) {
-                        bestMetric = headline;
-                        bestEpoch = epoch;
-                        trainable.forEach((name, p) -> best.put(name, p.getArray().toFloatArray()));
-                        bestPrompt = softPrompt.export();
-                    }
-                } else {
-                    metrics = new EpochMetrics(epoch, loss, Map.of());
-                }
-                history.add(metrics);
-                peakBytes = Math.max(peakBytes, PeakMemory.current());
-                listener.onEpochEnd(spec, metrics, headline, bestMetric);
-                saveCheckpoint(epoch);
-                listener.afterCheckpoint(spec, epoch);
+        double sum = 0;
+        for (int step = 0; step < steps; step++) {
+            float loss = run.step(batches.get(step));
+            if (!Float.isFinite(loss)) {
+                throw new TrainingDivergedException("Run " + spec.getRunId() + " diverged: the loss is " + loss
+                        + " at epoch " + epoch + ", step " + (step + 1) + ". Lower the learning rate (now "
+                        + spec.learningRate() + " for the prompt, " + config.headLearningRate()
+                        + " for the head) or set max-grad-norm.");
             }
-            double seconds = (System.nanoTime() - started) / 1e9;
-            RunResult.Builder result = spec.resultBuilder()
-                    .setMetric(task.getHeadlineMetric().getId())
-                    .optLearningRate("prompt", spec.learningRate())
-                    .optLearningRate("head", config.headLearningRate())
-                    .optConfig(config.toMap())
-                    .optTrainableParameters(classifier.getTrainableParameterCount())
-                    .optExportedPromptParameters(softPrompt.getPromptShape().size())
-                    .optWallTimeSeconds(seconds)
-                    .optPeakMemoryBytes(Math.max(peakBytes, PeakMemory.current()))
-                    .optEnvironment(RunEnvironment.current(backbone.getDevice().toString()));
-            history.forEach(result::addEpoch);
-            float[] headWeight = Objects.requireNonNull(best.get(core.headNames.get("weight")), "head weight");
-            float[] headBias = Objects.requireNonNull(best.get(core.headNames.get("bias")), "head bias");
-            return new TrainedRun(result.build(), Objects.requireNonNull(bestPrompt, "no epoch was evaluated"),
-                    headWeight, headBias, task.getLabels());
+            sum += loss;
+            listener.onStep(spec, epoch, step + 1, steps, loss);
         }
-
-        private double trainEpoch(List<Example> train, int epoch) {
-            List<List<Example>> batches = core.batches(train, epoch);
-            int steps = batches.size();
-            if (config.maxSteps() > 0) {
-                steps = Math.min(steps, config.maxSteps());
-            }
-            double sum = 0;
-            for (int step = 0; step < steps; step++) {
-                float loss = core.step(batches.get(step));
-                if (!Float.isFinite(loss)) {
-                    throw new TrainingDivergedException("Run " + spec.getRunId() + " diverged: the loss is " + loss
-                            + " at epoch " + epoch + ", step " + (step + 1) + ". Lower the learning rate (now "
-                            + spec.learningRate() + " for the prompt, " + config.headLearningRate()
-                            + " for the head) or set max-grad-norm.");
-                }
-                sum += loss;
-                listener.onStep(spec, epoch, step + 1, steps, loss);
-            }
-            return sum / steps;
-        }
-
-        private float[][] score(List<Example> batch) {
-            return core.score(batch);
-        }
-
-        /** Restores the latest checkpoint if there is one; returns the first epoch still to train. */
-        private int resume() {
-            if (checkpointFolder == null) {
-                return 1;
-            }
-            Checkpoint checkpoint = Checkpoint.read(checkpointFolder);
-            if (checkpoint == null) {
-                return 1;
-            }
-            if (!checkpoint.runId().equals(spec.getRunId())) {
-                throw new PeftException("Checkpoint in " + checkpointFolder + " belongs to run " + checkpoint.runId()
-                        + ", not " + spec.getRunId() + ". Delete it or use another checkpoint folder.");
-            }
-            try (NDManager scratch = manager.newSubManager()) {
-                NDList tensors = checkpoint.readTensors(checkpointFolder, scratch);
-                for (var entry : trainable.entrySet()) {
-                    NDArray saved = tensors.get("param/" + entry.getKey());
-                    if (saved == null || !saved.getShape().equals(entry.getValue().getArray().getShape())) {
-                        throw new PeftException("Checkpoint in " + checkpointFolder + " lacks parameter '"
-                                + entry.getKey() + "' of this configuration. Delete it to start afresh.");
-                    }
-                    entry.getValue().getArray().set(saved.toFloatArray());
-                    NDArray bestValues = tensors.get("best/" + entry.getKey());
-                    if (bestValues != null) {
-                        best.put(entry.getKey(), bestValues.toFloatArray());
-                    }
-                }
-                optimizer.restore(tensors, checkpoint.step());
-            }
-            history.addAll(checkpoint.history());
-            bestMetric = checkpoint.bestMetric();
-            bestEpoch = checkpoint.bestEpoch();
-            if (!best.isEmpty()) {
-                bestPrompt = exportWith(best);
-            }
-            LOG.info("Resumed run {} after epoch {} (best {} at epoch {})", spec.getRunId(),
-                    checkpoint.epochsDone(), bestMetric, bestEpoch);
-            return checkpoint.epochsDone() + 1;
-        }
-
-        /** P' computed from the given parameter values, leaving the live parameters unchanged. */
-        private PromptEmbeddings exportWith(Map<String, float[]> values) {
-            Map<String, float[]> live = new LinkedHashMap<>();
-            trainable.forEach((name, p) -> live.put(name, p.getArray().toFloatArray()));
-            trainable.forEach((name, p) -> p.getArray().set(values.get(name)));
-            PromptEmbeddings exported = softPrompt.export();
-            trainable.forEach((name, p) -> p.getArray().set(live.get(name)));
-            return exported;
-        }
-
-        private void saveCheckpoint(int epoch) {
-            if (checkpointFolder == null) {
-                return;
-            }
-            try (NDManager scratch = manager.newSubManager()) {
-                NDList tensors = new NDList();
-                trainable.forEach((name, p) -> tensors.add(named(p.getArray().duplicate(), "param/" + name, scratch)));
-                best.forEach((name, values) -> tensors.add(named(
-                        scratch.create(values, trainable.get(name).getArray().getShape()), "best/" + name, scratch)));
-                for (NDArray moment : optimizer.state()) {
-                    tensors.add(named(moment.duplicate(), moment.getName(), scratch));
-                }
-                Checkpoint.write(checkpointFolder, new Checkpoint(spec.getRunId(), epoch, optimizer.getStep(),
-                        bestMetric, bestEpoch, history, ""), tensors);
-            }
-        }
-
-        private NDArray named(NDArray array, String name, NDManager owner) {
-            array.attach(owner);
-            array.setName(name);
-            return array;
-        }
+        return sum / steps;
     }
 
     /** Builds a {@link PromptTrainer}. */
@@ -357,7 +237,10 @@ public final class PromptTrainer implements RunExecutor {
             return this;
         }
 
-        /** A folder for per-run checkpoints (one sub-folder per run id); runs resume from it. */
+        /**
+         * A folder for per-run checkpoints (one sub-folder per run id); runs resume from it, and a
+         * run whose checkpoint is unusable (corrupt, unreadable, another run's) starts afresh with a warning.
+         */
         public Builder optCheckpointRoot(Path checkpointRoot) {
             this.checkpointRoot = checkpointRoot;
             return this;

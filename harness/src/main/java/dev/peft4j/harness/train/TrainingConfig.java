@@ -27,7 +27,7 @@ import java.util.TreeMap;
  * @param trainLimit        use only the first examples of the training split, 0 for all
  * @param evalLimit         use only the first examples of the evaluation split, 0 for all
  * @param bucket            group examples of similar length into batches (less padding), see
- *                          {@link TrainingStep#batches}
+ *                          {@link TrainingRun#batches}
  * @param matmulPrecision   libtorch's float32 matmul precision: {@code float32} or
  *                          {@code bf16-matmul}, see {@link MatmulPrecision}
  * @param evalEvery         evaluate after every this many epochs and after the last one (a large
@@ -69,12 +69,13 @@ public record TrainingConfig(
         if (maxLength < 8) {
             throw new InvalidOptionException("Setting 'max-length' must be at least 8, got " + maxLength);
         }
-        if (!(headLearningRate > 0)) {
-            throw new InvalidOptionException("Setting 'head-lr' must be positive, got " + headLearningRate);
+        if (!(headLearningRate > 0) || Double.isInfinite(headLearningRate)) {
+            throw new InvalidOptionException("Setting 'head-lr' must be a finite positive number, got " + headLearningRate);
         }
-        if (weightDecay < 0 || maxGradNorm < 0 || maxSteps < 0 || trainLimit < 0 || evalLimit < 0) {
-            throw new InvalidOptionException("Settings 'weight-decay', 'max-grad-norm', 'max-steps', 'train-limit' "
-                    + "and 'eval-limit' must not be negative");
+        notNegative("weight-decay", weightDecay);
+        notNegative("max-grad-norm", maxGradNorm);
+        if (maxSteps < 0 || trainLimit < 0 || evalLimit < 0) {
+            throw new InvalidOptionException("Settings 'max-steps', 'train-limit' and 'eval-limit' must not be negative");
         }
         if (!init.equals("vocab") && !init.equals("uniform") && !init.startsWith("text:")) {
             throw new InvalidOptionException("Setting 'init' must be vocab, uniform or text:<words>, got '" + init + "'");
@@ -99,28 +100,24 @@ public record TrainingConfig(
             }
             merged.put(entry.getKey(), entry.getValue());
         }
-        try {
-            return new TrainingConfig(
-                    merged.get("backbone"),
-                    Integer.parseInt(merged.get("epochs")),
-                    Integer.parseInt(merged.get("batch-size")),
-                    Integer.parseInt(merged.get("eval-batch-size")),
-                    Integer.parseInt(merged.get("max-length")),
-                    Double.parseDouble(merged.get("head-lr")),
-                    Double.parseDouble(merged.get("weight-decay")),
-                    Double.parseDouble(merged.get("max-grad-norm")),
-                    Integer.parseInt(merged.get("max-steps")),
-                    merged.get("train-split"),
-                    merged.get("eval-split"),
-                    merged.get("init"),
-                    Integer.parseInt(merged.get("train-limit")),
-                    Integer.parseInt(merged.get("eval-limit")),
-                    parseBoolean("bucket", merged.get("bucket")),
-                    merged.get("matmul-precision"),
-                    Integer.parseInt(merged.get(EVAL_EVERY)));
-        } catch (NumberFormatException e) {
-            throw new InvalidOptionException("A training setting is not a number: " + e.getMessage() + " in " + settings);
-        }
+        return new TrainingConfig(
+                merged.get("backbone"),
+                parseInt(merged, "epochs"),
+                parseInt(merged, "batch-size"),
+                parseInt(merged, "eval-batch-size"),
+                parseInt(merged, "max-length"),
+                parseDouble(merged, "head-lr"),
+                parseDouble(merged, "weight-decay"),
+                parseDouble(merged, "max-grad-norm"),
+                parseInt(merged, "max-steps"),
+                merged.get("train-split"),
+                merged.get("eval-split"),
+                merged.get("init"),
+                parseInt(merged, "train-limit"),
+                parseInt(merged, "eval-limit"),
+                parseBoolean("bucket", merged.get("bucket")),
+                merged.get("matmul-precision"),
+                parseInt(merged, EVAL_EVERY));
     }
 
     /**
@@ -156,6 +153,31 @@ public record TrainingConfig(
             return Boolean.parseBoolean(value);
         }
         throw new InvalidOptionException("Setting '" + name + "' must be true or false, got '" + value + "'");
+    }
+
+    private static int parseInt(Map<String, String> settings, String name) {
+        String value = settings.get(name);
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new InvalidOptionException("Setting '" + name + "' must be an integer, got '" + value + "'");
+        }
+    }
+
+    private static double parseDouble(Map<String, String> settings, String name) {
+        String value = settings.get(name);
+        try {
+            return Double.parseDouble(value.trim());
+        } catch (NumberFormatException e) {
+            throw new InvalidOptionException("Setting '" + name + "' must be a number, got '" + value + "'");
+        }
+    }
+
+    /** Refuses negative, NaN and infinite values (NaN passes a plain {@code < 0} test). */
+    private static void notNegative(String name, double value) {
+        if (!(value >= 0) || Double.isInfinite(value)) {
+            throw new InvalidOptionException("Setting '" + name + "' must be a finite number, 0 or more, got " + value);
+        }
     }
 
     private static void positive(String name, int value) {

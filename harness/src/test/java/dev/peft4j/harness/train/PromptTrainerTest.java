@@ -98,7 +98,8 @@ class PromptTrainerTest {
         };
         assertThatThrownBy(() -> trainer(interrupted, stopAfterFirstEpoch).train(residual()))
                 .hasMessage("forced stop");
-        assertThat(interrupted.resolve(residual().getRunId()).resolve(Checkpoint.META)).exists();
+        assertThat(interrupted.resolve(residual().getRunId()).resolve(Checkpoint.folderName(1)).resolve(Checkpoint.META))
+                .exists();
 
         int[] epochsTrained = {0};
         TrainingListener counting = new TrainingListener() {
@@ -144,17 +145,15 @@ class PromptTrainerTest {
     }
 
     @Test
-    void corruptCheckpointFailsWithAClearMessage(@TempDir Path checkpoints) throws Exception {
+    void corruptCheckpointIsTrainedAgain(@TempDir Path checkpoints) throws Exception {
         RunSpec oneEpoch = spec("prompt-tuning", "cb", 0.3, Map.of("epochs", "1"));
         trainer(checkpoints, new TrainingListener() {}).train(oneEpoch);
-        Path tensors = checkpoints.resolve(oneEpoch.getRunId()).resolve(Checkpoint.TENSORS);
+        Path tensors = checkpoints.resolve(oneEpoch.getRunId()).resolve(Checkpoint.folderName(1)).resolve(Checkpoint.TENSORS);
         byte[] bytes = Files.readAllBytes(tensors);
         bytes[bytes.length - 1] ^= 0x55;
         Files.write(tensors, bytes);
 
-        assertThatThrownBy(() -> trainer(checkpoints, new TrainingListener() {}).train(oneEpoch))
-                .hasMessageContaining("corrupt")
-                .hasMessageContaining("Delete");
+        assertThat(trainer(checkpoints, new TrainingListener() {}).train(oneEpoch).result().epochs()).hasSize(1);
     }
 
     @Test

@@ -44,4 +44,23 @@ class TrainingConfigTest {
         assertThatThrownBy(() -> TrainingConfig.fromMap(Map.of("eval-every", "0")))
                 .isInstanceOf(InvalidOptionException.class).hasMessageContaining("'eval-every' must be at least 1");
     }
+
+    @Test
+    void refusesNonFiniteNumbersNamingTheSetting() {
+        for (String name : java.util.List.of("head-lr", "weight-decay", "max-grad-norm")) {
+            for (String value : java.util.List.of("NaN", "Infinity", "-Infinity")) {
+                assertThatThrownBy(() -> TrainingConfig.fromMap(Map.of(name, value)))
+                        .as("%s=%s", name, value)
+                        .isInstanceOf(InvalidOptionException.class)
+                        .hasMessageContaining("'" + name + "'")
+                        .hasMessageContaining(value);
+            }
+        }
+        assertThatThrownBy(() -> TrainingConfig.fromMap(Map.of("weight-decay", "0.0.1")))
+                .isInstanceOf(InvalidOptionException.class)
+                .hasMessageContaining("'weight-decay'").hasMessageContaining("0.0.1");
+        assertThatThrownBy(() -> TrainingConfig.fromMap(Map.of("epochs", "many")))
+                .isInstanceOf(InvalidOptionException.class)
+                .hasMessageContaining("'epochs'").hasMessageContaining("many").hasMessageContaining("integer");
+    }
 }

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-class TrainingStepTest {
+class TrainingRunTest {
 
     private static Backbone backbone;
     private static List<Example> train;
@@ -47,7 +47,7 @@ class TrainingStepTest {
         return new RunSpec("prompt-tuning", "rte", seed, 4, 0.3, Map.of(), shared);
     }
 
-    private static long padded(TrainingStep step, List<List<Example>> batches) {
+    private static long padded(TrainingRun step, List<List<Example>> batches) {
         long sum = 0;
         for (List<Example> batch : batches) {
             sum += (long) batch.size() * step.encode(batch).length();
@@ -58,7 +58,7 @@ class TrainingStepTest {
     @Test
     void withoutBucketingBatchesFollowTheSeededShuffle() {
         try (NDManager manager = backbone.getManager().newSubManager()) {
-            TrainingStep step = TrainingStep.create(backbone, TASK, PluginRegistry.discover().get("prompt-tuning"),
+            TrainingRun step = TrainingRun.create(backbone, TASK, PluginRegistry.discover().get("prompt-tuning"),
                     spec(false, 3), manager);
             List<Example> expected = new ArrayList<>(train);
             Collections.shuffle(expected, new Random(3 * 31 + 2));
@@ -70,8 +70,8 @@ class TrainingStepTest {
     void bucketingIsDeterministicKeepsEveryExampleAndCutsPadding() {
         try (NDManager manager = backbone.getManager().newSubManager()) {
             var plugin = PluginRegistry.discover().get("prompt-tuning");
-            TrainingStep plain = TrainingStep.create(backbone, TASK, plugin, spec(false, 5), manager);
-            TrainingStep bucketed = TrainingStep.create(backbone, TASK, plugin, spec(true, 5), manager);
+            TrainingRun plain = TrainingRun.create(backbone, TASK, plugin, spec(false, 5), manager);
+            TrainingRun bucketed = TrainingRun.create(backbone, TASK, plugin, spec(true, 5), manager);
             List<List<Example>> batches = bucketed.batches(train, 1);
 
             assertThat(bucketed.batches(train, 1)).isEqualTo(batches);

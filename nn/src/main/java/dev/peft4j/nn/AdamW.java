@@ -1,25 +1,34 @@
-package dev.peft4j.harness.train;
+package dev.peft4j.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.nn.Parameter;
+import dev.peft4j.api.PromptFormatException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * AdamW (Loshchilov and Hutter) with decoupled weight decay and parameter groups of their own
- * learning rate, as the paper trains the prompt with Φ and the task head at different rates.
- * Written here rather than taken from DJL because DJL's Adam has one learning rate for all
- * parameters and keeps its moments private, so training could not be resumed bit for bit.
+ * AdamW (Loshchilov and Hutter; PyTorch's update rule) with decoupled weight decay and parameter
+ * groups of their own learning rate, as the paper trains the prompt with Φ and the task head at
+ * different rates. Written here rather than taken from DJL because DJL's Adam has one learning
+ * rate for all parameters and keeps its moments private, so training could not be resumed bit
+ * for bit: {@link #state()} and {@link #restore} save and restore the moments exactly.
  */
-final class AdamW {
+public final class AdamW {
 
-    /** Parameters sharing one learning rate. */
-    record Group(String name, Map<String, Parameter> parameters, float learningRate) {}
+    /**
+     * Parameters sharing one learning rate.
+     *
+     * @param name         the group's name, for messages
+     * @param parameters   the parameters by a name unique across all groups, which names their moments
+     * @param learningRate the step size of this group
+     */
+    public record Group(String name, Map<String, Parameter> parameters, float learningRate) {}
 
     private final List<Group> groups;
     private final float beta1;
@@ -30,7 +39,11 @@ final class AdamW {
     private final Map<String, NDArray> secondMoments = new LinkedHashMap<>();
     private long step;
 
-    AdamW(NDManager manager, List<Group> groups, float beta1, float beta2, float epsilon, float weightDecay) {
+    /**
+     * An optimizer for the initialized parameters of {@code groups}, with zero moments on
+     * {@code manager} (create it outside any step scope: the moments live as long as the optimizer).
+     */
+    public AdamW(NDManager manager, List<Group> groups, float beta1, float beta2, float epsilon, float weightDecay) {
         this.groups = List.copyOf(groups);
         this.beta1 = beta1;
         this.beta2 = beta2;
@@ -46,7 +59,7 @@ final class AdamW {
     }
 
     /** The number of updates taken so far. */
-    long getStep() {
+    public long getStep() {
         return step;
     }
 
@@ -55,14 +68,14 @@ final class AdamW {
      *
      * @return the norm before clipping, as a device scalar (read it only when needed)
      */
-    NDArray clipGradients(float maxNorm) {
+    public NDArray clipGradients(float maxNorm) {
         List<NDArray> squares = new ArrayList<>();
         for (Group group : groups) {
             for (Parameter p : group.parameters().values()) {
                 squares.add(p.getArray().getGradient().square().sum());
             }
         }
-        NDArray norm = ai.djl.ndarray.NDArrays.add(squares.toArray(NDArray[]::new)).sqrt();
+        NDArray norm = NDArrays.add(squares.toArray(NDArray[]::new)).sqrt();
         NDArray scale = norm.add(1e-6f).pow(-1f).mul(maxNorm).minimum(1f);
         for (Group group : groups) {
             for (Parameter p : group.parameters().values()) {
@@ -73,7 +86,7 @@ final class AdamW {
     }
 
     /** One update of every parameter from its gradient, then the gradients are zeroed. */
-    void update() {
+    public void update() {
         step++;
         float correction1 = 1f - (float) Math.pow(beta1, step);
         float correction2 = 1f - (float) Math.pow(beta2, step);
@@ -98,16 +111,24 @@ final class AdamW {
         }
     }
 
-    /** The moments, named {@code m/<parameter>} and {@code v/<parameter>}, for a checkpoint. */
-    NDList state() {
+    /**
+     * The live moments, named {@code m/<parameter>} and {@code v/<parameter>}, for a checkpoint;
+     * copy or encode them before the next {@link #update()}. Save {@link #getStep()} beside them.
+     */
+    public NDList state() {
         NDList list = new NDList();
         firstMoments.forEach((name, array) -> list.add(named(array, "m/" + name)));
         secondMoments.forEach((name, array) -> list.add(named(array, "v/" + name)));
         return list;
     }
 
-    /** Restores moments and the step count written by {@link #state()}. */
-    void restore(NDList state, long restoredStep) {
+    /**
+     * Restores the moments written by {@link #state()} (other arrays in {@code state} are
+     * ignored) and the step count.
+     *
+     * @throws PromptFormatException when a moment names no parameter of this optimizer or has another shape
+     */
+    public void restore(NDList state, long restoredStep) {
         for (NDArray array : state) {
             String name = array.getName();
             Map<String, NDArray> target = name.startsWith("m/") ? firstMoments
@@ -117,7 +138,7 @@ final class AdamW {
             }
             NDArray moment = target.get(name.substring(2));
             if (moment == null || !moment.getShape().equals(array.getShape())) {
-                throw new dev.peft4j.api.PromptFormatException("Checkpoint optimizer state '" + name
+                throw new PromptFormatException("Checkpoint optimizer state '" + name
                         + "' does not match this run's parameters; the checkpoint belongs to another configuration");
             }
             moment.set(array.toFloatArray());

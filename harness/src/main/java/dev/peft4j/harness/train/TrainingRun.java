@@ -1,0 +1,423 @@
+package dev.peft4j.harness.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import dev.peft4j.api.Options;
+import dev.peft4j.api.PeftException;
+import dev.peft4j.api.PromptEmbeddings;
+import dev.peft4j.api.PromptFormatException;
+import dev.peft4j.api.PromptInit;
+import dev.peft4j.api.PromptShape;
+import dev.peft4j.api.ReparameterizerPlugin;
+import dev.peft4j.api.SoftPrompt;
+import dev.peft4j.api.internal.AtomicFiles;
+import dev.peft4j.backbones.Backbone;
+import dev.peft4j.backbones.EncodedBatch;
+import dev.peft4j.backbones.PromptClassifier;
+import dev.peft4j.harness.experiment.RunSpec;
+import dev.peft4j.harness.report.EpochMetrics;
+import dev.peft4j.harness.report.RunResult;
+import dev.peft4j.harness.task.Example;
+import dev.peft4j.harness.task.Task;
+import dev.peft4j.nn.AdamW;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One run in training, and the only holder of its state: the model (soft prompt, frozen encoder,
+ * head) and its trainable parameters, the AdamW optimizer, the training step, the epochs done and
+ * a snapshot of the best epoch, plus the checkpoint that saves and restores all of it. The step
+ * tokenizes, runs the frozen encoder with the prompt inside a gradient collector, goes backward,
+ * optionally clips gradients and updates; every step's arrays live in a sub-manager closed after
+ * the step. {@link PromptTrainer} drives the epochs; benchmarks time this very step rather than a
+ * copy of it.
+ *
+ * <p>The best epoch is kept as a snapshot taken when it is evaluated: {@code P'} exported then,
+ * and the raw values of every trainable parameter (the head among them) for the checkpoint. The
+ * live parameters are never overwritten with it.
+ */
+public final class TrainingRun {
+
+    /** Batches per shuffled window inside which examples are sorted by length (bucketing). */
+    static final int BUCKET_WINDOW_BATCHES = 50;
+
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingRun.class);
+
+    /** Checkpoint tensor names: the live values, the best epoch's values, and {@code P'} of the best epoch. */
+    private static final String PARAMETER = "param/";
+    private static final String BEST = "best/";
+    private static final String BEST_PROMPT = "best-prompt";
+
+    private final RunSpec spec;
+    private final TrainingConfig config;
+    private final List<String> labels;
+    private final PromptClassifier classifier;
+    private final SoftPrompt softPrompt;
+    private final Map<String, Parameter> trainable = new LinkedHashMap<>();
+    /** The head's parameters by their own name ({@code weight}, {@code bias}) to their name in the model. */
+    private final Map<String, String> headNames = new LinkedHashMap<>();
+    private final AdamW optimizer;
+    private final ParameterStore parameterStore;
+    private final BatchEncoder encoder;
+    private final NDManager manager;
+    private final Map<Example, Integer> lengths = new IdentityHashMap<>();
+    private final List<EpochMetrics> history = new ArrayList<>();
+    private @Nullable BestEpoch best;
+
+    /**
+     * The best epoch so far, copied to the host when it was evaluated.
+     *
+     * @param epoch      the epoch
+     * @param metric     its validation headline
+     * @param prompt     {@code P'} exported at that epoch
+     * @param parameters the raw values of every trainable parameter at that epoch, by name
+     */
+    private record BestEpoch(int epoch, double metric, PromptEmbeddings prompt, Map<String, float[]> parameters) {}
+
+    private TrainingRun(Backbone backbone, Task task, ReparameterizerPlugin plugin, RunSpec spec, TrainingConfig config,
+            NDManager manager) {
+        this.spec = spec;
+        this.config = config;
+        this.labels = task.getLabels();
+        this.manager = manager;
+        Options options = plugin.parseOptions(spec.methodOptions());
+        var encoderBlock = backbone.getEncoder();
+        PromptShape shape = new PromptShape(spec.promptLength(), encoderBlock.getHiddenSize());
+        this.softPrompt = SoftPrompt.builder()
+                .setReparameterizer(plugin.create(shape, options))
+                .optInit(init(config.init()))
+                .optEncoder(encoderBlock)
+                .optSeed(spec.seed())
+                .build();
+        this.classifier = PromptClassifier.builder()
+                .setEncoder(encoderBlock)
+                .setNumClasses(BatchEncoder.headUnits(task))
+                .optSoftPrompt(softPrompt)
+                .build();
+        classifier.initialize(manager, DataType.FLOAT32, new Shape(1, 1));
+        Map<String, Parameter> promptGroup = new LinkedHashMap<>();
+        Map<String, Parameter> headGroup = new LinkedHashMap<>();
+        // found by identity: DJL prefixes child parameter names with the child's position (03head_weight)
+        var headParameters = classifier.getHead().getParameters().values();
+        for (var entry : classifier.getParameters()) {
+            Parameter p = entry.getValue();
+            if (!p.requiresGradient()) {
+                continue;
+            }
+            p.getArray().setRequiresGradient(true);
+            trainable.put(entry.getKey(), p);
+            boolean inHead = headParameters.contains(p);
+            (inHead ? headGroup : promptGroup).put(entry.getKey(), p);
+            if (inHead) {
+                headNames.put(p.getName(), entry.getKey());
+            }
+        }
+        this.optimizer = new AdamW(manager, List.of(
+                new AdamW.Group("prompt", promptGroup, (float) spec.learningRate()),
+                new AdamW.Group("head", headGroup, (float) config.headLearningRate())),
+                0.9f, 0.999f, 1e-8f, (float) config.weightDecay());
+        this.parameterStore = new ParameterStore(manager, false);
+        this.encoder = new BatchEncoder(backbone.getTokenizer(), task, config.maxLength() - spec.promptLength());
+    }
+
+    /**
+     * Builds the model and optimizer of {@code spec} (method options, prompt length, learning
+     * rate, seed and the training settings in {@code spec.shared()}) on {@code manager}, which
+     * owns every array of the run; close it to free them.
+     */
+    public static TrainingRun create(Backbone backbone, Task task, ReparameterizerPlugin plugin, RunSpec spec,
+            NDManager manager) {
+        return create(backbone, task, plugin, spec, TrainingConfig.fromMap(spec.shared()), manager);
+    }
+
+    /** As {@link #create(Backbone, Task, ReparameterizerPlugin, RunSpec, NDManager)}, with the settings already read. */
+    static TrainingRun create(Backbone backbone, Task task, ReparameterizerPlugin plugin, RunSpec spec,
+            TrainingConfig config, NDManager manager) {
+        return new TrainingRun(backbone, task, plugin, spec, config, manager);
+    }
+
+    /** The classifier (soft prompt, frozen encoder, head). */
+    public PromptClassifier getClassifier() {
+        return classifier;
+    }
+
+    /** The trainable prompt and its reparameterizer Φ. */
+    public SoftPrompt getSoftPrompt() {
+        return softPrompt;
+    }
+
+    /** The parameter store the step uses. */
+    public ParameterStore getParameterStore() {
+        return parameterStore;
+    }
+
+    /** The training settings of this run. */
+    public TrainingConfig getConfig() {
+        return config;
+    }
+
+    /** Tokenizes a batch as the step does. */
+    public EncodedBatch encode(List<Example> batch) {
+        return encoder.encode(batch);
+    }
+
+    /** One training step on {@code batch}; returns its loss (read back to the host once). */
+    public float step(List<Example> batch) {
+        return step(encoder.encode(batch), batch, null);
+    }
+
+    /**
+     * One training step on an already tokenized batch.
+     *
+     * @param phaseNanos when not null (length at least 4), receives the wall time of the four
+     *                   phases: inputs to the device, forward and loss, backward, optimizer update
+     *                   (on a CPU each operation completes before the next starts, so the split is
+     *                   exact there; on a GPU it is not)
+     */
+    public float step(EncodedBatch encoded, List<Example> batch, long @Nullable [] phaseNanos) {
+        long t0 = System.nanoTime();
+        try (NDManager step = manager.newSubManager(); NDScope scope = new NDScope()) {
+            NDList inputs = BatchEncoder.inputs(encoded, step);
+            long t1 = System.nanoTime();
+            NDArray loss;
+            long t2;
+            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                NDArray outputs = classifier.forward(parameterStore, inputs, true).singletonOrThrow();
+                loss = encoder.loss(outputs, batch, step);
+                t2 = System.nanoTime();
+                collector.backward(loss);
+            }
+            long t3 = System.nanoTime();
+            if (config.maxGradNorm() > 0) {
+                optimizer.clipGradients((float) config.maxGradNorm());
+            }
+            optimizer.update();
+            float value = loss.getFloat();
+            long t4 = System.nanoTime();
+            if (phaseNanos != null) {
+                phaseNanos[0] = t1 - t0;
+                phaseNanos[1] = t2 - t1;
+                phaseNanos[2] = t3 - t2;
+                phaseNanos[3] = t4 - t3;
+            }
+            return value;
+        }
+    }
+
+    /** Scores a batch without gradients (evaluation mode), one row per example. */
+    public float[][] score(List<Example> batch) {
+        EncodedBatch encoded = encoder.encode(batch);
+        try (NDManager step = manager.newSubManager(); NDScope scope = new NDScope()) {
+            NDArray outputs = classifier.forward(parameterStore, BatchEncoder.inputs(encoded, step), false)
+                    .singletonOrThrow();
+            return encoder.scores(outputs, batch);
+        }
+    }
+
+    /**
+     * The batches of one epoch: the training split shuffled with the run's seed and the epoch;
+     * with the {@code bucket} setting, examples are then sorted by token count inside windows of
+     * {@value #BUCKET_WINDOW_BATCHES} batches and the window's batches shuffled again, so batches
+     * hold sequences of similar length (less padding) and the order still depends only on the seed.
+     */
+    public List<List<Example>> batches(List<Example> train, int epoch) {
+        List<Example> order = new ArrayList<>(train);
+        Random random = new Random(spec.seed() * 31 + epoch);
+        Collections.shuffle(order, random);
+        if (config.bucket()) {
+            return LengthBuckets.batches(order, this::tokenCount, config.batchSize(), BUCKET_WINDOW_BATCHES, random);
+        }
+        List<List<Example>> batches = new ArrayList<>();
+        for (int start = 0; start < order.size(); start += config.batchSize()) {
+            batches.add(order.subList(start, Math.min(order.size(), start + config.batchSize())));
+        }
+        return batches;
+    }
+
+    /**
+     * Ends an epoch: records its metrics and, when it was evaluated ({@code headline} not NaN)
+     * and beat every earlier epoch, takes the best-epoch snapshot ({@code P'} and every trainable
+     * parameter's values).
+     */
+    void endEpoch(EpochMetrics metrics, double headline) {
+        if (headline > getBestMetric()) {
+            Map<String, float[]> values = new LinkedHashMap<>();
+            trainable.forEach((name, p) -> values.put(name, p.getArray().toFloatArray()));
+            best = new BestEpoch(metrics.epoch(), headline, softPrompt.export(), values);
+        }
+        history.add(metrics);
+    }
+
+    /** The metrics of every epoch done, restored ones included. */
+    List<EpochMetrics> getHistory() {
+        return List.copyOf(history);
+    }
+
+    /** The best validation headline so far, -1 before the first evaluation. */
+    double getBestMetric() {
+        return best == null ? -1 : best.metric();
+    }
+
+    /** Whether an epoch has been evaluated, so that {@link #finish} has a best epoch to return. */
+    boolean hasBestEpoch() {
+        return best != null;
+    }
+
+    /**
+     * The finished run: {@code result} with the best epoch's {@code P'} and head.
+     *
+     * @throws IllegalStateException when no epoch was evaluated
+     */
+    TrainedRun finish(RunResult result) {
+        if (best == null) {
+            throw new IllegalStateException("Run " + spec.getRunId() + " has no evaluated epoch");
+        }
+        return new TrainedRun(result, best.prompt(), best.parameters().get(headNames.get("weight")),
+                best.parameters().get(headNames.get("bias")), labels);
+    }
+
+    /**
+     * Saves the state after {@code epochsDone} epochs (parameters, optimizer moments and step,
+     * history, the best-epoch snapshot) as a checkpoint in {@code runFolder}; see {@link Checkpoint}.
+     */
+    void saveCheckpoint(Path runFolder, int epochsDone) {
+        try (NDManager scratch = manager.newSubManager()) {
+            NDList tensors = new NDList();
+            trainable.forEach((name, p) -> tensors.add(named(p.getArray().duplicate(), PARAMETER + name, scratch)));
+            if (best != null) {
+                best.parameters().forEach((name, values) -> tensors.add(named(
+                        scratch.create(values, trainable.get(name).getArray().getShape()), BEST + name, scratch)));
+                tensors.add(named(best.prompt().toNDArray(scratch), BEST_PROMPT, scratch));
+            }
+            for (NDArray moment : optimizer.state()) {
+                tensors.add(named(moment.duplicate(), moment.getName(), scratch));
+            }
+            Checkpoint.write(runFolder, new Checkpoint(spec.getRunId(), epochsDone, optimizer.getStep(),
+                    getBestMetric(), best == null ? 0 : best.epoch(), history, ""), tensors);
+        }
+    }
+
+    /**
+     * Restores the newest checkpoint in {@code runFolder}, if there is a usable one.
+     *
+     * <p>A checkpoint that cannot be used (unreadable, its tensors not matching its recorded
+     * SHA-256, another run's, or parameters of other names or shapes) is logged with the folder
+     * and the reason, then removed, and the run starts from its first epoch: it costs the epochs
+     * it held, never the grid. Temporary folders that killed writers left are removed first.
+     *
+     * @return the number of epochs the restored checkpoint completed, 0 to train from the start
+     */
+    int restore(Path runFolder) {
+        try {
+            AtomicFiles.removeOrphans(runFolder);
+        } catch (IOException e) {
+            LOG.warn("Could not remove the temporary files of killed runs in {}: {}", runFolder, e.getMessage());
+        }
+        @Nullable Path folder = Checkpoint.latest(runFolder);
+        if (folder == null) {
+            if (Checkpoint.hasEarlierLayout(runFolder)) {
+                LOG.warn("The checkpoint in {} was written by an earlier peft4j (without the best epoch's prompt); "
+                        + "run {} restarts from its first epoch", runFolder, spec.getRunId());
+            }
+            return 0;
+        }
+        Checkpoint checkpoint;
+        try (NDManager scratch = manager.newSubManager()) {
+            checkpoint = Checkpoint.read(folder);
+            if (!checkpoint.runId().equals(spec.getRunId())) {
+                throw new PromptFormatException("it belongs to run " + checkpoint.runId());
+            }
+            NDList tensors = checkpoint.readTensors(folder, scratch);
+            boolean evaluated = checkpoint.bestEpoch() > 0;
+            requireTensors(tensors, evaluated);
+            trainable.forEach((name, p) -> p.getArray().set(tensors.get(PARAMETER + name).toFloatArray()));
+            optimizer.restore(tensors, checkpoint.step());
+            if (evaluated) {
+                Map<String, float[]> values = new LinkedHashMap<>();
+                trainable.keySet().forEach(name -> values.put(name, tensors.get(BEST + name).toFloatArray()));
+                best = new BestEpoch(checkpoint.bestEpoch(), checkpoint.bestMetric(),
+                        PromptEmbeddings.fromNDArray(tensors.get(BEST_PROMPT)), values);
+            }
+        } catch (PeftException e) {
+            LOG.warn("Checkpoint {} is unusable: {}. Run {} restarts from its first epoch.", folder, e.getMessage(),
+                    spec.getRunId());
+            Checkpoint.discard(folder);
+            return 0;
+        }
+        history.addAll(checkpoint.history());
+        LOG.info("Resumed run {} after epoch {} (best {} at epoch {})", spec.getRunId(),
+                checkpoint.epochsDone(), getBestMetric(), best == null ? 0 : best.epoch());
+        return checkpoint.epochsDone();
+    }
+
+    /** Checks, before anything is restored, that the checkpoint holds exactly this run's tensors. */
+    private void requireTensors(NDList tensors, boolean evaluated) {
+        int expected = 0;
+        for (var entry : trainable.entrySet()) {
+            Shape shape = entry.getValue().getArray().getShape();
+            List<String> names = new ArrayList<>(List.of(PARAMETER, "m/", "v/"));
+            if (evaluated) {
+                names.add(BEST);
+            }
+            for (String prefix : names) {
+                requireTensor(tensors, prefix + entry.getKey(), shape);
+                expected++;
+            }
+        }
+        if (evaluated) {
+            requireTensor(tensors, BEST_PROMPT, softPrompt.getPromptShape().toShape());
+            expected++;
+        }
+        if (tensors.size() != expected) {
+            throw new PromptFormatException("it holds " + tensors.size() + " tensors where this configuration has "
+                    + expected);
+        }
+    }
+
+    private static void requireTensor(NDList tensors, String name, Shape shape) {
+        NDArray saved = tensors.get(name);
+        if (saved == null || !saved.getShape().equals(shape)) {
+            throw new PromptFormatException("tensor '" + name + "' of shape " + shape + " is "
+                    + (saved == null ? "missing" : "of shape " + saved.getShape()));
+        }
+    }
+
+    private static NDArray named(NDArray array, String name, NDManager owner) {
+        array.attach(owner);
+        array.setName(name);
+        return array;
+    }
+
+    /** The padded length of an example alone (the longest of its inputs), computed once per example. */
+    private int tokenCount(Example example) {
+        return lengths.computeIfAbsent(example, e -> encoder.encode(List.of(e)).length());
+    }
+
+    private static PromptInit init(String init) {
+        if (init.equals("vocab")) {
+            return PromptInit.sampledVocabulary();
+        }
+        if (init.equals("uniform")) {
+            return PromptInit.uniform();
+        }
+        return PromptInit.text(init.substring("text:".length()));
+    }
+}

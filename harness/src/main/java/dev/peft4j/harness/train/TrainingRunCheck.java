@@ -1,0 +1,46 @@
+package dev.peft4j.harness.train;
+
+import dev.peft4j.api.InvalidOptionException;
+import dev.peft4j.api.ReparameterizerPlugin;
+import dev.peft4j.harness.experiment.RunCheck;
+import dev.peft4j.harness.experiment.RunSpec;
+import dev.peft4j.harness.task.Task;
+import dev.peft4j.plugins.PluginRegistry;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * Checks what {@link PromptTrainer} would refuse only once a run starts: the training settings,
+ * the prompt length against {@code max-length}, the method and its options (through the plugin's
+ * own parser), the task and its splits. Needs no backbone and reads no data.
+ */
+public final class TrainingRunCheck implements RunCheck {
+
+    /** Positions a sequence needs besides the prompt: {@code [CLS] a [SEP] b [SEP]} with one token per text. */
+    static final int MIN_TEXT_POSITIONS = 5;
+
+    private final PluginRegistry registry;
+    private final Function<String, Task> tasks;
+
+    /** A check against the methods of {@code registry} and the tasks {@code tasks} resolves. */
+    public TrainingRunCheck(PluginRegistry registry, Function<String, Task> tasks) {
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.tasks = Objects.requireNonNull(tasks, "tasks");
+    }
+
+    @Override
+    public void check(RunSpec spec) {
+        TrainingConfig config = TrainingConfig.fromMap(spec.shared());
+        if (config.maxLength() - spec.promptLength() < MIN_TEXT_POSITIONS) {
+            throw new InvalidOptionException("Prompt length " + spec.promptLength() + " leaves "
+                    + (config.maxLength() - spec.promptLength()) + " positions for the text within setting "
+                    + "'max-length' " + config.maxLength() + "; a sequence needs at least " + MIN_TEXT_POSITIONS
+                    + " ([CLS] a [SEP] b [SEP]). Raise 'max-length' or shorten the prompt.");
+        }
+        ReparameterizerPlugin plugin = registry.get(spec.methodId());
+        plugin.parseOptions(spec.methodOptions());
+        Task task = tasks.apply(spec.taskId());
+        task.getSplit(config.trainSplit());
+        task.getSplit(config.evalSplit());
+    }
+}
