@@ -12,9 +12,11 @@ import ai.onnxruntime.OrtSession;
 import java.io.InputStream;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** BertEncoder (no prompt) against ONNX Runtime running the original MiniLM graph. */
+@Tag("real-data")
 class OnnxParityTest {
 
     @Test

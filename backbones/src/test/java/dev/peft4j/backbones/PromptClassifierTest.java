@@ -3,6 +3,7 @@ package dev.peft4j.backbones;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -19,21 +20,36 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The prompt classifier: frozen backbone, gradients to P, memory, and variants. */
+/** The prompt classifier on the tiny random BERT: frozen backbone, gradients to P, memory, and variants. */
 class PromptClassifierTest {
 
-    private final Backbone backbone = SharedMiniLm.get();
+    private static final int D = TinyBertFolder.HIDDEN;
+    private static final int POSITIONS = TinyBertFolder.POSITIONS;
+
+    private static Backbone backbone;
+
+    @BeforeAll
+    static void loadBackbone() {
+        backbone = Backbones.load(TinyBertFolder.shared().toString(), Device.cpu());
+    }
+
+    @AfterAll
+    static void closeBackbone() {
+        backbone.close();
+    }
 
     private EncodedBatch smallBatch(int offset, int size, int maxTokens) {
-        List<TestData.Rte> examples = TestData.rte("val", offset + size).subList(offset, offset + size);
+        List<TestData.Rte> examples = TestData.syntheticPairs(offset + size).subList(offset, offset + size);
         return backbone.getTokenizer().encodePairs(examples.stream().map(TestData.Rte::premise).toList(),
                 examples.stream().map(TestData.Rte::hypothesis).toList(), maxTokens);
     }
 
     private static long[] labels(int offset, int size) {
-        return TestData.rte("val", offset + size).subList(offset, offset + size).stream()
+        return TestData.syntheticPairs(offset + size).subList(offset, offset + size).stream()
                 .mapToLong(TestData.Rte::label).toArray();
     }
 
@@ -62,10 +78,10 @@ class PromptClassifierTest {
             assertThat(prompt.getPromptParameter().getArray().toFloatArray()).isNotEqualTo(promptBefore);
             assertThat(steps.classifier.getHead().getParameters().get("weight").getArray().toFloatArray())
                     .isNotEqualTo(headBefore);
-            assertThat(steps.classifier.getTrainableParameterCount()).isEqualTo(10 * 384 + 384 * 2 + 2);
+            assertThat(steps.classifier.getTrainableParameterCount()).isEqualTo(10 * D + D * 2 + 2);
         }
         Map<String, float[]> after = snapshot(backbone.getEncoder());
-        assertThat(after.keySet()).isEqualTo(before.keySet()).hasSize(6 * 16 + 5);
+        assertThat(after.keySet()).isEqualTo(before.keySet()).hasSize(TinyBertFolder.LAYERS * 16 + 5);
         List<String> changed = new ArrayList<>();
         before.forEach((name, values) -> {
             if (!Arrays.equals(values, after.get(name))) {
@@ -117,7 +133,7 @@ class PromptClassifierTest {
                 trainedWeight.getArray().copyTo(fixed.getHead().getParameters().get("weight").getArray());
                 trainedBias.getArray().copyTo(fixed.getHead().getParameters().get("bias").getArray());
                 assertThat(fixed.getPromptLength()).isEqualTo(5);
-                assertThat(fixed.getTrainableParameterCount()).isEqualTo(384 * 2 + 2);
+                assertThat(fixed.getTrainableParameterCount()).isEqualTo(D * 2 + 2);
 
                 float[] soft = steps.classifier.forward(new ParameterStore(manager, false), batch.toNDList(manager), false)
                         .head().toFloatArray();
@@ -134,12 +150,12 @@ class PromptClassifierTest {
         try (NDManager manager = backbone.getManager().newSubManager()) {
             Shape ids = new Shape(1, 8);
             plain.initialize(manager, DataType.FLOAT32, ids, ids, ids);
-            EncodedBatch batch = smallBatch(0, 2, 512);
+            EncodedBatch batch = smallBatch(0, 2, POSITIONS);
             NDArray logits = plain.forward(new ParameterStore(manager, false), batch.toNDList(manager), false).head();
             assertThat(logits.getShape()).isEqualTo(new Shape(2, 3));
             assertThat(plain.getPromptLength()).isZero();
             assertThat(plain.getSoftPrompt()).isNull();
-            assertThat(plain.getTrainableParameterCount()).isEqualTo(384 * 3 + 3);
+            assertThat(plain.getTrainableParameterCount()).isEqualTo(D * 3 + 3);
         }
     }
 
@@ -147,14 +163,15 @@ class PromptClassifierTest {
     void textThatWithThePromptExceedsMaxPositionsFailsUnlessTruncatedForIt() {
         try (Steps steps = new Steps(backbone, 10, 1e-3f)) {
             String longText = "token ".repeat(1000);
-            EncodedBatch tooLong = backbone.getTokenizer().encode(List.of(longText), 512);
+            EncodedBatch tooLong = backbone.getTokenizer().encode(List.of(longText), POSITIONS);
             try (NDManager manager = backbone.getManager().newSubManager()) {
                 assertThatThrownBy(() -> steps.classifier.forward(
                         new ParameterStore(manager, false), tooLong.toNDList(manager), false))
                         .isInstanceOf(ShapeMismatchException.class)
-                        .hasMessageContaining("512 tokens plus a prompt of 10 make 522 positions")
+                        .hasMessageContaining(POSITIONS + " tokens plus a prompt of 10 make " + (POSITIONS + 10)
+                                + " positions")
                         .hasMessageContaining("maxTokens = maxLength - 10");
-                EncodedBatch fitted = backbone.getTokenizer().encode(List.of(longText), 512 - 10);
+                EncodedBatch fitted = backbone.getTokenizer().encode(List.of(longText), POSITIONS - 10);
                 NDArray logits = steps.classifier.forward(
                         new ParameterStore(manager, false), fitted.toNDList(manager), false).head();
                 assertThat(logits.getShape()).isEqualTo(new Shape(1, 2));
@@ -200,6 +217,6 @@ class PromptClassifierTest {
         assertThatThrownBy(() -> PromptClassifier.builder().setEncoder(backbone.getEncoder()).setNumClasses(2)
                 .optSoftPrompt(wrong).build())
                 .isInstanceOf(ShapeMismatchException.class)
-                .hasMessageContaining("width 768").hasMessageContaining("hidden size 384");
+                .hasMessageContaining("width 768").hasMessageContaining("hidden size " + D);
     }
 }

@@ -6,9 +6,11 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** A bounded prompt-tuning run on real RTE training data: the loss goes down. */
+@Tag("real-data")
 class RteTrainingTest {
 
     private static final int STEPS = 60;

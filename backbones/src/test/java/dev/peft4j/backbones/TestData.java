@@ -8,7 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-/** The real SuperGLUE data named by the system property {@code peft4j.data.dir}; fails loudly when absent. */
+/**
+ * Sentence pairs for the tests: synthetic ones made here, and the real SuperGLUE data named by the
+ * system property {@code peft4j.data.dir} (only for tests tagged {@code real-data}; fails loudly when absent).
+ */
 final class TestData {
 
     /** One RTE example; label 0 = entailment, 1 = not_entailment. */
@@ -28,6 +31,32 @@ final class TestData {
                     + " point it at the shared SuperGLUE data (see its README)");
         }
         return path;
+    }
+
+    private static final String[] NAMES = {"Anna", "Ben", "Clara", "David", "Emma", "Felix", "Grace"};
+    private static final String[] VERBS = {"found", "lost", "carried", "painted", "opened"};
+    private static final String[] OBJECTS = {"book", "cup", "ball", "lamp", "key", "letter", "bike", "coat"};
+    private static final String[] PLACES = {"garden", "kitchen", "park", "river", "market", "school"};
+    private static final String[] TAILS = {"", " after a long walk", " while the rain fell and then went home"};
+
+    /**
+     * {@code count} synthetic RTE-like pairs in the tiny BERT's vocabulary, of varied lengths; even
+     * indices entail (label 0), odd ones do not.
+     */
+    static List<Rte> syntheticPairs(int count) {
+        List<Rte> pairs = new java.util.ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            String name = NAMES[i % NAMES.length];
+            String verb = VERBS[i % VERBS.length];
+            String object = OBJECTS[(i / 3) % OBJECTS.length];
+            String premise = name + " " + verb + " the " + object + " in the " + PLACES[i % PLACES.length]
+                    + TAILS[i % TAILS.length] + ".";
+            String hypothesis = i % 2 == 0
+                    ? name + " " + verb + " a " + object + "."
+                    : "Nobody " + verb + " the " + object + ".";
+            pairs.add(new Rte(premise, hypothesis, i % 2));
+        }
+        return pairs;
     }
 
     private static final java.util.Map<String, List<Rte>> CACHE = new java.util.concurrent.ConcurrentHashMap<>();

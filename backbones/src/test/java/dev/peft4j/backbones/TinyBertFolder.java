@@ -4,36 +4,67 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Writes a tiny random BERT in the Hugging Face folder layout (config.json, model.safetensors
- * through DJL's encoder, and MiniLM's tokenizer.json), for loader tests without a download.
+ * through DJL's encoder, and a WordPiece tokenizer.json of a few hundred tokens), so tests of the
+ * training and serving mechanics run in seconds without a download. Published in this module's
+ * test jar for the other modules' tests.
+ *
+ * <p>The vocabulary ({@code tiny-bert-vocab.txt}) holds the special tokens, single characters
+ * with their {@code ##} continuations (so any text tokenizes) and the words of the harness's
+ * synthetic test data.
  */
-final class TinyBertFolder {
+public final class TinyBertFolder {
 
-    static final int HIDDEN = 8;
-    static final int LAYERS = 2;
-    static final int HEADS = 2;
-    static final int INTERMEDIATE = 16;
-    static final int POSITIONS = 40;
-    static final int VOCAB = 30522;
+    public static final int HIDDEN = 8;
+    public static final int LAYERS = 2;
+    public static final int HEADS = 2;
+    public static final int INTERMEDIATE = 16;
+    public static final int POSITIONS = 128;
+    private static final List<String> VOCABULARY = readVocabulary();
+    public static final int VOCAB = VOCABULARY.size();
+
+    private static @Nullable Path shared;
 
     private TinyBertFolder() {}
 
+    /** One folder per test JVM, written on first use and deleted when the JVM exits. */
+    public static synchronized Path shared() {
+        if (shared == null) {
+            try {
+                Path temp = Files.createTempDirectory("peft4j-tiny-bert");
+                temp.toFile().deleteOnExit();
+                shared = write(temp);
+                for (String file : new String[] {"config.json", "model.safetensors", "tokenizer.json"}) {
+                    shared.resolve(file).toFile().deleteOnExit();
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("Cannot write the tiny BERT folder", e);
+            }
+        }
+        return shared;
+    }
+
     /** A consistent folder: every tensor matches the config; names carry a {@code bert.} prefix, plus a pooler. */
-    static Path write(Path folder) throws IOException {
+    public static Path write(Path folder) throws IOException {
         return write(folder, UnaryOperator.identity());
     }
 
     /** A folder whose tensor shapes go through {@code reshape} (name-keyed edits make mismatches). */
-    static Path write(Path folder, UnaryOperator<Map<String, Shape>> reshape) throws IOException {
+    public static Path write(Path folder, UnaryOperator<Map<String, Shape>> reshape) throws IOException {
         Files.createDirectories(folder);
         Files.writeString(folder.resolve("config.json"), """
                 {"model_type": "bert", "hidden_act": "gelu", "vocab_size": %d, "hidden_size": %d,
@@ -58,11 +89,54 @@ final class TinyBertFolder {
                 tensors.encode(out, NDList.Encoding.SAFETENSORS);
             }
         }
-        try (InputStream in = TinyBertFolder.class.getClassLoader()
-                .getResourceAsStream("all-minilm-l6-v2-tokenizer.json")) {
-            Files.write(folder.resolve("tokenizer.json"), in.readAllBytes());
-        }
+        Files.writeString(folder.resolve("tokenizer.json"), tokenizerJson());
         return folder;
+    }
+
+    /** A BERT (uncased) WordPiece tokenizer.json over the tiny vocabulary. */
+    private static String tokenizerJson() {
+        JsonObject vocab = new JsonObject();
+        for (int id = 0; id < VOCABULARY.size(); id++) {
+            vocab.addProperty(VOCABULARY.get(id), id);
+        }
+        StringBuilder added = new StringBuilder();
+        for (String special : List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")) {
+            added.append(added.length() == 0 ? "" : ", ").append("""
+                    {"id": %d, "content": "%s", "single_word": false, "lstrip": false, "rstrip": false, \
+                    "normalized": false, "special": true}""".formatted(VOCABULARY.indexOf(special), special));
+        }
+        int cls = VOCABULARY.indexOf("[CLS]");
+        int sep = VOCABULARY.indexOf("[SEP]");
+        return """
+                {"version": "1.0", "truncation": null, "padding": null,
+                 "added_tokens": [%s],
+                 "normalizer": {"type": "BertNormalizer", "clean_text": true, "handle_chinese_chars": true,
+                                "strip_accents": null, "lowercase": true},
+                 "pre_tokenizer": {"type": "BertPreTokenizer"},
+                 "post_processor": {"type": "TemplateProcessing",
+                   "single": [{"SpecialToken": {"id": "[CLS]", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}},
+                              {"SpecialToken": {"id": "[SEP]", "type_id": 0}}],
+                   "pair": [{"SpecialToken": {"id": "[CLS]", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}},
+                            {"SpecialToken": {"id": "[SEP]", "type_id": 0}}, {"Sequence": {"id": "B", "type_id": 1}},
+                            {"SpecialToken": {"id": "[SEP]", "type_id": 1}}],
+                   "special_tokens": {"[CLS]": {"id": "[CLS]", "ids": [%d], "tokens": ["[CLS]"]},
+                                      "[SEP]": {"id": "[SEP]", "ids": [%d], "tokens": ["[SEP]"]}}},
+                 "decoder": {"type": "WordPiece", "prefix": "##", "cleanup": true},
+                 "model": {"type": "WordPiece", "unk_token": "[UNK]", "continuing_subword_prefix": "##",
+                           "max_input_chars_per_word": 100, "vocab": %s}}
+                """.formatted(added, cls, sep, vocab);
+    }
+
+    private static List<String> readVocabulary() {
+        try (InputStream in = TinyBertFolder.class.getClassLoader().getResourceAsStream("tiny-bert-vocab.txt")) {
+            if (in == null) {
+                throw new IllegalStateException("tiny-bert-vocab.txt is not on the test class path; it belongs to "
+                        + "the backbones module's test resources (and its test jar)");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().filter(l -> !l.isEmpty()).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read tiny-bert-vocab.txt", e);
+        }
     }
 
     /** Overwrites the first value of tensor {@code name} (Hugging Face name, no prefix) in the folder's weights. */

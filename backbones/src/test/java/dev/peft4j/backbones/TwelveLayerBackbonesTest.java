@@ -6,10 +6,15 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The known 12-layer backbones, from their test-scope artifacts, checked against ONNX Runtime. */
+/**
+ * The known 12-layer backbones, from their test-scope artifacts, checked against ONNX Runtime
+ * (real weights: tagged real-data).
+ */
+@Tag("real-data")
 class TwelveLayerBackbonesTest {
 
     @ParameterizedTest

@@ -1,9 +1,9 @@
 package dev.peft4j.examples;
 
-import static org.assertj.core.api.Assertions.fail;
-
 import dev.peft4j.backbones.Backbone;
 import dev.peft4j.backbones.Backbones;
+import dev.peft4j.backbones.TinyBertFolder;
+import dev.peft4j.harness.TestData;
 import dev.peft4j.harness.data.DataLocator;
 import dev.peft4j.harness.experiment.RunSpec;
 import dev.peft4j.harness.task.SuperGlueTasks;
@@ -17,8 +17,8 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A tiny prompt trained on real CB (3 steps of 8 examples with the stand-in method) and exported
- * once per test JVM, for the predictor examples to serve.
+ * A tiny prompt trained on synthetic CB with the tiny random BERT (3 steps of 8 examples) and
+ * exported once per test JVM, for the predictor examples to serve.
  */
 final class TrainedExport {
 
@@ -35,20 +35,16 @@ final class TrainedExport {
     }
 
     private static Path train() {
-        String dir = System.getProperty("peft4j.data.dir");
-        if (dir == null || !Files.isDirectory(Path.of(dir, "superglue", "CB"))) {
-            fail("The SuperGLUE test data is missing: system property peft4j.data.dir is '" + dir
-                    + "' but must name a folder holding superglue/CB (see shared/data/README.md).");
-        }
-        Map<String, String> shared = Map.of("epochs", "1", "max-steps", "3", "train-limit", "24",
-                "eval-limit", "8", "max-length", "64");
+        Path tinyBert = TinyBertFolder.shared();
+        Map<String, String> shared = Map.of("backbone", tinyBert.toString(), "epochs", "1", "max-steps", "3",
+                "train-limit", "24", "eval-limit", "8", "max-length", "64");
         RunSpec spec = new RunSpec("residual-prompt", "cb", 1, 4, 0.3, Map.of("bottleneck", "16"), shared);
-        try (Backbone backbone = Backbones.load("all-minilm-l6-v2")) {
+        try (Backbone backbone = Backbones.load(tinyBert.toString())) {
             TrainedRun run = PromptTrainer.builder()
                     .setBackbone(backbone)
                     .setRegistry(PluginRegistry.discover())
                     .setTasks(SuperGlueTasks::byId)
-                    .setData(DataLocator.builder().optDataFolder(Path.of(dir)).build())
+                    .setData(DataLocator.builder().optDataFolder(TestData.synthetic()).build())
                     .build()
                     .train(spec);
             Path target = Files.createTempDirectory("peft4j-examples-export");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.peft4j.backbones.TinyBertFolder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +16,8 @@ class BenchCommandTest {
 
     @Test
     void writesEverySectionWithSaneValues(@TempDir Path out) throws IOException {
-        int status = Peft4jCommand.execute("bench", "--batch", "2", "--length", "24", "-n", "4", "--steps", "6",
+        int status = Peft4jCommand.execute("bench", "--backbone", TinyBertFolder.shared().toString(),
+                "--batch", "2", "--length", "24", "-n", "4", "--steps", "6",
                 "--warmup", "1", "--gemm-sizes", "64,128", "--inference-batch", "3", "--repeats", "2",
                 // one libtorch thread: on a shared, oversubscribed machine two spinning OpenMP threads make every
                 // small operation wait for a descheduled thread (see docs/BENCHMARKS.md); the comparison of

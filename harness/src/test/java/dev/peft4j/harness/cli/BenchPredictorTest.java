@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.peft4j.backbones.TinyBertFolder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +19,8 @@ class BenchPredictorTest {
     @Test
     void writesThePredictorSection(@TempDir Path out) throws IOException {
         // the other sections as small as they go; one libtorch thread, as in BenchCommandTest
-        int status = Peft4jCommand.execute("bench", "--batch", "2", "--length", "16", "-n", "4", "--steps", "2",
+        int status = Peft4jCommand.execute("bench", "--backbone", TinyBertFolder.shared().toString(),
+                "--batch", "2", "--length", "16", "-n", "4", "--steps", "2",
                 "--warmup", "0", "--gemm-sizes", "32", "--inference-batch", "4", "--repeats", "1", "--threads", "1",
                 "--no-compare-threads", "--no-compare-precision",
                 "--predictor", "--predictor-calls", "4", "--predictor-batch-calls", "2", "--out", out.toString());

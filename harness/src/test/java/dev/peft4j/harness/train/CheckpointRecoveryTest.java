@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.peft4j.backbones.Backbone;
 import dev.peft4j.backbones.Backbones;
+import dev.peft4j.backbones.TinyBertFolder;
 import dev.peft4j.harness.data.DataLocator;
 import dev.peft4j.harness.experiment.ExperimentRunner;
 import dev.peft4j.harness.experiment.Grid;
@@ -35,12 +36,12 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Checkpoints that a kill (or a second writer) left unusable cost their run's epochs, never the
  * grid: the run restarts from scratch with a warning naming the folder. Tiny synthetic CB data
- * and the bundled MiniLM, two short epochs.
+ * and the tiny random BERT, two short epochs.
  */
 class CheckpointRecoveryTest {
 
-    private static final Map<String, String> SHARED = Map.of("epochs", "2", "batch-size", "2", "max-length", "32",
-            "eval-batch-size", "4");
+    private static final Map<String, String> SHARED = Map.of("backbone", TinyBertFolder.shared().toString(),
+            "epochs", "2", "batch-size", "2", "max-length", "32", "eval-batch-size", "4");
 
     private static Backbone backbone;
 
@@ -49,7 +50,7 @@ class CheckpointRecoveryTest {
 
     @BeforeAll
     static void setUp() throws IOException {
-        backbone = Backbones.load("all-minilm-l6-v2");
+        backbone = Backbones.load(TinyBertFolder.shared().toString());
         Path cb = data.resolve("CB");
         Files.createDirectories(cb);
         String[] labels = {"entailment", "contradiction", "neutral"};

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.peft4j.backbones.Backbone;
 import dev.peft4j.backbones.Backbones;
+import dev.peft4j.backbones.TinyBertFolder;
 import dev.peft4j.harness.TestData;
 import dev.peft4j.harness.data.DataLocator;
 import dev.peft4j.harness.experiment.RunSpec;
@@ -24,14 +25,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Training on real SuperGLUE data with the bundled MiniLM, bounded to a few short steps. */
+/** Training mechanics on the synthetic SuperGLUE folder with the tiny random BERT, bounded to a few short steps. */
 class PromptTrainerTest {
 
     private static Backbone backbone;
 
     @BeforeAll
     static void loadBackbone() {
-        backbone = Backbones.load("all-minilm-l6-v2");
+        backbone = Backbones.load(TinyBertFolder.shared().toString());
     }
 
     @AfterAll
@@ -44,7 +45,7 @@ class PromptTrainerTest {
                 .setBackbone(backbone)
                 .setRegistry(PluginRegistry.discover())
                 .setTasks(SuperGlueTasks::byId)
-                .setData(DataLocator.builder().optDataFolder(TestData.dir()).build())
+                .setData(DataLocator.builder().optDataFolder(TestData.synthetic()).build())
                 .optListener(listener);
         if (checkpoints != null) {
             builder.optCheckpointRoot(checkpoints);
@@ -53,7 +54,7 @@ class PromptTrainerTest {
     }
 
     private static RunSpec spec(String method, String task, double lr, Map<String, String> extra) {
-        Map<String, String> shared = new TreeMap<>(Map.of(
+        Map<String, String> shared = new TreeMap<>(Map.of("backbone", backbone.getName(),
                 "epochs", "3", "batch-size", "4", "max-length", "64", "train-limit", "12", "eval-limit", "12"));
         shared.putAll(extra);
         Map<String, String> options = method.equals("residual-prompt") ? Map.of("bottleneck", "16") : Map.of();
@@ -76,9 +77,10 @@ class PromptTrainerTest {
         RunResult result = first.result();
         assertThat(result.runId()).isEqualTo(residual().getRunId());
         assertThat(result.metric()).isEqualTo("acc_f1");
-        // n·d + 2·d·m + m + 3·d for Φ, plus the head (3 × 384 + 3)
-        assertThat(result.trainableParameters()).isEqualTo(4 * 384 + 2 * 384 * 16 + 16 + 3 * 384 + 3 * 384 + 3);
-        assertThat(result.exportedPromptParameters()).isEqualTo(4 * 384);
+        // n·d + 2·d·m + m + 3·d for Φ, plus the head (3 × d + 3)
+        int d = TinyBertFolder.HIDDEN;
+        assertThat(result.trainableParameters()).isEqualTo(4 * d + 2 * d * 16 + 16 + 3 * d + 3 * d + 3);
+        assertThat(result.exportedPromptParameters()).isEqualTo(4 * d);
         assertThat(result.epochs()).allSatisfy(e -> assertThat(e.trainLoss()).isFinite().isNotNegative());
     }
 

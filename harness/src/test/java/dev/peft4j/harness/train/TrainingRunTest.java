@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.ndarray.NDManager;
 import dev.peft4j.backbones.Backbone;
 import dev.peft4j.backbones.Backbones;
+import dev.peft4j.backbones.TinyBertFolder;
 import dev.peft4j.harness.TestData;
 import dev.peft4j.harness.data.DataLocator;
 import dev.peft4j.harness.experiment.RunSpec;
@@ -30,8 +31,8 @@ class TrainingRunTest {
 
     @BeforeAll
     static void load() {
-        backbone = Backbones.load("all-minilm-l6-v2");
-        DataLocator data = DataLocator.builder().optDataFolder(TestData.dir()).build();
+        backbone = Backbones.load(TinyBertFolder.shared().toString());
+        DataLocator data = DataLocator.builder().optDataFolder(TestData.synthetic()).build();
         train = data.load(TASK, "train").subList(0, 120);
     }
 
