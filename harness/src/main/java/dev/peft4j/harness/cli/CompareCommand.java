@@ -1,5 +1,7 @@
 package dev.peft4j.harness.cli;
 
+import dev.peft4j.api.PeftException;
+import dev.peft4j.harness.data.DataLocator;
 import dev.peft4j.harness.experiment.ExperimentRunner;
 import dev.peft4j.harness.experiment.Grid;
 import dev.peft4j.harness.experiment.ResultsFolder;
@@ -7,14 +9,20 @@ import dev.peft4j.harness.experiment.RunSpec;
 import dev.peft4j.harness.experiment.Shard;
 import dev.peft4j.harness.report.DivergedRun;
 import dev.peft4j.harness.report.EpochMetrics;
+import dev.peft4j.harness.report.RunResult;
+import dev.peft4j.harness.task.Task;
+import dev.peft4j.harness.train.PromptTrainer;
 import dev.peft4j.harness.train.TrainingListener;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -75,16 +83,23 @@ final class CompareCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        Grid grid = buildGrid();
+        Function<String, Task> resolver = custom.resolver(tasks.get(0));
+        DataLocator data = Session.dataLocator(training.data);
+        Map<String, String> fingerprints = new LinkedHashMap<>();
+        for (String task : tasks) {
+            fingerprints.put(task, PromptTrainer.dataFingerprint(resolver.apply(task), training.toConfig(), data));
+        }
+        Grid grid = buildGrid(fingerprints);
         ResultsFolder folder = new ResultsFolder(results);
         List<RunSpec> pending = folder.pending(Shard.parse(shard).select(grid.expand()));
+        refuseOtherConfigurations(folder, pending);
         out.printf("Grid: %d runs, %d to do in shard %s; results in %s%n", grid.size(), pending.size(), shard, results);
         out.flush();
         if (!pending.isEmpty()) {
             try (Session session = new Session(training.backbone, training.device, training.data);
                     Progress progress = new Progress(out, noProgress)) {
                 new ExperimentRunner(folder).run(grid, Shard.parse(shard),
-                        session.trainer(results.resolve("checkpoints"), progress, custom.resolver(tasks.get(0))));
+                        session.trainer(results.resolve("checkpoints"), progress, resolver));
             }
         }
         List<DivergedRun> diverged = folder.readDiverged();
@@ -96,7 +111,32 @@ final class CompareCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Grid buildGrid() {
+    /**
+     * Fails before any training when the folder holds a run of a pending run's method, settings,
+     * task and seed but of another configuration (other data, other epochs, ...): the report could
+     * not tell them apart, and a folder of mixed data would be averaged as one.
+     */
+    private static void refuseOtherConfigurations(ResultsFolder folder, List<RunSpec> pending) {
+        if (pending.isEmpty() || !Files.isDirectory(folder.getFolder())) {
+            return;
+        }
+        Map<List<Object>, RunResult> finished = new HashMap<>();
+        for (RunResult result : folder.readAll()) {
+            finished.put(List.of(result.methodId(), result.settings(), result.taskId(), result.seed()), result);
+        }
+        for (RunSpec run : pending) {
+            RunResult other = finished.get(List.of(run.methodId(), run.getSettings(), run.taskId(), run.seed()));
+            if (other != null) {
+                throw new PeftException("Results folder " + folder.getFolder() + " holds run " + other.runId()
+                        + " of the same method, settings, task and seed as " + run.getRunId() + " but it differs in "
+                        + RunResult.configDifferences(other.config(), run.getConfig()) + " ('data' is the data's "
+                        + "fingerprint; a result without one predates fingerprints). Use a new results folder for "
+                        + "this configuration, or move that result away to train it again.");
+            }
+        }
+    }
+
+    private Grid buildGrid(Map<String, String> dataFingerprints) {
         Map<String, List<Map<String, String>>> optionSets = new LinkedHashMap<>();
         for (String entry : methodOptions) {
             int colon = entry.indexOf(':');
@@ -124,7 +164,8 @@ final class CompareCommand implements Callable<Integer> {
             }
         }
         return builder.setTasks(tasks).setSeeds(seeds).setPromptLengths(promptLengths)
-                .setLearningRates(learningRates).optShared(training.toShared()).build();
+                .setLearningRates(learningRates).optShared(training.toShared())
+                .optDataFingerprints(dataFingerprints).build();
     }
 
     /** A progress bar per run (or log lines), with the epoch's validation metrics. */

@@ -3,6 +3,8 @@ package dev.peft4j.harness.cli;
 import dev.peft4j.harness.experiment.ResultsFolder;
 import dev.peft4j.harness.experiment.RunSpec;
 import dev.peft4j.harness.report.EpochMetrics;
+import dev.peft4j.harness.task.Task;
+import dev.peft4j.harness.train.PromptTrainer;
 import dev.peft4j.harness.train.TrainedRun;
 import dev.peft4j.harness.train.TrainingListener;
 import java.io.PrintWriter;
@@ -10,6 +12,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -58,7 +61,10 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        RunSpec run = new RunSpec(method, task, seed, promptLength, learningRate, options, training.toShared());
+        Function<String, Task> tasks = custom.resolver(task);
+        RunSpec run = new RunSpec(method, task, seed, promptLength, learningRate, options, training.toShared())
+                .withDataFingerprint(PromptTrainer.dataFingerprint(tasks.apply(task), training.toConfig(),
+                        Session.dataLocator(training.data)));
         try (Session session = new Session(training.backbone, training.device, training.data)) {
             TrainingListener listener = new TrainingListener() {
                 @Override
@@ -67,7 +73,7 @@ final class TrainCommand implements Callable<Integer> {
                     out.flush();
                 }
             };
-            TrainedRun trained = session.trainer(results.resolve("checkpoints"), listener, custom.resolver(task)).train(run);
+            TrainedRun trained = session.trainer(results.resolve("checkpoints"), listener, tasks).train(run);
             Path file = new ResultsFolder(results).save(trained.result());
             out.printf("best %s %.4f at epoch %d; %d trainable parameters; result %s%n", trained.result().metric(),
                     trained.result().bestMetric(), trained.result().bestEpoch(),

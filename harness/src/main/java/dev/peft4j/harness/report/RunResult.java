@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -79,6 +80,17 @@ public record RunResult(
 
     private static <K, V> Map<K, V> orEmpty(@Nullable Map<K, V> map) {
         return map == null ? Map.of() : map;
+    }
+
+    /**
+     * The keys whose values differ between two run configurations, one missing in either counting
+     * (a {@code data} fingerprint absent from a result written before fingerprints, say), sorted.
+     */
+    public static List<String> configDifferences(Map<String, String> config, Map<String, String> other) {
+        TreeSet<String> keys = new TreeSet<>(config.keySet());
+        keys.addAll(other.keySet());
+        keys.removeIf(key -> Objects.equals(config.get(key), other.get(key)));
+        return List.copyOf(keys);
     }
 
     /** A builder: {@code set*} settings are required, {@code opt*} optional. */

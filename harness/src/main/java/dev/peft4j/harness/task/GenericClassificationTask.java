@@ -106,6 +106,7 @@ public final class GenericClassificationTask {
                     .optDescription("User classification data: " + fields + " -> " + label)
                     .setLabels(names)
                     .setInputFields(fields)
+                    .optConverterSettings(Map.of("labelField", label))
                     .addMetric(Metrics.accuracy())
                     .addMetric(Metrics.macroF1(Math.max(2, names.size())))
                     .setConverter((r, t) -> {

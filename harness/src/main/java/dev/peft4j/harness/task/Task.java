@@ -29,6 +29,7 @@ public final class Task {
     private final Map<String, SplitSource> splits;
     private final List<String> labels;
     private final List<String> inputFields;
+    private final Map<String, String> converterSettings;
     private final List<Metric> metrics;
     private final RecordConverter converter;
 
@@ -41,6 +42,7 @@ public final class Task {
         this.splits = Map.copyOf(builder.splits);
         this.labels = List.copyOf(builder.labels);
         this.inputFields = List.copyOf(builder.inputFields);
+        this.converterSettings = Map.copyOf(builder.converterSettings);
         this.metrics = List.copyOf(builder.metrics);
         this.converter = Objects.requireNonNull(builder.converter, "setConverter is required");
         if (metrics.isEmpty()) {
@@ -116,6 +118,14 @@ public final class Task {
         return inputFields;
     }
 
+    /**
+     * Settings of the record conversion that the id and version do not capture, such as the
+     * label field of a user's data; part of the data's fingerprint. Empty for SuperGLUE tasks.
+     */
+    public Map<String, String> getConverterSettings() {
+        return converterSettings;
+    }
+
     /** The metrics, headline first. */
     public List<Metric> getMetrics() {
         return metrics;
@@ -184,6 +194,7 @@ public final class Task {
         private final Map<String, SplitSource> splits = new LinkedHashMap<>();
         private List<String> labels = List.of();
         private List<String> inputFields = List.of();
+        private Map<String, String> converterSettings = Map.of();
         private final List<Metric> metrics = new ArrayList<>();
         private @Nullable RecordConverter converter;
 
@@ -228,6 +239,12 @@ public final class Task {
         /** Sets the record converter (required). */
         public Builder setConverter(RecordConverter converter) {
             this.converter = converter;
+            return this;
+        }
+
+        /** Sets the conversion settings the id and version do not capture (default none). */
+        public Builder optConverterSettings(Map<String, String> converterSettings) {
+            this.converterSettings = converterSettings;
             return this;
         }
 

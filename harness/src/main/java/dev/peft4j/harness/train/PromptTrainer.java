@@ -11,6 +11,7 @@ import dev.peft4j.api.ReparameterizerPlugin;
 import dev.peft4j.api.SoftPrompt;
 import dev.peft4j.backbones.Backbone;
 import dev.peft4j.backbones.PromptClassifier;
+import dev.peft4j.harness.data.DataFingerprint;
 import dev.peft4j.harness.data.DataLocator;
 import dev.peft4j.harness.eval.EvaluationResult;
 import dev.peft4j.harness.eval.Evaluator;
@@ -81,6 +82,19 @@ public final class PromptTrainer implements RunExecutor {
                     + "' but this trainer holds '" + backbone.getName() + "'. Group runs by backbone.");
         }
         Task task = tasks.apply(spec.taskId());
+        String fingerprint = dataFingerprint(task, config, data);
+        if (!spec.dataFingerprint().isEmpty() && !spec.dataFingerprint().equals(fingerprint)) {
+            throw new PeftException("Run " + spec.getRunId() + " was specified for data with fingerprint "
+                    + spec.dataFingerprint() + ", but the splits '" + config.trainSplit() + "' and '"
+                    + config.evalSplit() + "' of task '" + task.getId() + "' now read (" + data.locate(task,
+                    config.trainSplit()) + ", " + data.locate(task, config.evalSplit()) + ") have fingerprint "
+                    + fingerprint + ": their content, fields or labels changed. Restore that data, or specify the "
+                    + "run again with withDataFingerprint(PromptTrainer.dataFingerprint(...)).");
+        }
+        if (spec.dataFingerprint().isEmpty() && checkpointRoot != null) {
+            LOG.warn("Run {} has no data fingerprint, so its checkpoint cannot tell data apart; give it one with "
+                    + "withDataFingerprint(PromptTrainer.dataFingerprint(...))", spec.getRunId());
+        }
         List<Example> train = labelled(limit(load(task, config.trainSplit()), config.trainLimit()));
         List<Example> eval = limit(load(task, config.evalSplit()), config.evalLimit());
         ReparameterizerPlugin plugin = registry.get(spec.methodId());
@@ -92,6 +106,17 @@ public final class PromptTrainer implements RunExecutor {
         try (NDManager manager = backbone.getManager().newSubManager()) {
             return new Run(spec, config, task, plugin, manager).fit(train, eval, started);
         }
+    }
+
+    /**
+     * The fingerprint of the data a run of this configuration reads (its training and evaluation
+     * splits of {@code task}), for {@link RunSpec#withDataFingerprint}: the trainer refuses a run
+     * whose spec names another.
+     *
+     * @throws PeftException if a split's file cannot be found or read
+     */
+    public static String dataFingerprint(Task task, TrainingConfig config, DataLocator data) {
+        return DataFingerprint.of(task, List.of(config.trainSplit(), config.evalSplit()), data);
     }
 
     /**
