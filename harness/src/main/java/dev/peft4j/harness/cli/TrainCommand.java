@@ -79,7 +79,7 @@ final class TrainCommand implements Callable<Integer> {
                     trained.result().bestMetric(), trained.result().bestEpoch(),
                     trained.result().trainableParameters(), file);
             if (exportDir != null) {
-                trained.toExport(session.backbone, training.maxLength, options).write(exportDir);
+                trained.toExport(session.backbone, training.maxLength).write(exportDir);
                 out.println("exported to " + exportDir);
             }
         }

@@ -27,6 +27,9 @@ import org.jspecify.annotations.Nullable;
  * @param learningRates every learning rate by parameter group, for example {@code prompt} and
  *     {@code reparameterizer}
  * @param config the full configuration, as strings
+ * @param methodOptions every option of the method as the plugin resolved it, defaults included,
+ *     so a later change of a default cannot change what the run means (empty in results written
+ *     before it was recorded); {@code config} holds only the options given
  * @param metric the headline metric id the best value refers to
  * @param epochs validation metrics per epoch
  * @param bestMetric the best headline value over epochs, in [0, 1]
@@ -49,6 +52,7 @@ public record RunResult(
         double learningRate,
         Map<String, Double> learningRates,
         Map<String, String> config,
+        Map<String, String> methodOptions,
         String metric,
         List<EpochMetrics> epochs,
         double bestMetric,
@@ -69,6 +73,7 @@ public record RunResult(
         require(environment, "environment");
         learningRates = Collections.unmodifiableMap(new LinkedHashMap<>(orEmpty(learningRates)));
         config = Collections.unmodifiableMap(new LinkedHashMap<>(orEmpty(config)));
+        methodOptions = Collections.unmodifiableMap(new LinkedHashMap<>(orEmpty(methodOptions)));
         epochs = epochs == null ? List.of() : List.copyOf(epochs);
     }
 
@@ -109,6 +114,7 @@ public record RunResult(
         private double learningRate;
         private final Map<String, Double> learningRates = new LinkedHashMap<>();
         private final Map<String, String> config = new LinkedHashMap<>();
+        private final Map<String, String> methodOptions = new LinkedHashMap<>();
         private @Nullable String metric;
         private final List<EpochMetrics> epochs = new ArrayList<>();
         private double bestMetric = Double.NaN;
@@ -179,6 +185,13 @@ public record RunResult(
         /** Adds configuration entries. */
         public Builder optConfig(Map<String, String> entries) {
             config.putAll(entries);
+            return this;
+        }
+
+        /** Sets the method's options as resolved by its plugin, defaults included. */
+        public Builder optMethodOptions(Map<String, String> options) {
+            methodOptions.clear();
+            methodOptions.putAll(options);
             return this;
         }
 
@@ -254,7 +267,7 @@ public record RunResult(
             return new RunResult(Objects.requireNonNull(runId, "setRunId is required"),
                     Objects.requireNonNull(methodId, "setMethodId is required"),
                     Objects.requireNonNull(taskId, "setTaskId is required"),
-                    settings, seed, promptLength, learningRate, learningRates, config, headline, epochs,
+                    settings, seed, promptLength, learningRate, learningRates, config, methodOptions, headline, epochs,
                     best, epochOfBest, trainableParameters, exportedPromptParameters, wallTimeSeconds,
                     peakMemoryBytes, env);
         }

@@ -236,6 +236,7 @@ public final class PromptTrainer implements RunExecutor {
                     .optLearningRate("prompt", spec.learningRate())
                     .optLearningRate("head", config.headLearningRate())
                     .optConfig(config.toMap())
+                    .optMethodOptions(registry.get(spec.methodId()).parseOptions(spec.methodOptions()).asStringMap())
                     .optTrainableParameters(classifier.getTrainableParameterCount())
                     .optExportedPromptParameters(softPrompt.getPromptShape().size())
                     .optWallTimeSeconds(seconds)

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A run's id names its data: the same command on other data is another run, never a resumed or
- * skipped one. Tiny synthetic data, one or two short steps.
+ * skipped one; and a run's record holds every method option, defaults included. Tiny synthetic
+ * data, one or two short steps.
  */
 class RunIdentityCommandTest {
 
@@ -135,5 +136,25 @@ class RunIdentityCommandTest {
 
         assertThat(report.status()).as(report.err()).isZero();
         assertThat(Files.readString(folder.resolve("summary.md"))).contains("| prompt-tuning");
+    }
+
+    @Test
+    void resultAndExportRecordEveryMethodOptionDefaultsIncluded(@TempDir Path folder) throws Exception {
+        Path train = jsonl(folder.resolve("train.jsonl"), "{\"text\": \"a fine film\", \"label\": \"pos\"}",
+                "{\"text\": \"a dull film\", \"label\": \"neg\"}");
+        Path runs = folder.resolve("runs");
+        Path export = folder.resolve("export");
+
+        Outcome trained = run(bounded(runs, "train", "--task", "mine", "--method", "residual-prompt", "-n", "2",
+                "-o", "bottleneck=8", "--train-file", train.toString(), "--val-file", train.toString(),
+                "--text-fields", "text", "--export-dir", export.toString()));
+
+        assertThat(trained.status()).as(trained.err()).isZero();
+        JsonObject options = json(results(runs).get(0)).getAsJsonObject("methodOptions");
+        assertThat(options.get("bottleneck").getAsString()).isEqualTo("8");
+        assertThat(options.keySet()).contains("activation", "dropout", "layer-norm");
+        JsonObject exported = json(export.resolve("peft4j.json")).getAsJsonObject("options");
+        assertThat(exported.keySet()).isEqualTo(options.keySet());
+        assertThat(exported.get("activation").getAsString()).isEqualTo(options.get("activation").getAsString());
     }
 }
