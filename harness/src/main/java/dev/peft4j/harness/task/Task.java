@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A declarative benchmark task: its id and version, where its splits live, its labels and input
@@ -20,6 +22,8 @@ import org.jspecify.annotations.Nullable;
  * of different renderings are never compared.
  */
 public final class Task {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Task.class);
 
     private final String id;
     private final int version;
@@ -169,8 +173,18 @@ public final class Task {
                     + file + " holds no records. Check the file or point the data folder elsewhere.");
         }
         List<Example> examples = new ArrayList<>();
+        int skipped = 0;
+        int firstSkipped = 0;
         for (SourceRecord record : records) {
-            examples.addAll(convert(record));
+            List<Example> converted = convert(record);
+            if (converted.isEmpty() && skipped++ == 0) {
+                firstSkipped = record.getLine();
+            }
+            examples.addAll(converted);
+        }
+        if (skipped > 0) {
+            LOG.warn("{}: {} of {} records of split '{}' of task '{}' yield no example and are skipped (the first at "
+                    + "line {})", file, skipped, records.size(), split, id, firstSkipped);
         }
         if (examples.isEmpty()) {
             throw new DataFormatException("Split '" + split + "' of task '" + id + "' is empty: the "
