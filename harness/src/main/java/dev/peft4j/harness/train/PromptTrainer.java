@@ -82,19 +82,7 @@ public final class PromptTrainer implements RunExecutor {
                     + "' but this trainer holds '" + backbone.getName() + "'. Group runs by backbone.");
         }
         Task task = tasks.apply(spec.taskId());
-        String fingerprint = dataFingerprint(task, config, data);
-        if (!spec.dataFingerprint().isEmpty() && !spec.dataFingerprint().equals(fingerprint)) {
-            throw new PeftException("Run " + spec.getRunId() + " was specified for data with fingerprint "
-                    + spec.dataFingerprint() + ", but the splits '" + config.trainSplit() + "' and '"
-                    + config.evalSplit() + "' of task '" + task.getId() + "' now read (" + data.locate(task,
-                    config.trainSplit()) + ", " + data.locate(task, config.evalSplit()) + ") have fingerprint "
-                    + fingerprint + ": their content, fields or labels changed. Restore that data, or specify the "
-                    + "run again with withDataFingerprint(PromptTrainer.dataFingerprint(...)).");
-        }
-        if (spec.dataFingerprint().isEmpty() && checkpointRoot != null) {
-            LOG.warn("Run {} has no data fingerprint, so its checkpoint cannot tell data apart; give it one with "
-                    + "withDataFingerprint(PromptTrainer.dataFingerprint(...))", spec.getRunId());
-        }
+        checkData(spec, task, config);
         List<Example> train = labelled(limit(load(task, config.trainSplit()), config.trainLimit()));
         List<Example> eval = limit(load(task, config.evalSplit()), config.evalLimit());
         ReparameterizerPlugin plugin = registry.get(spec.methodId());
@@ -117,6 +105,23 @@ public final class PromptTrainer implements RunExecutor {
      */
     public static String dataFingerprint(Task task, TrainingConfig config, DataLocator data) {
         return DataFingerprint.of(task, List.of(config.trainSplit(), config.evalSplit()), data);
+    }
+
+    /** Refuses a spec made for other data; warns when a spec without a fingerprint uses checkpoints. */
+    private void checkData(RunSpec spec, Task task, TrainingConfig config) {
+        String fingerprint = dataFingerprint(task, config, data);
+        if (!spec.dataFingerprint().isEmpty() && !spec.dataFingerprint().equals(fingerprint)) {
+            throw new PeftException("Run " + spec.getRunId() + " was specified for data with fingerprint "
+                    + spec.dataFingerprint() + ", but the splits '" + config.trainSplit() + "' and '"
+                    + config.evalSplit() + "' of task '" + task.getId() + "' now read (" + data.locate(task,
+                    config.trainSplit()) + ", " + data.locate(task, config.evalSplit()) + ") have fingerprint "
+                    + fingerprint + ": their content, fields or labels changed. Restore that data, or specify the "
+                    + "run again with withDataFingerprint(PromptTrainer.dataFingerprint(...)).");
+        }
+        if (spec.dataFingerprint().isEmpty() && checkpointRoot != null) {
+            LOG.warn("Run {} has no data fingerprint, so its checkpoint cannot tell data apart; give it one with "
+                    + "withDataFingerprint(PromptTrainer.dataFingerprint(...))", spec.getRunId());
+        }
     }
 
     /**
