@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One run of a {@link Grid}: a method with one option set, a task, a seed, a prompt length and a
@@ -118,7 +119,7 @@ public record RunSpec(
     public static RunSpec fromConfig(Map<String, String> config) {
         Map<String, String> shared = new TreeMap<>(config);
         Map<String, String> options = new TreeMap<>();
-        String data = shared.remove(DATA);
+        @Nullable String data = shared.remove(DATA);
         for (String key : List.copyOf(shared.keySet())) {
             if (key.startsWith("method.")) {
                 options.put(key.substring("method.".length()), shared.remove(key));
