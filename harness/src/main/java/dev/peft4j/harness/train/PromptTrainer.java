@@ -83,7 +83,7 @@ public final class PromptTrainer implements RunExecutor {
         }
         Task task = tasks.apply(spec.taskId());
         checkData(spec, task, config);
-        List<Example> train = labelled(limit(load(task, config.trainSplit()), config.trainLimit()));
+        List<Example> train = labelled(task, limit(load(task, config.trainSplit()), config.trainLimit()));
         List<Example> eval = limit(load(task, config.evalSplit()), config.evalLimit());
         ReparameterizerPlugin plugin = registry.get(spec.methodId());
         long started = System.nanoTime();
@@ -159,10 +159,16 @@ public final class PromptTrainer implements RunExecutor {
         return limit > 0 && limit < examples.size() ? examples.subList(0, limit) : examples;
     }
 
-    private static List<Example> labelled(List<Example> examples) {
+    private static List<Example> labelled(Task task, List<Example> examples) {
         List<Example> usable = examples.stream().filter(Example::isLabelled).toList();
         if (usable.isEmpty()) {
             throw new PeftException("The training split has no labelled examples");
+        }
+        if (usable.size() < examples.size()) {
+            String first = examples.stream().filter(e -> !e.isLabelled()).findFirst().map(Example::id).orElse("");
+            LOG.warn("{} of {} training examples of task '{}' have no label and are left out of training (the first: "
+                    + "'{}'); check the training split", examples.size() - usable.size(), examples.size(), task.getId(),
+                    first);
         }
         return usable;
     }
