@@ -120,8 +120,15 @@ final class CompareCommand implements Callable<Integer> {
         if (pending.isEmpty() || !Files.isDirectory(folder.getFolder())) {
             return;
         }
+        List<RunResult> existing;
+        try {
+            existing = folder.readAll();
+        } catch (PeftException e) {
+            // a broken result file: its run is repeated and the file replaced; the report checks again after
+            return;
+        }
         Map<List<Object>, RunResult> finished = new HashMap<>();
-        for (RunResult result : folder.readAll()) {
+        for (RunResult result : existing) {
             finished.put(List.of(result.methodId(), result.settings(), result.taskId(), result.seed()), result);
         }
         for (RunSpec run : pending) {

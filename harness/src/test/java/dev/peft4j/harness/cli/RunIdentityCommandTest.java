@@ -121,6 +121,20 @@ class RunIdentityCommandTest {
                 .isNotEqualTo(json(results(runs).get(0)).getAsJsonObject("config").get("data"));
     }
 
+    @Test
+    void aBrokenResultFileIsStillRepeatedAndReplaced(@TempDir Path folder) throws Exception {
+        Path data = cbFolder(folder.resolve("data"), "the sky was blue");
+        Path runs = folder.resolve("runs");
+        assertThat(run(compare(runs, data)).status()).isZero();
+        Files.writeString(results(runs).get(0), "{ broken");
+
+        Outcome again = run(compare(runs, data));
+
+        assertThat(again.status()).as(again.err()).isZero();
+        assertThat(again.out()).contains("1 to do");
+        assertThat(json(results(runs).get(0)).get("runId").getAsString()).isNotEmpty();
+    }
+
     private static List<String> compare(Path results, Path data) {
         return bounded(results, "compare", "--methods", "prompt-tuning", "--prompt-lengths", "2", "--tasks", "cb",
                 "--seeds", "1", "--no-progress", "--data", data.toString());
