@@ -6,8 +6,6 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.peft4j.backbones.TinyBertFolder;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,16 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
  * data, one or two short steps.
  */
 class RunIdentityCommandTest {
-
-    private record Outcome(int status, String out, String err) {}
-
-    private static Outcome run(List<String> args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int status = Peft4jCommand.execute(new PrintWriter(out, true), new PrintWriter(err, true),
-                args.toArray(String[]::new));
-        return new Outcome(status, out.toString(), err.toString());
-    }
 
     private static List<String> bounded(Path results, String... args) {
         List<String> all = new ArrayList<>(List.of(args));
@@ -66,9 +54,9 @@ class RunIdentityCommandTest {
                 "{\"text\": \"tiring\", \"label\": \"neg\"}");
         Path runs = folder.resolve("runs");
 
-        Outcome first = run(bounded(runs, "train", "--task", "mine", "--method", "prompt-tuning",
+        CommandRun first = CommandRun.of(bounded(runs, "train", "--task", "mine", "--method", "prompt-tuning",
                 "-n", "2", "--train-file", a.toString(), "--val-file", val.toString(), "--text-fields", "text"));
-        Outcome second = run(bounded(runs, "train", "--task", "mine", "--method", "prompt-tuning",
+        CommandRun second = CommandRun.of(bounded(runs, "train", "--task", "mine", "--method", "prompt-tuning",
                 "-n", "2", "--train-file", b.toString(), "--val-file", val.toString(), "--text-fields", "text"));
 
         assertThat(first.status()).as(first.err()).isZero();
@@ -81,7 +69,7 @@ class RunIdentityCommandTest {
                 .isNotEqualTo(json(files.get(1)).getAsJsonObject("config").get("data").getAsString());
 
         // the same files under another label set are other data too
-        Outcome relabelled = run(bounded(runs, "train", "--task", "mine", "--method", "prompt-tuning",
+        CommandRun relabelled = CommandRun.of(bounded(runs, "train", "--task", "mine", "--method", "prompt-tuning",
                 "-n", "2", "--train-file", b.toString(), "--val-file", val.toString(), "--text-fields", "text",
                 "--labels", "pos,neg"));
         assertThat(relabelled.status()).as(relabelled.err()).isZero();
@@ -107,9 +95,9 @@ class RunIdentityCommandTest {
         Path other = cbFolder(folder.resolve("other"), "the cat slept");
         Path runs = folder.resolve("runs");
 
-        Outcome first = run(compare(runs, one));
-        Outcome elsewhere = run(compare(runs, other));
-        Outcome ownFolder = run(compare(folder.resolve("other-runs"), other));
+        CommandRun first = CommandRun.of(compare(runs, one));
+        CommandRun elsewhere = CommandRun.of(compare(runs, other));
+        CommandRun ownFolder = CommandRun.of(compare(folder.resolve("other-runs"), other));
 
         assertThat(first.status()).as(first.err()).isZero();
         assertThat(first.out()).contains("1 to do");
@@ -127,10 +115,10 @@ class RunIdentityCommandTest {
     void aBrokenResultFileIsStillRepeatedAndReplaced(@TempDir Path folder) throws Exception {
         Path data = cbFolder(folder.resolve("data"), "the sky was blue");
         Path runs = folder.resolve("runs");
-        assertThat(run(compare(runs, data)).status()).isZero();
+        assertThat(CommandRun.of(compare(runs, data)).status()).isZero();
         Files.writeString(results(runs).get(0), "{ broken");
 
-        Outcome again = run(compare(runs, data));
+        CommandRun again = CommandRun.of(compare(runs, data));
 
         assertThat(again.status()).as(again.err()).isZero();
         assertThat(again.out()).contains("1 to do");
@@ -146,7 +134,7 @@ class RunIdentityCommandTest {
     void reportReadsResultsWrittenBeforeRunIdsNamedTheirData(@TempDir Path folder) throws Exception {
         Path old = Path.of(Objects.requireNonNull(getClass().getResource("/old-results")).toURI());
 
-        Outcome report = run(List.of("report", "--results", old.toString(), "--out", folder.toString()));
+        CommandRun report = CommandRun.of(List.of("report", "--results", old.toString(), "--out", folder.toString()));
 
         assertThat(report.status()).as(report.err()).isZero();
         assertThat(Files.readString(folder.resolve("summary.md"))).contains("| prompt-tuning");
@@ -159,7 +147,7 @@ class RunIdentityCommandTest {
         Path runs = folder.resolve("runs");
         Path export = folder.resolve("export");
 
-        Outcome trained = run(bounded(runs, "train", "--task", "mine", "--method", "residual-prompt", "-n", "2",
+        CommandRun trained = CommandRun.of(bounded(runs, "train", "--task", "mine", "--method", "residual-prompt", "-n", "2",
                 "-o", "bottleneck=8", "--train-file", train.toString(), "--val-file", train.toString(),
                 "--text-fields", "text", "--export-dir", export.toString()));
 
