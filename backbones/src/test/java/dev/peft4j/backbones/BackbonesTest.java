@@ -28,7 +28,8 @@ class BackbonesTest {
 
     @Test
     void knownNamesStartWithTheBundledDefault() {
-        assertThat(Backbones.getKnownNames()).containsExactly("all-minilm-l6-v2", "bge-small-en-v1.5", "e5-small-v2");
+        assertThat(Backbones.getKnownNames()).containsExactly("all-minilm-l6-v2", "bge-small-en-v1.5", "e5-small-v2",
+                "bert-base-uncased");
         assertThat(Backbones.getDefaultName()).isEqualTo("all-minilm-l6-v2");
     }
 
