@@ -108,7 +108,11 @@ public final class Backbones {
     }
 
     private static Backbone loadKnown(KnownModel model, Device device) {
-        ClassLoader loader = Backbones.class.getClassLoader();
+        return loadKnown(model, device, Backbones.class.getClassLoader());
+    }
+
+    /** Loads a known model from {@code loader}'s resources (tests pass one without the artifact). */
+    static Backbone loadKnown(KnownModel model, Device device, ClassLoader loader) {
         if (loader.getResource(model.onnxResource()) == null) {
             throw new BackboneException("The backbone '" + model.name() + "' needs the Maven artifact "
                     + model.coordinates() + " on the class path (its resource " + model.onnxResource()
@@ -160,6 +164,11 @@ public final class Backbones {
             Map<String, NDArray> weights = read.weights();
             BertConfig config = inferConfig(weights, model, source);
             String vocabSource = source + "!/" + EasyBertReader.VOCAB_ENTRY;
+            if (read.vocabulary().size() != config.vocabSize()) {
+                throw new BackboneException("The vocabulary " + vocabSource + " has " + read.vocabulary().size()
+                        + " entries but the word embeddings have " + config.vocabSize() + " rows; the artifact is "
+                        + "corrupt. Re-download it (delete it from ~/.m2).");
+            }
             tokenizer = new TextTokenizer(WordPieceTokenizerJson.build(read.vocabulary(), vocabSource), vocabSource,
                     config.maxPositions());
             BertEncoder encoder = new BertEncoder(config, weights, tokenizer, manager, source);
