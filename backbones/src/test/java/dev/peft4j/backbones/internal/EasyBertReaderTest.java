@@ -51,7 +51,8 @@ class EasyBertReaderTest {
         try (ZipOutputStream out = new ZipOutputStream(bytes)) {
             stored(out, "assets/model.json", "{\"doLowerCase\": true, \"maxSequenceLength\": 128}".getBytes(
                     StandardCharsets.UTF_8));
-            stored(out, "assets/vocab.txt", "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nhello\n".getBytes(StandardCharsets.UTF_8));
+            stored(out, "assets/vocab.txt",
+                    "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nhello\n".getBytes(StandardCharsets.UTF_8));
             stored(out, "saved_model.pb", new byte[] {1, 2, 3});
             stored(out, "variables/variables.data-00000-of-00001", data);
             if (withIndex) {

@@ -17,8 +17,10 @@ class TensorBundleTest {
     /** Names with shared prefixes, so prefix compression and restarts are exercised. */
     private static TinyBundle bundle() {
         Map<String, TinyBundle.Tensor> tensors = new LinkedHashMap<>();
-        tensors.put("module/bert/embeddings/LayerNorm/beta", new TinyBundle.Tensor(new long[] {3}, new float[] {1, 2, 3}));
-        tensors.put("module/bert/embeddings/LayerNorm/gamma", new TinyBundle.Tensor(new long[] {3}, new float[] {4, 5, 6}));
+        tensors.put("module/bert/embeddings/LayerNorm/beta",
+                new TinyBundle.Tensor(new long[] {3}, new float[] {1, 2, 3}));
+        tensors.put("module/bert/embeddings/LayerNorm/gamma",
+                new TinyBundle.Tensor(new long[] {3}, new float[] {4, 5, 6}));
         tensors.put("module/bert/encoder/layer_0/kernel",
                 new TinyBundle.Tensor(new long[] {2, 3}, new float[] {0.5f, -1, 2, 3, 4, 5}));
         tensors.put("module/bert/encoder/layer_10/kernel", new TinyBundle.Tensor(new long[] {1}, new float[] {7}));
@@ -81,7 +83,8 @@ class TensorBundleTest {
         index[20] ^= 0x01; // inside the data block's first key
         assertThatThrownBy(() -> TensorBundle.readIndex(index, "variables.index"))
                 .isInstanceOf(BackboneException.class)
-                .hasMessageContaining("variables.index").hasMessageContaining("data block").hasMessageContaining("CRC32C");
+                .hasMessageContaining("variables.index").hasMessageContaining("data block")
+                .hasMessageContaining("CRC32C");
     }
 
     @Test

@@ -36,7 +36,8 @@ final class TinyBundle {
         entries.put("", header());
         for (Map.Entry<String, Tensor> t : sorted.entrySet()) {
             byte[] bytes = floats(t.getValue().values());
-            entries.put(t.getKey(), entry(t.getValue().shape(), data.size(), bytes.length, maskedCrc(bytes, bytes.length)));
+            int crc = maskedCrc(bytes, bytes.length);
+            entries.put(t.getKey(), entry(t.getValue().shape(), data.size(), bytes.length, crc));
             data.writeBytes(bytes);
         }
         ByteArrayOutputStream file = new ByteArrayOutputStream();
@@ -54,7 +55,8 @@ final class TinyBundle {
         varint(footer, indexHandle[0]);
         varint(footer, indexHandle[1]);
         footer.writeBytes(new byte[40 - footer.size()]);
-        footer.writeBytes(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(TensorBundle.TABLE_MAGIC).array());
+        footer.writeBytes(
+                ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(TensorBundle.TABLE_MAGIC).array());
         file.writeBytes(footer.toByteArray());
         return new TinyBundle(file.toByteArray(), data.toByteArray());
     }
