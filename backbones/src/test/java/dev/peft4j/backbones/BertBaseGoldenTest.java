@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -32,9 +33,11 @@ import org.junit.jupiter.api.TestInstance;
  * BERT-Base uncased from its Maven artifact against the fixture's float64 reference
  * ({@code bert-base-uncased-mlm/golden.json}, see the README beside it): tensor values, token
  * ids, hidden states, MLM logits and top-10 for single, pair, long, batched and soft-prompt inputs.
- * It runs by default: the artifact is a test dependency and loading takes well under 30 s.
+ * Tagged real-data: the 408 MB artifact is a test dependency of the real-data profile only, so a
+ * fresh clone's default build neither downloads nor loads it (loading takes 15-20 s on 2 cores).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Tag("real-data")
 class BertBaseGoldenTest {
 
     private static final double TOLERANCE = 1e-4;
