@@ -10,7 +10,9 @@
 # slurmctld and slurmd, submits the grid with submit.sh (4 shards, one CPU each, so the tasks' and
 # the one-process run's libtorch use the same thread count), waits for the report job, runs the
 # grid in one process and compares: summary.json, summary.csv, curves.csv, and every run's result
-# without its wall time, peak memory and environment. Exits non-zero on any difference. It stops
+# without its wall time, peak memory and environment. Then it deletes one result, leaves a stale
+# lock of a lost host in its place, re-submits the same array and checks that only that run
+# trains again, with the same result. Exits non-zero on any difference. It stops
 # the daemons it started on exit; running it again starts from clean folders.
 # PEFT4J_MAX_PARALLEL caps the array tasks that run at once (default: as many as the node's CPUs).
 set -euo pipefail
@@ -144,4 +146,22 @@ done
 [ "$(ls "$sharded"/*.json | wc -l)" -eq "$runs" ] || { echo "the sharded folder has other runs"; status=1; }
 echo "Slurm $(sinfo -V | awk '{print $2}'), $shards shards of a $runs-run grid: $([ $status -eq 0 ] && echo "merged report EQUALS the one-process report" || echo "MISMATCH")"
 cat "$sharded/report/summary.md"
+[ $status -eq 0 ] || exit $status
+
+# a lost node: one run's result is gone and its lock names a process on a host that is no more
+lost="$(basename "$(ls "$sharded"/*.json | head -1)" .json)"
+rm "$sharded/$lost.json"
+printf 'pid 999999 host lost-node token 0\n' >"$sharded/$lost.lock"
+log "re-submitting after losing $lost (stale lock of host lost-node)"
+jobs="$(cd "$root" && "$here/submit.sh" "$shards" "$sharded" "${grid[@]}")"
+read -r array report <<<"$jobs"
+while squeue -h -j "$array,$report" 2>/dev/null | grep -q .; do sleep 5; done
+grep -h "^Grid:\|stale run lock" "$sharded"/logs/compare-"$array"_*.out >&2
+todo="$(grep -h "^Grid:" "$sharded"/logs/compare-"$array"_*.out | sed -E 's/.*, ([0-9]+) to do.*/\1/' | awk '{ s += $1 } END { print s + 0 }')"
+[ "$todo" -eq 1 ] || { echo "re-submission: $todo runs to do, expected only the lost one"; status=1; }
+[ ! -e "$sharded/$lost.lock" ] || { echo "the stale lock is still there"; status=1; }
+[ "$(jq -S "$strip" "$sharded/$lost.json")" = "$(jq -S "$strip" "$single/$lost.json")" ] \
+  || { echo "DIFFERENT $lost.json after the re-run"; status=1; }
+cmp -s "$sharded/report/summary.json" "$single/report/summary.json" || { echo "DIFFERENT report after the re-run"; status=1; }
+echo "re-submission after a lost node: $([ $status -eq 0 ] && echo "only $lost re-ran, stale lock taken over, report unchanged" || echo "FAILED")"
 exit $status
