@@ -20,6 +20,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 data="$(realpath "${1:-${PEFT4J_DATA:?give the data folder as argument or in PEFT4J_DATA}}")"
 state="${PEFT4J_SLURM_STATE:-/tmp/peft4j-slurm-test}"
+# shellcheck disable=SC2054 # the commas are the CLI's list separator
 grid=(--methods prompt-tuning,residual-prompt --tasks cb --seeds 1,2 --prompt-lengths 4
       --epochs 1 --max-steps 3 --eval-limit 16 --data "$data")
 shards=4
@@ -59,7 +60,6 @@ trap 'status=$?; log "stopping the daemons"; stop_daemons; exit $status' EXIT
 
 host="$(hostname -s)"
 node="$(slurmd -C | head -1 | sed -E 's/^NodeName=[^ ]+ //')"
-cpus="$(slurmd -C | head -1 | sed -E 's/.*CPUs=([0-9]+).*/\1/')"
 cat >"$SLURM_CONF" <<CONF
 # one-node test cluster: everything on 127.0.0.1, no accounting, no cgroups
 ClusterName=peft4j-local
@@ -143,13 +143,14 @@ for f in "$single"/*.json; do
   if [ ! -f "$sharded/$name" ]; then echo "MISSING $name in the sharded results"; status=1; continue; fi
   if [ "$(jq -S "$strip" "$f")" = "$(jq -S "$strip" "$sharded/$name")" ]; then echo "same   $name"; else echo "DIFFERENT $name"; status=1; fi
 done
-[ "$(ls "$sharded"/*.json | wc -l)" -eq "$runs" ] || { echo "the sharded folder has other runs"; status=1; }
+sharded_runs=("$sharded"/*.json)
+[ "${#sharded_runs[@]}" -eq "$runs" ] || { echo "the sharded folder has other runs"; status=1; }
 echo "Slurm $(sinfo -V | awk '{print $2}'), $shards shards of a $runs-run grid: $([ $status -eq 0 ] && echo "merged report EQUALS the one-process report" || echo "MISMATCH")"
 cat "$sharded/report/summary.md"
 [ $status -eq 0 ] || exit $status
 
 # a lost node: one run's result is gone and its lock names a process on a host that is no more
-lost="$(basename "$(ls "$sharded"/*.json | head -1)" .json)"
+lost="$(basename "${sharded_runs[0]}" .json)"
 rm "$sharded/$lost.json"
 printf 'pid 999999 host lost-node token 0\n' >"$sharded/$lost.lock"
 log "re-submitting after losing $lost (stale lock of host lost-node)"

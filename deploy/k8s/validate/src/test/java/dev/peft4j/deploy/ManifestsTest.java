@@ -176,7 +176,12 @@ class ManifestsTest {
         assertThat(Integer.parseInt(shards)).as("SHARDS = completions").isEqualTo(job.getSpec().getCompletions());
         assertThat(job.getSpec().getParallelism()).isBetween(1, job.getSpec().getCompletions());
         assertThat(script(container)).contains("--shard \"$((JOB_COMPLETION_INDEX + 1))/$SHARDS\"");
-        assertThat(job.getSpec().getTemplate().getSpec().getRestartPolicy()).isIn("Never", "OnFailure");
+        // a pod failure policy requires Never
+        assertThat(job.getSpec().getTemplate().getSpec().getRestartPolicy()).isEqualTo("Never");
+        assertThat(job.getSpec().getPodFailurePolicy().getRules()).anySatisfy(rule -> {
+            assertThat(rule.getAction()).isEqualTo("Ignore");
+            assertThat(rule.getOnPodConditions()).anySatisfy(c -> assertThat(c.getType()).isEqualTo("DisruptionTarget"));
+        });
         // the libtorch thread count follows the CPU limit
         assertThat(container.getEnv()).anySatisfy(e -> assertThat(e.getValue()).isEqualTo(
                 "-Dai.djl.pytorch.num_threads=$(CPUS)"));
