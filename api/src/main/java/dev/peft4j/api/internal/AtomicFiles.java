@@ -1,6 +1,7 @@
 package dev.peft4j.api.internal;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -26,15 +27,18 @@ import java.util.stream.Stream;
  * and run results all depend on it. Content is forced to the disk (file, then folder) before the
  * rename, so a power loss after the rename cannot leave a renamed but empty file either.
  *
- * <p>Temporary names carry the writer's process id ({@code <name>.<pid>.<uuid>.tmp}), so that
- * {@link #removeOrphans} can tell what a killed process left behind from what a live one is
- * still writing.
+ * <p>Temporary names carry the writer's host and process id ({@code <name>.<host>.<pid>.<uuid>.tmp}),
+ * so that {@link #removeOrphans} can tell what a killed process left behind from what a live one
+ * is still writing, also in a folder that several machines share (a pid is only meaningful on
+ * its own host).
  */
 public final class AtomicFiles {
 
-    /** {@code <name>.<pid>.<uuid>.tmp} (being written) or {@code .old} (a replaced folder being removed). */
-    private static final Pattern TEMPORARY =
-            Pattern.compile("(.+)\\.(\\d+)\\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\.(tmp|old)");
+    /** {@code <name>.<host>.<pid>.<uuid>.tmp} (being written) or {@code .old} (a replaced folder being removed). */
+    private static final Pattern TEMPORARY = Pattern.compile(
+            "(.+)\\.([A-Za-z0-9-]+)\\.(\\d+)\\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\.(tmp|old)");
+
+    private static final String HOST = hostTag();
 
     private AtomicFiles() {}
 
@@ -116,7 +120,8 @@ public final class AtomicFiles {
 
     /**
      * Removes what killed writers left in {@code folder} (not its subfolders): temporary files
-     * and folders of processes that are no longer alive. A folder that was being replaced when
+     * and folders of processes of this host that are no longer alive (another host's are left
+     * alone: its pids cannot be checked from here). A folder that was being replaced when
      * its writer died is put back if nothing took its place, removed otherwise. Entries of live
      * processes (this one included) and names not written by this class are left alone.
      *
@@ -135,11 +140,11 @@ public final class AtomicFiles {
         List<Path> handled = new ArrayList<>();
         for (Path entry : entries) {
             Matcher matcher = TEMPORARY.matcher(entry.getFileName().toString());
-            if (!matcher.matches() || isAlive(Long.parseLong(matcher.group(2)))) {
+            if (!matcher.matches() || !matcher.group(2).equals(HOST) || isAlive(Long.parseLong(matcher.group(3)))) {
                 continue;
             }
             Path original = entry.resolveSibling(matcher.group(1));
-            if (matcher.group(3).equals("old") && !Files.exists(original)) {
+            if (matcher.group(4).equals("old") && !Files.exists(original)) {
                 move(entry, original);
             } else {
                 deleteTree(entry);
@@ -176,8 +181,26 @@ public final class AtomicFiles {
     }
 
     private static Path temporary(Path target, String kind) {
-        return target.resolveSibling(target.getFileName() + "." + ProcessHandle.current().pid() + "."
+        return target.resolveSibling(target.getFileName() + "." + HOST + "." + ProcessHandle.current().pid() + "."
                 + UUID.randomUUID() + "." + kind);
+    }
+
+    /** This machine's name as temporary names carry it (letters, digits and '-'). */
+    public static String host() {
+        return HOST;
+    }
+
+    /** The host name reduced to letters, digits and '-', at most 40 of them; "localhost" if unknown. */
+    private static String hostTag() {
+        String name;
+        try {
+            name = InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            name = "localhost";
+        }
+        String tag = name.replaceAll("[^A-Za-z0-9-]", "-");
+        tag = tag.substring(0, Math.min(40, tag.length()));
+        return tag.isEmpty() ? "localhost" : tag;
     }
 
     private static boolean isAlive(long pid) {

@@ -58,7 +58,8 @@ class AtomicFilesTest {
 
         AtomicFiles.writeFolder(folder, f -> seen[0] = f.getFileName().toString());
 
-        assertThat(seen[0]).startsWith("export." + ProcessHandle.current().pid() + ".").endsWith(".tmp");
+        assertThat(seen[0]).startsWith("export." + AtomicFiles.host() + "." + ProcessHandle.current().pid() + ".")
+                .endsWith(".tmp");
     }
 
     @Test
@@ -83,9 +84,20 @@ class AtomicFilesTest {
     }
 
     @Test
+    void removeOrphansLeavesWhatAnotherHostIsWritingInASharedFolder() throws IOException {
+        // a results folder on shared storage: a pid of another machine says nothing about this one
+        String uuid = "0f8fad5b-d9cb-469f-a165-70867728950e";
+        Path otherHost = temp.resolve("run.json.node-17." + Integer.MAX_VALUE + "." + uuid + ".tmp");
+        Files.write(otherHost, bytes("being written on node-17"));
+
+        assertThat(AtomicFiles.removeOrphans(temp)).isEmpty();
+        assertThat(otherHost).exists();
+    }
+
+    @Test
     void removeOrphansRemovesWhatDeadWritersLeftAndNothingElse() throws IOException {
-        String dead = Integer.toString(Integer.MAX_VALUE); // above any pid_max: no such process
-        String live = Long.toString(ProcessHandle.current().pid());
+        String dead = AtomicFiles.host() + "." + Integer.MAX_VALUE; // above any pid_max: no such process
+        String live = AtomicFiles.host() + "." + ProcessHandle.current().pid();
         String uuid = "0f8fad5b-d9cb-469f-a165-70867728950e";
         Path deadFile = temp.resolve("run.json." + dead + "." + uuid + ".tmp");
         Path deadFolder = temp.resolve("epoch-0002." + dead + "." + uuid + ".tmp");

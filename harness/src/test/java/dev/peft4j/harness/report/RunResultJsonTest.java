@@ -2,6 +2,7 @@ package dev.peft4j.harness.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.peft4j.api.internal.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,8 +14,8 @@ class RunResultJsonTest {
     @Test
     void savingAResultRemovesTheTemporaryFilesOfKilledWritersOnly(@TempDir Path folder) throws IOException {
         String uuid = "0f8fad5b-d9cb-469f-a165-70867728950e";
-        Path killed = folder.resolve("other-run.json." + Integer.MAX_VALUE + "." + uuid + ".tmp");
-        Path live = folder.resolve("other-run.json." + ProcessHandle.current().pid() + "." + uuid + ".tmp");
+        Path killed = folder.resolve("other-run.json." + AtomicFiles.host() + "." + Integer.MAX_VALUE + "." + uuid + ".tmp");
+        Path live = folder.resolve("other-run.json." + AtomicFiles.host() + "." + ProcessHandle.current().pid() + "." + uuid + ".tmp");
         Files.writeString(killed, "{ half a result");
         Files.writeString(live, "{ being written");
         RunResult run = Runs.fixed().get(0);

@@ -3,6 +3,7 @@ package dev.peft4j.harness.train;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.peft4j.api.internal.AtomicFiles;
 import dev.peft4j.backbones.Backbone;
 import dev.peft4j.backbones.Backbones;
 import dev.peft4j.backbones.TinyBertFolder;
@@ -143,7 +144,7 @@ class CheckpointRecoveryTest {
         Files.move(checkpoints.resolve(first.getRunId()), checkpoints.resolve(second.getRunId()));
         // and a temporary folder a killed writer left behind (no process has this id)
         Path orphan = checkpoints.resolve(second.getRunId())
-                .resolve("epoch-0002." + Integer.MAX_VALUE + ".0f8fad5b-d9cb-469f-a165-70867728950e.tmp");
+                .resolve("epoch-0002." + AtomicFiles.host() + "." + Integer.MAX_VALUE + ".0f8fad5b-d9cb-469f-a165-70867728950e.tmp");
         Files.createDirectories(orphan);
 
         String log = logOf(() -> trainer(checkpoints, new TrainingListener() {}).train(second));
