@@ -1,6 +1,7 @@
 package dev.peft4j.harness.report;
 
 import dev.peft4j.api.PeftException;
+import dev.peft4j.api.internal.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -83,8 +84,7 @@ public final class EpochCurves {
     public static Path write(List<RunResult> results, Path folder) {
         Path file = folder.resolve("curves.csv");
         try {
-            Files.createDirectories(folder);
-            Files.writeString(file, toCsv(of(results)), StandardCharsets.UTF_8);
+            AtomicFiles.write(file, toCsv(of(results)).getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new PeftException("Cannot write " + file + ": " + e.getMessage(), e);
         }

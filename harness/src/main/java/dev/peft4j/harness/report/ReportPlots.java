@@ -1,6 +1,7 @@
 package dev.peft4j.harness.report;
 
 import dev.peft4j.api.PeftException;
+import dev.peft4j.api.internal.AtomicFiles;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -9,6 +10,7 @@ import java.awt.Stroke;
 import java.awt.geom.Ellipse2D;
 import java.awt.geom.Line2D;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,7 +48,6 @@ import org.jfree.data.statistics.DefaultStatisticalCategoryDataset;
 import org.jfree.data.xy.YIntervalSeries;
 import org.jfree.data.xy.YIntervalSeriesCollection;
 import org.jfree.svg.SVGGraphics2D;
-import org.jfree.svg.SVGUtils;
 
 /**
  * Plots of run results for a paper, drawn with JFreeChart off screen (run with
@@ -525,11 +526,11 @@ public final class ReportPlots {
         Path png = file.resolveSibling(name + ".png");
         Path svg = file.resolveSibling(name + ".svg");
         try {
-            Files.createDirectories(png.toAbsolutePath().getParent());
-            ChartUtils.saveChartAsPNG(png.toFile(), chart, width, height);
+            // atomically replaced, like every report file: shards finishing together may share a folder
+            AtomicFiles.write(png, ChartUtils.encodeAsPNG(chart.createBufferedImage(width, height)));
             SVGGraphics2D graphics = new SVGGraphics2D(width, height);
             chart.draw(graphics, new Rectangle(0, 0, width, height));
-            SVGUtils.writeToSVG(svg.toFile(), graphics.getSVGElement());
+            AtomicFiles.write(svg, graphics.getSVGDocument().getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new PeftException("Cannot write plot " + png + " or " + svg + ": " + e.getMessage(), e);
         }

@@ -3,6 +3,7 @@ package dev.peft4j.harness.report;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import dev.peft4j.api.PeftException;
+import dev.peft4j.api.internal.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -319,13 +320,15 @@ public final class ResultSummary {
         return gson.toJson(root);
     }
 
-    /** Writes {@code summary.md}, {@code summary.csv} and {@code summary.json} into a folder. */
+    /**
+     * Writes {@code summary.md}, {@code summary.csv} and {@code summary.json} into a folder, each
+     * replaced atomically (shards finishing together may report into one folder).
+     */
     public void write(Path folder) {
         try {
-            Files.createDirectories(folder);
-            Files.writeString(folder.resolve("summary.md"), toMarkdown(), StandardCharsets.UTF_8);
-            Files.writeString(folder.resolve("summary.csv"), toCsv(), StandardCharsets.UTF_8);
-            Files.writeString(folder.resolve("summary.json"), toJson() + "\n", StandardCharsets.UTF_8);
+            AtomicFiles.write(folder.resolve("summary.md"), toMarkdown().getBytes(StandardCharsets.UTF_8));
+            AtomicFiles.write(folder.resolve("summary.csv"), toCsv().getBytes(StandardCharsets.UTF_8));
+            AtomicFiles.write(folder.resolve("summary.json"), (toJson() + "\n").getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new PeftException("Cannot write the summary into " + folder + ": " + e.getMessage(), e);
         }
