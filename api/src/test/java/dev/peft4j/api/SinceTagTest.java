@@ -29,6 +29,7 @@ import javax.tools.StandardJavaFileManager;
 import javax.tools.ToolProvider;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every public type and every public or protected member of the API (outside
@@ -41,16 +42,54 @@ class SinceTagTest {
 
     @Test
     void everyPublicDeclarationOfTheApiHasASinceTag() throws IOException {
+        assertThat(SOURCES).as("API sources, relative to the api module").isDirectory();
+        assertThat(missingSince(SOURCES))
+                .as("public API declarations without @since (add '@since %d.%d' for new ones)",
+                        ApiVersion.MAJOR, ApiVersion.MINOR)
+                .isEmpty();
+    }
+
+    @Test
+    void reportsExactlyTheApiDeclarationsWithoutATag(@TempDir Path root) throws IOException {
+        String tag = "/**\n * Documented.\n *\n * @since 1.0\n */\n";
+        Files.writeString(root.resolve("Sample.java"), "package x;\n" + tag
+                + "public interface Sample {\n"
+                + "    /** Implicitly public, untagged. */\n"
+                + "    void untagged();\n"
+                + tag + "    void tagged();\n"
+                + "    private void hidden() {}\n"
+                + "}\n"
+                + "class PackagePrivate { public void notApi() {} }\n");
+        Files.writeString(root.resolve("Base.java"), "package x;\n"
+                + "/** A type without a tag. */\n"
+                + "public abstract class Base {\n"
+                + "    protected Base() {}\n"
+                + tag + "    protected abstract void hook();\n"
+                + "    @Override public String toString() { return \"\"; }\n"
+                + "    public static final int LIMIT = 1;\n"
+                + "    private int count;\n"
+                + tag + "    public enum Kind { A }\n"
+                + tag + "    public record Pair(int left, int right) {}\n"
+                + "}\n");
+        Files.createDirectories(root.resolve("internal"));
+        Files.writeString(root.resolve("internal/Helper.java"),
+                "package x.internal;\npublic final class Helper { public static void help() {} }\n");
+
+        assertThat(missingSince(root))
+                .extracting(entry -> entry.substring(entry.indexOf(' ') + 1))
+                .containsExactlyInAnyOrder("untagged()", "Base", "<init>()", "LIMIT", "A");
+    }
+
+    /** The API declarations under {@code root}, outside {@code root/internal}, without {@code @since}. */
+    private static List<String> missingSince(Path root) throws IOException {
         List<Path> files;
-        try (Stream<Path> paths = Files.walk(SOURCES)) {
+        try (Stream<Path> paths = Files.walk(root)) {
             files = paths.filter(p -> p.toString().endsWith(".java"))
                     .filter(p -> !p.getFileName().toString().equals("package-info.java"))
-                    .filter(p -> !SOURCES.relativize(p).startsWith("internal"))
+                    .filter(p -> !root.relativize(p).startsWith("internal"))
                     .sorted()
                     .collect(Collectors.toList());
         }
-        assertThat(files).as("API sources under %s", SOURCES.toAbsolutePath()).hasSizeGreaterThan(10);
-
         JavaCompiler compiler = ToolProvider.getSystemJavaCompiler();
         List<String> missing = new ArrayList<>();
         try (StandardJavaFileManager fileManager = compiler.getStandardFileManager(null, null, null)) {
@@ -61,10 +100,7 @@ class SinceTagTest {
                 new MissingSinceScanner(docTrees, unit, missing).scan(unit, null);
             }
         }
-        assertThat(missing)
-                .as("public API declarations without @since (add '@since %d.%d' for new ones)",
-                        ApiVersion.MAJOR, ApiVersion.MINOR)
-                .isEmpty();
+        return missing;
     }
 
     /** Collects the API declarations whose Javadoc lacks {@code @since}. */
