@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.source.doctree.DocCommentTree;
 import com.sun.source.doctree.DocTree;
+import com.sun.source.doctree.SinceTree;
 import com.sun.source.tree.ClassTree;
 import com.sun.source.tree.CompilationUnitTree;
 import com.sun.source.tree.MethodTree;
@@ -33,8 +34,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every public type and every public or protected member of the API (outside
- * {@code dev.peft4j.api.internal}) says since when it exists, so that plugin authors can tell
- * which API version they need. Overrides inherit the tag of the method they override.
+ * {@code dev.peft4j.api.internal}) says since which API version it exists ({@code @since 1.0}, an
+ * {@link ApiVersion}, not the artifact version), so that plugin authors can tell which version
+ * they need. Overrides inherit the tag of the method they override.
  */
 class SinceTagTest {
 
@@ -44,7 +46,7 @@ class SinceTagTest {
     void everyPublicDeclarationOfTheApiHasASinceTag() throws IOException {
         assertThat(SOURCES).as("API sources, relative to the api module").isDirectory();
         assertThat(missingSince(SOURCES))
-                .as("public API declarations without @since (add '@since %d.%d' for new ones)",
+                .as("public API declarations without a valid @since (add '@since %d.%d' for new ones)",
                         ApiVersion.MAJOR, ApiVersion.MINOR)
                 .isEmpty();
     }
@@ -68,6 +70,8 @@ class SinceTagTest {
                 + "    @Override public String toString() { return \"\"; }\n"
                 + "    public static final int LIMIT = 1;\n"
                 + "    private int count;\n"
+                + "    /**\n     * The artifact's version, not the API's.\n     *\n     * @since 0.1\n     */\n"
+                + "    public static final int LEGACY = 2;\n"
                 + tag + "    public enum Kind { A }\n"
                 + tag + "    public record Pair(int left, int right) {}\n"
                 + "}\n");
@@ -77,7 +81,17 @@ class SinceTagTest {
 
         assertThat(missingSince(root))
                 .extracting(entry -> entry.substring(entry.indexOf(' ') + 1))
-                .containsExactlyInAnyOrder("untagged()", "Base", "<init>()", "LIMIT", "A");
+                .containsExactlyInAnyOrder("untagged()", "Base", "<init>()", "LIMIT", "A",
+                        "LEGACY (@since 0.1 is no API version from 1.0 to " + ApiVersion.CURRENT + ")");
+    }
+
+    /** Whether {@code text} names an API version that exists: {@code major.minor}, 1.0 to the current one. */
+    private static boolean isApiVersion(String text) {
+        if (!text.matches("\\d+\\.\\d+")) {
+            return false;
+        }
+        ApiVersion version = ApiVersion.parse(text);
+        return version.compareTo(new ApiVersion(1, 0)) >= 0 && version.compareTo(ApiVersion.CURRENT) <= 0;
     }
 
     /** The API declarations under {@code root}, outside {@code root/internal}, without {@code @since}. */
@@ -144,13 +158,19 @@ class SinceTagTest {
 
         private void check(String name) {
             DocCommentTree doc = docTrees.getDocCommentTree(getCurrentPath());
-            boolean hasSince = doc != null
-                    && doc.getBlockTags().stream().anyMatch(t -> t.getKind() == DocTree.Kind.SINCE);
-            if (!hasSince) {
-                long line = unit.getLineMap().getLineNumber(
-                        docTrees.getSourcePositions().getStartPosition(unit, getCurrentPath().getLeaf()));
-                missing.add(Path.of(unit.getSourceFile().toUri()).getFileName() + ":" + line + " " + name);
+            List<String> versions = doc == null ? List.of() : doc.getBlockTags().stream()
+                    .filter(t -> t.getKind() == DocTree.Kind.SINCE)
+                    .map(t -> ((SinceTree) t).getBody().toString().trim())
+                    .collect(Collectors.toList());
+            if (!versions.isEmpty() && versions.stream().allMatch(SinceTagTest::isApiVersion)) {
+                return;
             }
+            String problem = versions.isEmpty() ? ""
+                    : " (@since " + String.join(", ", versions) + " is no API version from 1.0 to "
+                            + ApiVersion.CURRENT + ")";
+            long line = unit.getLineMap().getLineNumber(
+                    docTrees.getSourcePositions().getStartPosition(unit, getCurrentPath().getLeaf()));
+            missing.add(Path.of(unit.getSourceFile().toUri()).getFileName() + ":" + line + " " + name + problem);
         }
 
         /**
