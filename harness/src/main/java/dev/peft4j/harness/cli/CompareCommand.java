@@ -1,19 +1,27 @@
 package dev.peft4j.harness.cli;
 
+import dev.peft4j.api.PeftException;
+import dev.peft4j.harness.data.DataLocator;
 import dev.peft4j.harness.experiment.ExperimentRunner;
 import dev.peft4j.harness.experiment.Grid;
 import dev.peft4j.harness.experiment.ResultsFolder;
 import dev.peft4j.harness.experiment.RunSpec;
 import dev.peft4j.harness.experiment.Shard;
 import dev.peft4j.harness.report.DivergedRun;
+import dev.peft4j.harness.report.RunResult;
+import dev.peft4j.harness.task.Task;
+import dev.peft4j.harness.train.PromptTrainer;
 import dev.peft4j.harness.train.TrainingRunCheck;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -67,17 +75,24 @@ final class CompareCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        Grid grid = buildGrid();
-        ExperimentRunner.checkGrid(grid, new TrainingRunCheck(Plugins.registry(), custom.resolver(tasks.get(0))));
+        Function<String, Task> resolver = custom.resolver(tasks.get(0));
+        ExperimentRunner.checkGrid(buildGrid(Map.of()), new TrainingRunCheck(Plugins.registry(), resolver));
+        DataLocator data = Session.dataLocator(training.where.data);
+        Map<String, String> fingerprints = new LinkedHashMap<>();
+        for (String task : tasks) {
+            fingerprints.put(task, PromptTrainer.dataFingerprint(resolver.apply(task), training.toConfig(), data));
+        }
+        Grid grid = buildGrid(fingerprints);
         ResultsFolder folder = new ResultsFolder(results);
         List<RunSpec> pending = folder.pending(Shard.parse(shard).select(grid.expand()));
+        refuseOtherConfigurations(folder, pending);
         out.printf("Grid: %d runs, %d to do in shard %s; results in %s%n", grid.size(), pending.size(), shard, results);
         out.flush();
         if (!pending.isEmpty()) {
             try (Session session = new Session(training.backbone, training.where);
                     Progress progress = Progress.forCommand(out, training.noProgress, pending.size())) {
                 new ExperimentRunner(folder).run(grid, Shard.parse(shard),
-                        session.trainer(results.resolve("checkpoints"), progress, custom.resolver(tasks.get(0))));
+                        session.trainer(results.resolve("checkpoints"), progress, resolver));
             }
         }
         List<DivergedRun> diverged = folder.readDiverged();
@@ -89,7 +104,39 @@ final class CompareCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Grid buildGrid() {
+    /**
+     * Fails before any training when the folder holds a run of a pending run's method, settings,
+     * task and seed but of another configuration (other data, other epochs, ...): the report could
+     * not tell them apart, and a folder of mixed data would be averaged as one.
+     */
+    private static void refuseOtherConfigurations(ResultsFolder folder, List<RunSpec> pending) {
+        if (pending.isEmpty() || !Files.isDirectory(folder.getFolder())) {
+            return;
+        }
+        List<RunResult> existing;
+        try {
+            existing = folder.readAll();
+        } catch (PeftException e) {
+            // a broken result file: its run is repeated and the file replaced; the report checks again after
+            return;
+        }
+        Map<List<Object>, RunResult> finished = new HashMap<>();
+        for (RunResult result : existing) {
+            finished.put(List.of(result.methodId(), result.settings(), result.taskId(), result.seed()), result);
+        }
+        for (RunSpec run : pending) {
+            RunResult other = finished.get(List.of(run.methodId(), run.getSettings(), run.taskId(), run.seed()));
+            if (other != null) {
+                throw new PeftException("Results folder " + folder.getFolder() + " holds run " + other.runId()
+                        + " of the same method, settings, task and seed as " + run.getRunId() + " but it differs in "
+                        + RunResult.configDifferences(other.config(), run.getConfig()) + " ('data' is the data's "
+                        + "fingerprint; a result without one predates fingerprints). Use a new results folder for "
+                        + "this configuration, or move that result away to train it again.");
+            }
+        }
+    }
+
+    private Grid buildGrid(Map<String, String> dataFingerprints) {
         Map<String, List<Map<String, String>>> optionSets = new LinkedHashMap<>();
         for (String entry : methodOptions) {
             int colon = entry.indexOf(':');
@@ -117,6 +164,7 @@ final class CompareCommand implements Callable<Integer> {
             }
         }
         return builder.setTasks(tasks).setSeeds(seeds).setPromptLengths(promptLengths)
-                .setLearningRates(learningRates).optShared(training.toShared()).build();
+                .setLearningRates(learningRates).optShared(training.toShared())
+                .optDataFingerprints(dataFingerprints).build();
     }
 }

@@ -32,6 +32,10 @@ final class CustomTaskOptions {
     @Option(names = "--labels", split = ",", description = "Label names in order (default: sorted values of the training file).")
     List<String> labels = new ArrayList<>();
 
+    @Option(names = "--skip-unlabelled", description = "Drop records of your data without a label, with a warning "
+            + "counting them (default: such a record fails, naming its file and line).")
+    boolean skipUnlabelled;
+
     /** Resolves task ids: the user's task under {@code customId}, else SuperGLUE tasks. */
     Function<String, Task> resolver(String customId) {
         if (trainFile == null && valFile == null) {
@@ -46,7 +50,8 @@ final class CustomTaskOptions {
                 .setTextFields(textFields)
                 .setLabelField(labelField)
                 .addSplit("train", trainFile)
-                .addSplit("val", valFile);
+                .addSplit("val", valFile)
+                .optSkipUnlabelled(skipUnlabelled);
         if (!labels.isEmpty()) {
             builder.optLabels(labels);
         }

@@ -12,6 +12,7 @@ import dev.peft4j.inference.ExportFolder;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -61,7 +62,11 @@ final class ExportCommand implements Callable<Integer> {
         try (Session session = new Session(config.backbone(), where)) {
             TrainedRun best = session.trainer(results.resolve("checkpoints"), new TrainingListener() {},
                     custom.resolver(result.taskId())).restoreBest(result);
-            ExportFolder export = best.toExport(session.backbone, config.maxLength(), run.methodOptions());
+            // a result written before options were recorded: today's defaults are the best guess
+            Map<String, String> options = result.methodOptions().isEmpty()
+                    ? session.registry.get(run.methodId()).parseOptions(run.methodOptions()).asStringMap()
+                    : result.methodOptions();
+            ExportFolder export = best.toExport(session.backbone, config.maxLength(), options);
             export.write(out);
             writer.printf("%s: prompt %s of %s for task %s (%s %.4f at epoch %d), written to %s%n", result.methodId(),
                     export.getPrompt().shape(), config.backbone(), result.taskId(), result.metric(),

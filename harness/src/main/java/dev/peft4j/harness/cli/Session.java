@@ -21,8 +21,13 @@ final class Session implements AutoCloseable {
 
     Session(String backboneName, DeviceOptions where) {
         this.registry = Plugins.registry();
-        this.data = DataLocator.builder().optDataFolder(where.data).optEnvironment(System.getenv()).build();
+        this.data = dataLocator(where.data);
         this.backbone = Backbones.load(backboneName, Device.fromName(where.device));
+    }
+
+    /** The data locator of the data folder flag, else {@code PEFT4J_DATA}, else the download cache. */
+    static DataLocator dataLocator(@Nullable Path dataFolder) {
+        return DataLocator.builder().optDataFolder(dataFolder).optEnvironment(System.getenv()).build();
     }
 
     PromptTrainer trainer(@Nullable Path checkpoints, TrainingListener listener, Function<String, Task> tasks) {

@@ -2,11 +2,14 @@ package dev.peft4j.harness.cli;
 
 import dev.peft4j.harness.experiment.ResultsFolder;
 import dev.peft4j.harness.experiment.RunSpec;
+import dev.peft4j.harness.task.Task;
+import dev.peft4j.harness.train.PromptTrainer;
 import dev.peft4j.harness.train.TrainedRun;
 import dev.peft4j.harness.train.TrainingRunCheck;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -49,18 +52,21 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        RunSpec run = new RunSpec(methodOptions.method, task, seed, methodOptions.promptLength, learningRate,
-                methodOptions.options, training.toShared());
-        new TrainingRunCheck(Plugins.registry(), custom.resolver(task)).check(run);
+        Function<String, Task> tasks = custom.resolver(task);
+        RunSpec unfingerprinted = new RunSpec(methodOptions.method, task, seed, methodOptions.promptLength,
+                learningRate, methodOptions.options, training.toShared());
+        new TrainingRunCheck(Plugins.registry(), tasks).check(unfingerprinted);
+        RunSpec run = unfingerprinted.withDataFingerprint(PromptTrainer.dataFingerprint(tasks.apply(task),
+                training.toConfig(), Session.dataLocator(training.where.data)));
         try (Session session = new Session(training.backbone, training.where);
                 Progress listener = Progress.forCommand(out, training.noProgress, 1)) {
-            TrainedRun trained = session.trainer(results.resolve("checkpoints"), listener, custom.resolver(task)).train(run);
+            TrainedRun trained = session.trainer(results.resolve("checkpoints"), listener, tasks).train(run);
             Path file = new ResultsFolder(results).save(trained.result());
             out.printf("best %s %.4f at epoch %d; %d trainable parameters; result %s%n", trained.result().metric(),
                     trained.result().bestMetric(), trained.result().bestEpoch(),
                     trained.result().trainableParameters(), file);
             if (exportDir != null) {
-                trained.toExport(session.backbone, training.maxLength, methodOptions.options).write(exportDir);
+                trained.toExport(session.backbone, training.maxLength).write(exportDir);
                 out.println("exported to " + exportDir);
             }
         }

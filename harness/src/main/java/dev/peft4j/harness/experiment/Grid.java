@@ -32,6 +32,7 @@ public final class Grid {
     private final List<Integer> promptLengths;
     private final List<Double> learningRates;
     private final Map<String, String> shared;
+    private final Map<String, String> dataFingerprints;
 
     private Grid(Builder b) {
         this.methods = new LinkedHashMap<>(b.methods);
@@ -40,6 +41,7 @@ public final class Grid {
         this.promptLengths = List.copyOf(b.promptLengths);
         this.learningRates = List.copyOf(b.learningRates);
         this.shared = Map.copyOf(b.shared);
+        this.dataFingerprints = Map.copyOf(b.dataFingerprints);
         require(!methods.isEmpty(), "no methods", "addMethod");
         require(!tasks.isEmpty(), "no tasks", "setTasks");
         require(!seeds.isEmpty(), "no seeds", "setSeeds");
@@ -78,7 +80,8 @@ public final class Grid {
                     for (int length : promptLengths) {
                         for (double rate : learningRates) {
                             for (long seed : seeds) {
-                                RunSpec spec = new RunSpec(method, task, seed, length, rate, options, shared);
+                                RunSpec spec = new RunSpec(method, task, seed, length, rate, options, shared,
+                                        dataFingerprints.getOrDefault(task, ""));
                                 RunSpec previous = ids.putIfAbsent(spec.getRunId(), spec);
                                 if (previous != null) {
                                     throw new PeftException("The grid lists run " + spec.getRunId()
@@ -102,6 +105,7 @@ public final class Grid {
         private List<Integer> promptLengths = List.of();
         private List<Double> learningRates = List.of();
         private Map<String, String> shared = Map.of();
+        private Map<String, String> dataFingerprints = Map.of();
 
         private Builder() {}
 
@@ -152,6 +156,15 @@ public final class Grid {
         /** Sets settings shared by every run (epochs, batch size, backbone, ...); part of each run id. */
         public Builder optShared(Map<String, String> shared) {
             this.shared = shared;
+            return this;
+        }
+
+        /**
+         * Sets each task's data fingerprint ({@code DataFingerprint.of(...)}), by task id; part of
+         * its runs' ids, so finished runs of other data are not skipped.
+         */
+        public Builder optDataFingerprints(Map<String, String> dataFingerprints) {
+            this.dataFingerprints = dataFingerprints;
             return this;
         }
 

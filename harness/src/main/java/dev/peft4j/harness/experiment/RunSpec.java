@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One run of a {@link Grid}: a method with one option set, a task, a seed, a prompt length and a
@@ -20,6 +21,9 @@ import java.util.TreeMap;
  *
  * <p>Its {@link #getRunId() run id} is readable and stable: the same configuration always gets
  * the same id, on any machine, so a finished run's result file can be recognized and skipped.
+ * The configuration includes the {@link #dataFingerprint() data fingerprint} when the spec has
+ * one, so the same settings on other data (other files, label field, text fields or labels) are
+ * another run: a result or checkpoint is never reused across data.
  *
  * @param methodId the reparameterizer plugin id
  * @param taskId the task id
@@ -28,6 +32,9 @@ import java.util.TreeMap;
  * @param learningRate the prompt's learning rate
  * @param methodOptions the method's options (one option set of the grid)
  * @param shared settings shared by every run of the grid
+ * @param dataFingerprint the {@code DataFingerprint} of the data the run trains and selects on,
+ *     or empty when unknown (results written before fingerprints existed, or a spec built without
+ *     one: then the id cannot tell data apart)
  */
 public record RunSpec(
         String methodId,
@@ -36,11 +43,16 @@ public record RunSpec(
         int promptLength,
         double learningRate,
         Map<String, String> methodOptions,
-        Map<String, String> shared) {
+        Map<String, String> shared,
+        String dataFingerprint) {
+
+    /** The configuration key of the data fingerprint. */
+    public static final String DATA = "data";
 
     /** Checks the components and sorts the maps, so equal configurations are equal records. */
     public RunSpec {
         Objects.requireNonNull(methodId, "methodId");
+        Objects.requireNonNull(dataFingerprint, "dataFingerprint");
         Objects.requireNonNull(taskId, "taskId");
         if (promptLength < 1) {
             throw new PeftException("Prompt length must be at least 1, got " + promptLength + ".");
@@ -51,6 +63,20 @@ public record RunSpec(
         }
         methodOptions = Collections.unmodifiableMap(new TreeMap<>(methodOptions));
         shared = Collections.unmodifiableMap(new TreeMap<>(shared));
+    }
+
+    /** A run without a data fingerprint; give it one with {@link #withDataFingerprint}. */
+    public RunSpec(String methodId, String taskId, long seed, int promptLength, double learningRate,
+            Map<String, String> methodOptions, Map<String, String> shared) {
+        this(methodId, taskId, seed, promptLength, learningRate, methodOptions, shared, "");
+    }
+
+    /**
+     * This run on the data of the given fingerprint ({@code DataFingerprint.of(...)}); the
+     * fingerprint becomes part of the configuration and the run id.
+     */
+    public RunSpec withDataFingerprint(String fingerprint) {
+        return new RunSpec(methodId, taskId, seed, promptLength, learningRate, methodOptions, shared, fingerprint);
     }
 
     /** A learning rate written without exponent or trailing zeros ({@code 0.3}, {@code 0.0001}). */
@@ -69,7 +95,7 @@ public record RunSpec(
         return out.toString();
     }
 
-    /** Every setting as sorted strings: the run's full configuration. */
+    /** Every setting as sorted strings, the data fingerprint included: the run's full configuration. */
     public Map<String, String> getConfig() {
         Map<String, String> config = new TreeMap<>();
         shared.forEach(config::put);
@@ -79,6 +105,9 @@ public record RunSpec(
         config.put("seed", Long.toString(seed));
         config.put("promptLength", Integer.toString(promptLength));
         config.put("learningRate", plain(learningRate));
+        if (!dataFingerprint.isEmpty()) {
+            config.put(DATA, dataFingerprint);
+        }
         return Collections.unmodifiableMap(config);
     }
 
@@ -91,6 +120,7 @@ public record RunSpec(
     public static RunSpec fromConfig(Map<String, String> config) {
         Map<String, String> shared = new TreeMap<>(config);
         Map<String, String> options = new TreeMap<>();
+        @Nullable String data = shared.remove(DATA);
         for (String key : List.copyOf(shared.keySet())) {
             if (key.startsWith("method.")) {
                 options.put(key.substring("method.".length()), shared.remove(key));
@@ -99,7 +129,7 @@ public record RunSpec(
         try {
             return new RunSpec(required(shared, "method"), required(shared, "task"),
                     Long.parseLong(required(shared, "seed")), Integer.parseInt(required(shared, "promptLength")),
-                    Double.parseDouble(required(shared, "learningRate")), options, shared);
+                    Double.parseDouble(required(shared, "learningRate")), options, shared, data == null ? "" : data);
         } catch (NumberFormatException e) {
             throw new PeftException("Run configuration " + config + " has a malformed number: " + e.getMessage());
         }

@@ -125,7 +125,8 @@ public final class ResultSummary {
             if (previous != null) {
                 throw new PeftException("Runs " + previous.runId() + " and " + result.runId()
                         + " have the same method, settings, task and seed (" + result.seed()
-                        + "); remove one of them.");
+                        + ") but differ in " + RunResult.configDifferences(previous.config(), result.config())
+                        + " ('data' is the data's fingerprint); report them separately or remove one of them.");
             }
         }
         Map<List<String>, Map<String, Map<Long, DivergedRun>>> failed = new LinkedHashMap<>();

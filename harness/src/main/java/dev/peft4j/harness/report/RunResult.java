@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -26,6 +27,9 @@ import org.jspecify.annotations.Nullable;
  * @param learningRates every learning rate by parameter group, for example {@code prompt} and
  *     {@code reparameterizer}
  * @param config the full configuration, as strings
+ * @param methodOptions every option of the method as the plugin resolved it, defaults included,
+ *     so a later change of a default cannot change what the run means (empty in results written
+ *     before it was recorded); {@code config} holds only the options given
  * @param metric the headline metric id the best value refers to
  * @param epochs validation metrics per epoch
  * @param bestMetric the best headline value over epochs, in [0, 1]
@@ -51,6 +55,7 @@ public record RunResult(
         double learningRate,
         Map<String, Double> learningRates,
         Map<String, String> config,
+        Map<String, String> methodOptions,
         String metric,
         List<EpochMetrics> epochs,
         double bestMetric,
@@ -72,6 +77,7 @@ public record RunResult(
         require(environment, "environment");
         learningRates = Collections.unmodifiableMap(new LinkedHashMap<>(orEmpty(learningRates)));
         config = Collections.unmodifiableMap(new LinkedHashMap<>(orEmpty(config)));
+        methodOptions = Collections.unmodifiableMap(new LinkedHashMap<>(orEmpty(methodOptions)));
         epochs = epochs == null ? List.of() : List.copyOf(epochs);
     }
 
@@ -83,6 +89,17 @@ public record RunResult(
 
     private static <K, V> Map<K, V> orEmpty(@Nullable Map<K, V> map) {
         return map == null ? Map.of() : map;
+    }
+
+    /**
+     * The keys whose values differ between two run configurations, one missing in either counting
+     * (a {@code data} fingerprint absent from a result written before fingerprints, say), sorted.
+     */
+    public static List<String> configDifferences(Map<String, String> config, Map<String, String> other) {
+        TreeSet<String> keys = new TreeSet<>(config.keySet());
+        keys.addAll(other.keySet());
+        keys.removeIf(key -> Objects.equals(config.get(key), other.get(key)));
+        return List.copyOf(keys);
     }
 
     /** A builder: {@code set*} settings are required, {@code opt*} optional. */
@@ -101,6 +118,7 @@ public record RunResult(
         private double learningRate;
         private final Map<String, Double> learningRates = new LinkedHashMap<>();
         private final Map<String, String> config = new LinkedHashMap<>();
+        private final Map<String, String> methodOptions = new LinkedHashMap<>();
         private @Nullable String metric;
         private final List<EpochMetrics> epochs = new ArrayList<>();
         private double bestMetric = Double.NaN;
@@ -172,6 +190,13 @@ public record RunResult(
         /** Adds configuration entries. */
         public Builder optConfig(Map<String, String> entries) {
             config.putAll(entries);
+            return this;
+        }
+
+        /** Sets the method's options as resolved by its plugin, defaults included. */
+        public Builder optMethodOptions(Map<String, String> options) {
+            methodOptions.clear();
+            methodOptions.putAll(options);
             return this;
         }
 
@@ -253,7 +278,7 @@ public record RunResult(
             return new RunResult(Objects.requireNonNull(runId, "setRunId is required"),
                     Objects.requireNonNull(methodId, "setMethodId is required"),
                     Objects.requireNonNull(taskId, "setTaskId is required"),
-                    settings, seed, promptLength, learningRate, learningRates, config, headline, epochs,
+                    settings, seed, promptLength, learningRate, learningRates, config, methodOptions, headline, epochs,
                     best, epochOfBest, trainableParameters, exportedPromptParameters, wallTimeSeconds,
                     peakMemoryBytes, env, majorityClassMetric);
         }

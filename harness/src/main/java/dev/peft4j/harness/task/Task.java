@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A declarative benchmark task: its id and version, where its splits live, its labels and input
@@ -21,6 +23,8 @@ import org.jspecify.annotations.Nullable;
  */
 public final class Task {
 
+    private static final Logger LOG = LoggerFactory.getLogger(Task.class);
+
     private final String id;
     private final int version;
     private final String description;
@@ -29,6 +33,7 @@ public final class Task {
     private final Map<String, SplitSource> splits;
     private final List<String> labels;
     private final List<String> inputFields;
+    private final Map<String, String> converterSettings;
     private final List<Metric> metrics;
     private final RecordConverter converter;
 
@@ -41,6 +46,7 @@ public final class Task {
         this.splits = Map.copyOf(builder.splits);
         this.labels = List.copyOf(builder.labels);
         this.inputFields = List.copyOf(builder.inputFields);
+        this.converterSettings = Map.copyOf(builder.converterSettings);
         this.metrics = List.copyOf(builder.metrics);
         this.converter = Objects.requireNonNull(builder.converter, "setConverter is required");
         if (metrics.isEmpty()) {
@@ -116,6 +122,14 @@ public final class Task {
         return inputFields;
     }
 
+    /**
+     * Settings of the record conversion that the id and version do not capture, such as the
+     * label field of a user's data; part of the data's fingerprint. Empty for SuperGLUE tasks.
+     */
+    public Map<String, String> getConverterSettings() {
+        return converterSettings;
+    }
+
     /** The metrics, headline first. */
     public List<Metric> getMetrics() {
         return metrics;
@@ -159,8 +173,18 @@ public final class Task {
                     + file + " holds no records. Check the file or point the data folder elsewhere.");
         }
         List<Example> examples = new ArrayList<>();
+        int skipped = 0;
+        int firstSkipped = 0;
         for (SourceRecord record : records) {
-            examples.addAll(convert(record));
+            List<Example> converted = convert(record);
+            if (converted.isEmpty() && skipped++ == 0) {
+                firstSkipped = record.getLine();
+            }
+            examples.addAll(converted);
+        }
+        if (skipped > 0) {
+            LOG.warn("{}: {} of {} records of split '{}' of task '{}' yield no example and are skipped (the first at "
+                    + "line {})", file, skipped, records.size(), split, id, firstSkipped);
         }
         if (examples.isEmpty()) {
             throw new DataFormatException("Split '" + split + "' of task '" + id + "' is empty: the "
@@ -184,6 +208,7 @@ public final class Task {
         private final Map<String, SplitSource> splits = new LinkedHashMap<>();
         private List<String> labels = List.of();
         private List<String> inputFields = List.of();
+        private Map<String, String> converterSettings = Map.of();
         private final List<Metric> metrics = new ArrayList<>();
         private @Nullable RecordConverter converter;
 
@@ -228,6 +253,12 @@ public final class Task {
         /** Sets the record converter (required). */
         public Builder setConverter(RecordConverter converter) {
             this.converter = converter;
+            return this;
+        }
+
+        /** Sets the conversion settings the id and version do not capture (default none). */
+        public Builder optConverterSettings(Map<String, String> converterSettings) {
+            this.converterSettings = converterSettings;
             return this;
         }
 

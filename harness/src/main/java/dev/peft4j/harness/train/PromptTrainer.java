@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import dev.peft4j.api.PeftException;
 import dev.peft4j.api.ReparameterizerPlugin;
 import dev.peft4j.backbones.Backbone;
+import dev.peft4j.harness.data.DataFingerprint;
 import dev.peft4j.harness.data.DataLocator;
 import dev.peft4j.harness.eval.EvaluationResult;
 import dev.peft4j.harness.eval.Evaluator;
@@ -23,6 +24,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Trains a soft prompt (P and Φ) and a classification head on a task with the backbone frozen,
@@ -36,6 +39,8 @@ import org.jspecify.annotations.Nullable;
  * loads the data and drives the epochs.
  */
 public final class PromptTrainer implements RunExecutor {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PromptTrainer.class);
 
     private final Backbone backbone;
     private final PluginRegistry registry;
@@ -71,7 +76,8 @@ public final class PromptTrainer implements RunExecutor {
                     + "' but this trainer holds '" + backbone.getName() + "'. Group runs by backbone.");
         }
         Task task = tasks.apply(spec.taskId());
-        List<Example> train = labelled(limit(load(task, config.trainSplit()), config.trainLimit()));
+        checkData(spec, task, config);
+        List<Example> train = labelled(task, limit(load(task, config.trainSplit()), config.trainLimit()));
         List<Example> eval = limit(load(task, config.evalSplit()), config.evalLimit());
         ReparameterizerPlugin plugin = registry.get(spec.methodId());
         long started = System.nanoTime();
@@ -82,6 +88,34 @@ public final class PromptTrainer implements RunExecutor {
         try (NDManager manager = backbone.getManager().newSubManager()) {
             TrainingRun run = TrainingRun.create(backbone, task, plugin, spec, config, manager);
             return fit(run, spec, config, task, train, eval, started);
+        }
+    }
+
+    /**
+     * The fingerprint of the data a run of this configuration reads (its training and evaluation
+     * splits of {@code task}), for {@link RunSpec#withDataFingerprint}: the trainer refuses a run
+     * whose spec names another.
+     *
+     * @throws PeftException if a split's file cannot be found or read
+     */
+    public static String dataFingerprint(Task task, TrainingConfig config, DataLocator data) {
+        return DataFingerprint.of(task, List.of(config.trainSplit(), config.evalSplit()), data);
+    }
+
+    /** Refuses a spec made for other data; warns when a spec without a fingerprint uses checkpoints. */
+    private void checkData(RunSpec spec, Task task, TrainingConfig config) {
+        String fingerprint = dataFingerprint(task, config, data);
+        if (!spec.dataFingerprint().isEmpty() && !spec.dataFingerprint().equals(fingerprint)) {
+            throw new PeftException("Run " + spec.getRunId() + " was specified for data with fingerprint "
+                    + spec.dataFingerprint() + ", but the splits '" + config.trainSplit() + "' and '"
+                    + config.evalSplit() + "' of task '" + task.getId() + "' now read (" + data.locate(task,
+                    config.trainSplit()) + ", " + data.locate(task, config.evalSplit()) + ") have fingerprint "
+                    + fingerprint + ": their content, fields or labels changed. Restore that data, or specify the "
+                    + "run again with withDataFingerprint(PromptTrainer.dataFingerprint(...)).");
+        }
+        if (spec.dataFingerprint().isEmpty() && checkpointRoot != null) {
+            LOG.warn("Run {} has no data fingerprint, so its checkpoint cannot tell data apart; give it one with "
+                    + "withDataFingerprint(PromptTrainer.dataFingerprint(...))", spec.getRunId());
         }
     }
 
@@ -127,10 +161,16 @@ public final class PromptTrainer implements RunExecutor {
         return limit > 0 && limit < examples.size() ? examples.subList(0, limit) : examples;
     }
 
-    private static List<Example> labelled(List<Example> examples) {
+    private static List<Example> labelled(Task task, List<Example> examples) {
         List<Example> usable = examples.stream().filter(Example::isLabelled).toList();
         if (usable.isEmpty()) {
             throw new PeftException("The training split has no labelled examples");
+        }
+        if (usable.size() < examples.size()) {
+            String first = examples.stream().filter(e -> !e.isLabelled()).findFirst().map(Example::id).orElse("");
+            LOG.warn("{} of {} training examples of task '{}' have no label and are left out of training (the first: "
+                    + "'{}'); check the training split", examples.size() - usable.size(), examples.size(), task.getId(),
+                    first);
         }
         return usable;
     }
@@ -171,6 +211,7 @@ public final class PromptTrainer implements RunExecutor {
                 .optLearningRate("prompt", spec.learningRate())
                 .optLearningRate("head", config.headLearningRate())
                 .optConfig(config.toMap())
+                .optMethodOptions(registry.get(spec.methodId()).parseOptions(spec.methodOptions()).asStringMap())
                 .optTrainableParameters(run.getClassifier().getTrainableParameterCount())
                 .optExportedPromptParameters(run.getSoftPrompt().getPromptShape().size())
                 .optWallTimeSeconds(seconds)

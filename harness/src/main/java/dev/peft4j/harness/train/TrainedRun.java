@@ -21,6 +21,14 @@ import java.util.Map;
 public record TrainedRun(RunResult result, PromptEmbeddings prompt, float[] headWeight, float[] headBias,
         List<String> labels) {
 
+    /**
+     * The export folder content of this run, for {@code backbone} at {@code maxLength} positions,
+     * with the method options its result records (every option, defaults included).
+     */
+    public ExportFolder toExport(Backbone backbone, int maxLength) {
+        return toExport(backbone, maxLength, result.methodOptions());
+    }
+
     /** The export folder content of this run, for {@code backbone} at {@code maxLength} positions. */
     public ExportFolder toExport(Backbone backbone, int maxLength, Map<String, String> options) {
         AdapterConfig config = AdapterConfig.promptTuning(prompt.shape(), backbone.getNumLayers(),

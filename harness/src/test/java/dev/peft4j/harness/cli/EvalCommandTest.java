@@ -7,8 +7,6 @@ import dev.peft4j.api.PromptAdapter;
 import dev.peft4j.api.PromptEmbeddings;
 import dev.peft4j.api.PromptShape;
 import dev.peft4j.inference.ExportFolder;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,15 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code peft4j eval} on the user's own data: the export's labels decide what each head output means. */
 class EvalCommandTest {
-
-    private record Outcome(int status, String out, String err) {}
-
-    private static Outcome run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int status = Peft4jCommand.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Outcome(status, out.toString(), err.toString());
-    }
 
     /**
      * An export whose head always answers its first label, "pos" (zero weights, bias favouring
@@ -56,7 +45,7 @@ class EvalCommandTest {
     void labelsInAnotherOrderThanTheExportsAreRefusedNamingBothLists(@TempDir Path temp) throws Exception {
         Path export = alwaysPositive(temp.resolve("export"));
 
-        Outcome outcome = run(eval(export, temp, "--labels", "neg,pos"));
+        CommandRun outcome = CommandRun.of(eval(export, temp, "--labels", "neg,pos"));
 
         assertThat(outcome.status()).as(outcome.out()).isNotZero();
         assertThat(outcome.err()).contains("[pos, neg]").contains("[neg, pos]").contains("--labels pos,neg")
@@ -67,7 +56,7 @@ class EvalCommandTest {
     void anotherLabelSetIsRefused(@TempDir Path temp) throws Exception {
         Path export = alwaysPositive(temp.resolve("export"));
 
-        Outcome outcome = run(eval(export, temp, "--labels", "pos,neg,mixed"));
+        CommandRun outcome = CommandRun.of(eval(export, temp, "--labels", "pos,neg,mixed"));
 
         assertThat(outcome.status()).as(outcome.out()).isNotZero();
         assertThat(outcome.err()).contains("[pos, neg]").contains("[pos, neg, mixed]");
@@ -78,7 +67,7 @@ class EvalCommandTest {
         Path export = alwaysPositive(temp.resolve("export"));
 
         // the training file's sorted labels would be [neg, pos] and turn every answer around
-        Outcome outcome = run(eval(export, temp));
+        CommandRun outcome = CommandRun.of(eval(export, temp));
 
         assertThat(outcome.status()).as(outcome.err()).isZero();
         assertThat(outcome.out()).contains("reviews val (3 examples)").contains("accuracy=1.0");

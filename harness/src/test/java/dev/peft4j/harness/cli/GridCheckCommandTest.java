@@ -2,8 +2,6 @@ package dev.peft4j.harness.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,16 +15,6 @@ class GridCheckCommandTest {
 
     @TempDir
     Path folder;
-
-    private record Outcome(int status, String out, String err) {}
-
-    private static Outcome run(List<String> args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int status = Peft4jCommand.execute(new PrintWriter(out, true), new PrintWriter(err, true),
-                args.toArray(String[]::new));
-        return new Outcome(status, out.toString(), err.toString());
-    }
 
     /** A compare over the reviews CSV task, with the given extra arguments. */
     private List<String> compare(String... extra) throws Exception {
@@ -60,7 +48,7 @@ class GridCheckCommandTest {
 
     @Test
     void aTypoInTheSecondMethodsOptionsFailsBeforeTheFirstMethodTrains() throws Exception {
-        Outcome outcome = run(compare("--methods", "prompt-tuning,residual-prompt",
+        CommandRun outcome = CommandRun.of(compare("--methods", "prompt-tuning,residual-prompt",
                 "--method-options", "residual-prompt:botleneck=16", "--prompt-lengths", "2"));
 
         assertThat(outcome.status()).as(outcome.err()).isEqualTo(2);
@@ -71,7 +59,7 @@ class GridCheckCommandTest {
 
     @Test
     void aPromptLengthThatLeavesNoRoomForTheTextFailsBeforeTheFirstRun() throws Exception {
-        Outcome outcome = run(compare("--methods", "prompt-tuning", "--prompt-lengths", "2,30"));
+        CommandRun outcome = CommandRun.of(compare("--methods", "prompt-tuning", "--prompt-lengths", "2,30"));
 
         assertThat(outcome.status()).as(outcome.err()).isEqualTo(2);
         assertThat(outcome.err()).contains("Prompt length 30 leaves 2 positions").contains("'max-length' 32");
@@ -80,11 +68,11 @@ class GridCheckCommandTest {
 
     @Test
     void nonFiniteNumbersAreRefusedNamingTheOption() throws Exception {
-        Outcome clip = run(compare("--methods", "prompt-tuning", "--max-grad-norm", "NaN"));
+        CommandRun clip = CommandRun.of(compare("--methods", "prompt-tuning", "--max-grad-norm", "NaN"));
         assertThat(clip.status()).isEqualTo(2);
         assertThat(clip.err()).contains("'max-grad-norm'").contains("NaN").doesNotContain("\tat ");
 
-        Outcome rate = run(compare("--methods", "prompt-tuning", "--lrs", "0.3,Infinity"));
+        CommandRun rate = CommandRun.of(compare("--methods", "prompt-tuning", "--lrs", "0.3,Infinity"));
         assertThat(rate.status()).isEqualTo(2);
         assertThat(rate.err()).contains("--lrs").contains("Infinity").doesNotContain("\tat ");
         assertThat(resultFiles()).isEmpty();

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.peft4j.backbones.TinyBertFolder;
 import dev.peft4j.harness.TestData;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,15 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
 class Peft4jCommandTest {
 
     /** The output of one command. */
-    private record Outcome(int status, String out, String err) {}
-
-    private static Outcome run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int status = Peft4jCommand.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Outcome(status, out.toString(), err.toString());
-    }
-
     private static List<String> bounded(Path results, String... args) {
         List<String> all = new ArrayList<>(List.of(args));
         all.addAll(List.of("--backbone", TinyBertFolder.shared().toString(),
@@ -38,7 +27,7 @@ class Peft4jCommandTest {
 
     @Test
     void listShowsEveryInstalledMethodWithItsOptions() {
-        Outcome outcome = run("list");
+        CommandRun outcome = CommandRun.of("list");
 
         assertThat(outcome.status()).isZero();
         assertThat(outcome.out()).contains("residual-prompt", "prompt-tuning", "mlp-prompt", "p-tuning",
@@ -49,7 +38,7 @@ class Peft4jCommandTest {
     void compareWritesTablesAndPlotsAndSkipsFinishedRuns(@TempDir Path results) throws Exception {
         List<String> args = bounded(results, "compare", "--tasks", "cb", "--seeds", "1,2", "--no-progress");
 
-        Outcome first = run(args.toArray(String[]::new));
+        CommandRun first = CommandRun.of(args.toArray(String[]::new));
 
         assertThat(first.status()).as(first.err()).isZero();
         assertThat(first.out()).contains("4 to do").contains("| residual-prompt").contains("| prompt-tuning");
@@ -63,13 +52,13 @@ class Peft4jCommandTest {
             assertThat(files.filter(p -> p.toString().endsWith(".json")).count()).isEqualTo(4);
         }
 
-        Outcome again = run(args.toArray(String[]::new));
+        CommandRun again = CommandRun.of(args.toArray(String[]::new));
 
         assertThat(again.status()).isZero();
         assertThat(again.out()).contains("0 to do");
 
         Path plain = results.resolve("plain-only");
-        Outcome filtered = run("report", "--results", results.toString(), "--out", plain.toString(),
+        CommandRun filtered = CommandRun.of("report", "--results", results.toString(), "--out", plain.toString(),
                 "--methods", "prompt-tuning", "--tasks", "cb");
         assertThat(filtered.status()).as(filtered.err()).isZero();
         assertThat(Files.readString(plain.resolve("summary.md"))).contains("| prompt-tuning").doesNotContain("residual");
@@ -77,7 +66,7 @@ class Peft4jCommandTest {
         assertThat(curves).hasSize(2);
         assertThat(curves.get(0)).isEqualTo("task,method,settings,epoch,mean,std,n,train_loss");
         assertThat(curves.get(1)).startsWith("cb,prompt-tuning,n=10 lr=0.3,1,").contains(",2,");
-        assertThat(run("report", "--results", results.toString(), "--methods", "prompt-tuning,residual-promt").err())
+        assertThat(CommandRun.of("report", "--results", results.toString(), "--methods", "prompt-tuning,residual-promt").err())
                 .contains("has method 'residual-promt'").contains("Did you mean 'residual-prompt'?")
                 .contains("[prompt-tuning, residual-prompt]");
     }
@@ -87,7 +76,7 @@ class Peft4jCommandTest {
         List<String> args = bounded(results, "compare", "--methods", "prompt-tuning", "--tasks", "cb", "--seeds", "1",
                 "--lrs", "1e30,0.3", "--max-grad-norm", "0", "--no-progress");
 
-        Outcome outcome = run(args.toArray(String[]::new));
+        CommandRun outcome = CommandRun.of(args.toArray(String[]::new));
 
         assertThat(outcome.status()).as(outcome.err()).isZero();
         assertThat(outcome.out()).contains("1 run(s) of this folder diverged");
@@ -98,7 +87,7 @@ class Peft4jCommandTest {
         assertThat(Files.readString(results.resolve("report/summary.md")))
                 .contains("| prompt-tuning | n=10 lr=1000000000000000000000000000000 | – (1 diverged) |")
                 .containsPattern("\\| prompt-tuning \\| n=10 lr=0.3 \\| \\d+\\.\\d \\|");
-        assertThat(run(args.toArray(String[]::new)).out()).contains("0 to do");
+        assertThat(CommandRun.of(args.toArray(String[]::new)).out()).contains("0 to do");
     }
 
     @Test
@@ -106,14 +95,14 @@ class Peft4jCommandTest {
         List<String> args = bounded(results, "train", "--task", "cb", "--method", "residual-prompt",
                 "-o", "bottleneck=8", "-n", "4", "--export-dir", export.toString());
 
-        Outcome trained = run(args.toArray(String[]::new));
+        CommandRun trained = CommandRun.of(args.toArray(String[]::new));
 
         assertThat(trained.status()).as(trained.err()).isZero();
         assertThat(trained.out()).contains("best acc_f1").contains("exported to");
         assertThat(export.resolve("adapter_config.json")).exists();
         assertThat(export.resolve("adapter_model.safetensors")).exists();
 
-        Outcome evaluated = run("eval", "--prompt", export.toString(), "--data", TestData.synthetic().toString());
+        CommandRun evaluated = CommandRun.of("eval", "--prompt", export.toString(), "--data", TestData.synthetic().toString());
 
         assertThat(evaluated.status()).as(evaluated.err()).isZero();
         assertThat(evaluated.out()).contains("cb val (12 examples)").contains("acc_f1=");
@@ -125,26 +114,26 @@ class Peft4jCommandTest {
                     .orElseThrow().replace(".json", "");
         }
         Path again = results.resolve("exported-again");
-        Outcome exported = run("export", "--results", results.toString(), "--run", runId, "--out", again.toString());
+        CommandRun exported = CommandRun.of("export", "--results", results.toString(), "--run", runId, "--out", again.toString());
 
         assertThat(exported.status()).as(exported.err()).isZero();
         for (String file : new String[] {"adapter_model.safetensors", "head.safetensors", "adapter_config.json"}) {
             assertThat(Files.readAllBytes(again.resolve(file))).as(file).isEqualTo(Files.readAllBytes(export.resolve(file)));
         }
-        assertThat(run("export", "--results", results.toString(), "--run", "no-such-run", "--out", again.toString())
+        assertThat(CommandRun.of("export", "--results", results.toString(), "--run", "no-such-run", "--out", again.toString())
                 .err()).contains("No result").contains("no-such-run");
     }
 
     @Test
     @Tag("real-data")
     void trainsAndEvaluatesOnRealCbWithTheBundledMiniLm(@TempDir Path results, @TempDir Path export) {
-        Outcome trained = run("train", "--task", "cb", "--method", "residual-prompt", "-o", "bottleneck=8", "-n", "4",
+        CommandRun trained = CommandRun.of("train", "--task", "cb", "--method", "residual-prompt", "-o", "bottleneck=8", "-n", "4",
                 "--data", TestData.dir().toString(), "--results", results.toString(), "--epochs", "1",
                 "--max-steps", "2", "--batch-size", "4", "--max-length", "64", "--train-limit", "8",
                 "--eval-limit", "12", "--export-dir", export.toString());
         assertThat(trained.status()).as(trained.err()).isZero();
 
-        Outcome evaluated = run("eval", "--prompt", export.toString(), "--data", TestData.dir().toString());
+        CommandRun evaluated = CommandRun.of("eval", "--prompt", export.toString(), "--data", TestData.dir().toString());
 
         assertThat(evaluated.status()).as(evaluated.err()).isZero();
         assertThat(evaluated.out()).contains("cb val (56 examples)").contains("acc_f1=");
@@ -152,7 +141,7 @@ class Peft4jCommandTest {
 
     @Test
     void misspeltTaskFailsWithASuggestionAndNoStackTrace(@TempDir Path results) {
-        Outcome outcome = run(bounded(results, "train", "--task", "rtee").toArray(String[]::new));
+        CommandRun outcome = CommandRun.of(bounded(results, "train", "--task", "rtee").toArray(String[]::new));
 
         assertThat(outcome.status()).isEqualTo(2);
         assertThat(outcome.err()).contains("Did you mean 'rte'?").doesNotContain("\tat ");
@@ -161,7 +150,7 @@ class Peft4jCommandTest {
     @Test
     void knownBackboneWithoutItsArtifactNamesTheDependencyAndTheLauncherVariable(@TempDir Path results) {
         // the command line does not bundle e5's weights artifact
-        Outcome outcome = run("train", "--backbone", "e5-small-v2", "--task", "cb",
+        CommandRun outcome = CommandRun.of("train", "--backbone", "e5-small-v2", "--task", "cb",
                 "--data", TestData.synthetic().toString(), "--results", results.toString());
 
         assertThat(outcome.status()).isNotZero();
@@ -172,7 +161,7 @@ class Peft4jCommandTest {
 
     @Test
     void misspeltMethodFailsWithASuggestion(@TempDir Path results) {
-        Outcome outcome = run(bounded(results, "train", "--task", "cb", "--method", "residual-promt")
+        CommandRun outcome = CommandRun.of(bounded(results, "train", "--task", "cb", "--method", "residual-promt")
                 .toArray(String[]::new));
 
         assertThat(outcome.status()).isEqualTo(2);
@@ -191,7 +180,7 @@ class Peft4jCommandTest {
         Path train = Files.writeString(folder.resolve("train.csv"), csv);
         Path val = Files.writeString(folder.resolve("val.csv"), csv);
 
-        Outcome outcome = run("train", "--backbone", TinyBertFolder.shared().toString(),
+        CommandRun outcome = CommandRun.of("train", "--backbone", TinyBertFolder.shared().toString(),
                 "--task", "reviews", "--method", "prompt-tuning", "-n", "2",
                 "--train-file", train.toString(), "--val-file", val.toString(), "--text-fields", "text",
                 "--results", folder.resolve("runs").toString(), "--epochs", "1", "--batch-size", "3",
@@ -205,7 +194,7 @@ class Peft4jCommandTest {
     void ownDataWithoutTextFieldsSaysWhatIsMissing(@TempDir Path folder) throws Exception {
         Path train = Files.writeString(folder.resolve("train.csv"), "text,label\nfine,pos\n");
 
-        Outcome outcome = run("train", "--task", "reviews", "--train-file", train.toString(),
+        CommandRun outcome = CommandRun.of("train", "--task", "reviews", "--train-file", train.toString(),
                 "--val-file", train.toString(), "--results", folder.toString());
 
         assertThat(outcome.status()).isEqualTo(2);
