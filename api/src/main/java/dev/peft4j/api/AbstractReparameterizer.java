@@ -14,6 +14,8 @@ import org.jspecify.annotations.Nullable;
  * the shape the instance was created for, answers DJL's shape queries, and initializes child
  * blocks with the prompt shape. Subclasses add parameters and children in the constructor and
  * implement {@link #apply}.
+ *
+ * @since 1.0
  */
 public abstract class AbstractReparameterizer extends AbstractBlock implements Reparameterizer {
 
@@ -22,6 +24,7 @@ public abstract class AbstractReparameterizer extends AbstractBlock implements R
     /**
      * @param version     the block's version byte, stored with saved parameters
      * @param promptShape the prompt shape the instance serves
+     * @since 1.0
      */
     protected AbstractReparameterizer(byte version, PromptShape promptShape) {
         super(version);
@@ -40,6 +43,7 @@ public abstract class AbstractReparameterizer extends AbstractBlock implements R
      * @param prompt         {@code P}, shape {@code (n, d)}
      * @param training       whether training-only behaviour (dropout) applies
      * @return {@code P'}, shape {@code (n, d)}
+     * @since 1.0
      */
     protected abstract NDArray apply(ParameterStore parameterStore, NDArray prompt, boolean training);
 

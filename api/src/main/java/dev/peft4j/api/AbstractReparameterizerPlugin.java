@@ -21,7 +21,7 @@ import java.util.List;
  * }
  * }</pre>
  *
- * @since 0.1
+ * @since 1.0
  */
 public abstract class AbstractReparameterizerPlugin implements ReparameterizerPlugin {
 
@@ -37,6 +37,7 @@ public abstract class AbstractReparameterizerPlugin implements ReparameterizerPl
      *                    subclass, so the compiler records the version the plugin was built against
      *                    in the plugin's own class (a value computed here would be the running API's)
      * @param options     the declared options, in display order
+     * @since 1.0
      */
     protected AbstractReparameterizerPlugin(String id, String description, ApiVersion apiVersion,
             List<OptionSpec> options) {
@@ -77,6 +78,10 @@ public abstract class AbstractReparameterizerPlugin implements ReparameterizerPl
         return createReparameterizer(shape, options);
     }
 
-    /** Creates Φ for prompts of {@code shape} from options already checked to be this plugin's. */
+    /**
+     * Creates Φ for prompts of {@code shape} from options already checked to be this plugin's.
+     *
+     * @since 1.0
+     */
     protected abstract Reparameterizer createReparameterizer(PromptShape shape, Options options);
 }

@@ -14,6 +14,7 @@ import org.jspecify.annotations.Nullable;
  * @param numLayers            the backbone's number of layers (informational)
  * @param numAttentionHeads    the backbone's number of heads (informational)
  * @param baseModelNameOrPath  the backbone, by name or folder, or null
+ * @since 1.0
  */
 public record AdapterConfig(
         String peftType,
@@ -24,17 +25,29 @@ public record AdapterConfig(
         int numAttentionHeads,
         @Nullable String baseModelNameOrPath) {
 
-    /** PEFT's name for prompt tuning adapters. */
+    /**
+     * PEFT's name for prompt tuning adapters.
+     *
+     * @since 1.0
+     */
     public static final String PROMPT_TUNING = "PROMPT_TUNING";
 
-    /** A prompt-tuning config for a sequence classifier on {@code baseModel}. */
+    /**
+     * A prompt-tuning config for a sequence classifier on {@code baseModel}.
+     *
+     * @since 1.0
+     */
     public static AdapterConfig promptTuning(
             PromptShape shape, int numLayers, int numAttentionHeads, @Nullable String baseModel) {
         return new AdapterConfig(PROMPT_TUNING, "SEQ_CLS", shape.length(), shape.width(), numLayers,
                 numAttentionHeads, baseModel);
     }
 
-    /** The prompt shape this config declares. */
+    /**
+     * The prompt shape this config declares.
+     *
+     * @since 1.0
+     */
     public PromptShape promptShape() {
         return new PromptShape(numVirtualTokens, tokenDim);
     }

@@ -7,6 +7,7 @@ package dev.peft4j.api;
  *
  * @param major incremented on incompatible changes
  * @param minor incremented on compatible additions
+ * @since 1.0
  */
 public record ApiVersion(int major, int minor) implements Comparable<ApiVersion> {
 
@@ -14,20 +15,32 @@ public record ApiVersion(int major, int minor) implements Comparable<ApiVersion>
      * The major version of this API, a compile-time constant: a plugin that returns
      * {@code new ApiVersion(ApiVersion.MAJOR, ApiVersion.MINOR)} records the version it was
      * compiled against, because the compiler copies the numbers into the plugin's class.
+     *
+     * @since 1.0
      */
     public static final int MAJOR = 1;
 
-    /** The minor version of this API, a compile-time constant (see {@link #MAJOR}). */
+    /**
+     * The minor version of this API, a compile-time constant (see {@link #MAJOR}).
+     *
+     * @since 1.0
+     */
     public static final int MINOR = 0;
 
     /**
      * The version of the API on the class path at run time. Plugins must not return this from
      * {@link ReparameterizerPlugin#getApiVersion()}: it is read when the plugin runs, not when it
      * is compiled, so it would always match.
+     *
+     * @since 1.0
      */
     public static final ApiVersion CURRENT = new ApiVersion(MAJOR, MINOR);
 
-    /** Validates the components. */
+    /**
+     * Validates the components.
+     *
+     * @since 1.0
+     */
     public ApiVersion {
         if (major < 0 || minor < 0) {
             throw new IllegalArgumentException(
@@ -39,6 +52,7 @@ public record ApiVersion(int major, int minor) implements Comparable<ApiVersion>
      * Parses {@code "1.0"}.
      *
      * @throws IllegalArgumentException when the text is not {@code major.minor}
+     * @since 1.0
      */
     public static ApiVersion parse(String text) {
         String[] parts = text.trim().split("\\.");
@@ -54,7 +68,11 @@ public record ApiVersion(int major, int minor) implements Comparable<ApiVersion>
         }
     }
 
-    /** Whether a plugin built for {@code pluginVersion} can run on this API version. */
+    /**
+     * Whether a plugin built for {@code pluginVersion} can run on this API version.
+     *
+     * @since 1.0
+     */
     public boolean canRun(ApiVersion pluginVersion) {
         return pluginVersion.major == major && pluginVersion.minor <= minor;
     }

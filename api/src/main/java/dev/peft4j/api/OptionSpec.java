@@ -15,6 +15,7 @@ import org.jspecify.annotations.Nullable;
  * @param range        valid interval for numeric options, else {@code null}
  * @param choices      valid values for {@link OptionType#CHOICE}, else empty
  * @param help         one line saying what the option does
+ * @since 1.0
  */
 public record OptionSpec(
         String name,
@@ -24,7 +25,11 @@ public record OptionSpec(
         List<String> choices,
         String help) {
 
-    /** Validates the declaration; a plugin with a bad declaration fails at construction. */
+    /**
+     * Validates the declaration; a plugin with a bad declaration fails at construction.
+     *
+     * @since 1.0
+     */
     public OptionSpec {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(type, "type");
@@ -45,32 +50,56 @@ public record OptionSpec(
         }
     }
 
-    /** An integer option with a valid interval. */
+    /**
+     * An integer option with a valid interval.
+     *
+     * @since 1.0
+     */
     public static OptionSpec integer(String name, int defaultValue, Range range, String help) {
         return new OptionSpec(name, OptionType.INTEGER, defaultValue, range, List.of(), help);
     }
 
-    /** A real-valued option with a valid interval. */
+    /**
+     * A real-valued option with a valid interval.
+     *
+     * @since 1.0
+     */
     public static OptionSpec decimal(String name, double defaultValue, Range range, String help) {
         return new OptionSpec(name, OptionType.DECIMAL, defaultValue, range, List.of(), help);
     }
 
-    /** A boolean option. */
+    /**
+     * A boolean option.
+     *
+     * @since 1.0
+     */
     public static OptionSpec flag(String name, boolean defaultValue, String help) {
         return new OptionSpec(name, OptionType.BOOLEAN, defaultValue, null, List.of(), help);
     }
 
-    /** An option taking one of {@code choices}. */
+    /**
+     * An option taking one of {@code choices}.
+     *
+     * @since 1.0
+     */
     public static OptionSpec choice(String name, String defaultValue, List<String> choices, String help) {
         return new OptionSpec(name, OptionType.CHOICE, defaultValue, null, choices, help);
     }
 
-    /** A free-text option. */
+    /**
+     * A free-text option.
+     *
+     * @since 1.0
+     */
     public static OptionSpec text(String name, String defaultValue, String help) {
         return new OptionSpec(name, OptionType.TEXT, defaultValue, null, List.of(), help);
     }
 
-    /** What values are valid, in words, e.g. {@code "an integer in [1, inf)"}. */
+    /**
+     * What values are valid, in words, e.g. {@code "an integer in [1, inf)"}.
+     *
+     * @since 1.0
+     */
     public String describeValidValues() {
         return switch (type) {
             case INTEGER -> "an integer" + (range == null ? "" : " in " + range);
@@ -87,6 +116,7 @@ public record OptionSpec(
      *
      * @param pluginId the plugin the option belongs to, for the message
      * @throws InvalidOptionException when the value has the wrong type or is out of range
+     * @since 1.0
      */
     public Object convert(String pluginId, Object raw) {
         Object value = switch (type) {

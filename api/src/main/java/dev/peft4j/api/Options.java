@@ -16,6 +16,8 @@ import java.util.stream.Collectors;
  *         Map.of("bottleneck", "128", "activation", "gelu"));
  * int m = options.getInt("bottleneck");
  * }</pre>
+ *
+ * @since 1.0
  */
 public final class Options {
 
@@ -29,7 +31,11 @@ public final class Options {
         this.values = values;
     }
 
-    /** All defaults of {@code specs}. */
+    /**
+     * All defaults of {@code specs}.
+     *
+     * @since 1.0
+     */
     public static Options defaults(String pluginId, List<OptionSpec> specs) {
         return parse(pluginId, specs, Map.of());
     }
@@ -40,6 +46,7 @@ public final class Options {
      *
      * @throws InvalidOptionException for an unknown name (with the closest valid name), a value
      *     of the wrong type, out of range or not one of the choices
+     * @since 1.0
      */
     public static Options parse(String pluginId, List<OptionSpec> specs, Map<String, ?> given) {
         Objects.requireNonNull(pluginId, "pluginId must not be null");
@@ -74,6 +81,7 @@ public final class Options {
      * Parses {@code name=value} pairs separated by commas, e.g. {@code "bottleneck=128,activation=gelu"}.
      *
      * @throws InvalidOptionException when a pair has no {@code =}, or as {@link #parse}
+     * @since 1.0
      */
     public static Options parse(String pluginId, List<OptionSpec> specs, String pairs) {
         Map<String, String> given = new LinkedHashMap<>();
@@ -91,14 +99,22 @@ public final class Options {
         return parse(pluginId, specs, given);
     }
 
-    /** This set with one more value, validated. */
+    /**
+     * This set with one more value, validated.
+     *
+     * @since 1.0
+     */
     public Options with(String name, Object value) {
         Map<String, Object> merged = new LinkedHashMap<>(values);
         merged.put(name, value);
         return parse(pluginId, List.copyOf(specs.values()), merged);
     }
 
-    /** The plugin these options belong to. */
+    /**
+     * The plugin these options belong to.
+     *
+     * @since 1.0
+     */
     public String getPluginId() {
         return pluginId;
     }
@@ -109,6 +125,7 @@ public final class Options {
      *
      * @return these options
      * @throws InvalidOptionException when they belong to another plugin
+     * @since 1.0
      */
     public Options requireFor(String pluginId) {
         if (!this.pluginId.equals(pluginId)) {
@@ -119,22 +136,38 @@ public final class Options {
         return this;
     }
 
-    /** The value of an {@link OptionType#INTEGER} option. */
+    /**
+     * The value of an {@link OptionType#INTEGER} option.
+     *
+     * @since 1.0
+     */
     public int getInt(String name) {
         return (Integer) get(name, OptionType.INTEGER);
     }
 
-    /** The value of a {@link OptionType#DECIMAL} option. */
+    /**
+     * The value of a {@link OptionType#DECIMAL} option.
+     *
+     * @since 1.0
+     */
     public double getDouble(String name) {
         return (Double) get(name, OptionType.DECIMAL);
     }
 
-    /** The value of a {@link OptionType#BOOLEAN} option. */
+    /**
+     * The value of a {@link OptionType#BOOLEAN} option.
+     *
+     * @since 1.0
+     */
     public boolean getBoolean(String name) {
         return (Boolean) get(name, OptionType.BOOLEAN);
     }
 
-    /** The value of a {@link OptionType#CHOICE} or {@link OptionType#TEXT} option. */
+    /**
+     * The value of a {@link OptionType#CHOICE} or {@link OptionType#TEXT} option.
+     *
+     * @since 1.0
+     */
     public String getString(String name) {
         OptionSpec spec = spec(name);
         if (spec.type() != OptionType.CHOICE && spec.type() != OptionType.TEXT) {
@@ -143,12 +176,20 @@ public final class Options {
         return (String) values.get(name);
     }
 
-    /** All values, in declaration order, as an unmodifiable map. */
+    /**
+     * All values, in declaration order, as an unmodifiable map.
+     *
+     * @since 1.0
+     */
     public Map<String, Object> asMap() {
         return values;
     }
 
-    /** All values as text, in declaration order, e.g. for a run's JSON record. */
+    /**
+     * All values as text, in declaration order, e.g. for a run's JSON record.
+     *
+     * @since 1.0
+     */
     public Map<String, String> asStringMap() {
         return values.entrySet().stream().collect(Collectors.toMap(
                 Map.Entry::getKey, e -> String.valueOf(e.getValue()), (a, b) -> a, LinkedHashMap::new));

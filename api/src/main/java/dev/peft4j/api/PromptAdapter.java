@@ -5,10 +5,15 @@ package dev.peft4j.api;
  *
  * @param config     the adapter config
  * @param embeddings {@code P'}, whose shape equals the config's
+ * @since 1.0
  */
 public record PromptAdapter(AdapterConfig config, PromptEmbeddings embeddings) {
 
-    /** Checks that the config and the values agree. */
+    /**
+     * Checks that the config and the values agree.
+     *
+     * @since 1.0
+     */
     public PromptAdapter {
         if (!config.promptShape().equals(embeddings.shape())) {
             throw new ShapeMismatchException("Adapter config declares a prompt of shape " + config.promptShape()

@@ -13,10 +13,15 @@ import org.jspecify.annotations.Nullable;
  *
  * @param shape  the prompt shape
  * @param values {@code shape.size()} values, row-major; copied, never shared
+ * @since 1.0
  */
 public record PromptEmbeddings(PromptShape shape, float[] values) {
 
-    /** Validates the size and copies the values. */
+    /**
+     * Validates the size and copies the values.
+     *
+     * @since 1.0
+     */
     public PromptEmbeddings {
         if (values.length != shape.size()) {
             throw new ShapeMismatchException("A prompt of shape " + shape + " needs " + shape.size()
@@ -25,7 +30,11 @@ public record PromptEmbeddings(PromptShape shape, float[] values) {
         values = values.clone();
     }
 
-    /** Copies a float32 {@code (n, d)} array to the host. */
+    /**
+     * Copies a float32 {@code (n, d)} array to the host.
+     *
+     * @since 1.0
+     */
     public static PromptEmbeddings fromNDArray(NDArray array) {
         var s = array.getShape();
         if (s.dimension() != 2) {
@@ -35,7 +44,11 @@ public record PromptEmbeddings(PromptShape shape, float[] values) {
         return new PromptEmbeddings(new PromptShape((int) s.get(0), (int) s.get(1)), f32.toFloatArray());
     }
 
-    /** The values as a float32 array of shape {@code (n, d)} on {@code manager}'s device. */
+    /**
+     * The values as a float32 array of shape {@code (n, d)} on {@code manager}'s device.
+     *
+     * @since 1.0
+     */
     public NDArray toNDArray(NDManager manager) {
         return manager.create(values, shape.toShape());
     }
@@ -46,7 +59,11 @@ public record PromptEmbeddings(PromptShape shape, float[] values) {
         return values.clone();
     }
 
-    /** The value at row {@code token}, column {@code dimension}. */
+    /**
+     * The value at row {@code token}, column {@code dimension}.
+     *
+     * @since 1.0
+     */
     public float get(int token, int dimension) {
         return values[token * shape.width() + dimension];
     }

@@ -9,12 +9,22 @@ import org.jspecify.annotations.Nullable;
  * How the trainable prompt {@code P} starts: embeddings of randomly sampled vocabulary tokens
  * (the paper's default), uniform noise, or the embeddings of a given text. All three are
  * deterministic in the seed.
+ *
+ * @since 1.0
  */
 public sealed interface PromptInit {
 
-    /** Embeddings of token ids drawn uniformly from {@code [fromId, toId)} (clamped to the vocabulary). */
+    /**
+     * Embeddings of token ids drawn uniformly from {@code [fromId, toId)} (clamped to the vocabulary).
+     *
+     * @since 1.0
+     */
     record SampledVocabulary(int fromId, int toId) implements PromptInit {
-        /** Validates the id interval. */
+        /**
+         * Validates the id interval.
+         *
+         * @since 1.0
+         */
         public SampledVocabulary {
             if (fromId < 0 || toId <= fromId) {
                 throw new IllegalArgumentException(
@@ -23,9 +33,17 @@ public sealed interface PromptInit {
         }
     }
 
-    /** Independent values drawn uniformly from {@code [-bound, bound)}. */
+    /**
+     * Independent values drawn uniformly from {@code [-bound, bound)}.
+     *
+     * @since 1.0
+     */
     record Uniform(float bound) implements PromptInit {
-        /** Validates the bound. */
+        /**
+         * Validates the bound.
+         *
+         * @since 1.0
+         */
         public Uniform {
             if (!(bound > 0) || Float.isInfinite(bound)) {
                 throw new IllegalArgumentException("Uniform init bound must be a positive finite number, got " + bound);
@@ -33,9 +51,17 @@ public sealed interface PromptInit {
         }
     }
 
-    /** Embeddings of the word pieces of {@code text}, repeated to fill the prompt and cut to length. */
+    /**
+     * Embeddings of the word pieces of {@code text}, repeated to fill the prompt and cut to length.
+     *
+     * @since 1.0
+     */
     record Text(String text) implements PromptInit {
-        /** Validates the text. */
+        /**
+         * Validates the text.
+         *
+         * @since 1.0
+         */
         public Text {
             if (text.isBlank()) {
                 throw new IllegalArgumentException("Prompt init text must not be blank");
@@ -48,17 +74,27 @@ public sealed interface PromptInit {
      * uncased vocabulary are the 5000 most frequent whole-word pieces (ids below are padding,
      * unused slots, special tokens and single characters), the analogue of Lester et al.'s
      * "5000 most common tokens".
+     *
+     * @since 1.0
      */
     static PromptInit sampledVocabulary() {
         return new SampledVocabulary(1996, 6996);
     }
 
-    /** Uniform in {@code [-0.5, 0.5)}, the paper's alternative. */
+    /**
+     * Uniform in {@code [-0.5, 0.5)}, the paper's alternative.
+     *
+     * @since 1.0
+     */
     static PromptInit uniform() {
         return new Uniform(0.5f);
     }
 
-    /** The embeddings of {@code text}. */
+    /**
+     * The embeddings of {@code text}.
+     *
+     * @since 1.0
+     */
     static PromptInit text(String text) {
         return new Text(text);
     }
@@ -70,6 +106,7 @@ public sealed interface PromptInit {
      * @param encoder where vocabulary embeddings come from; needed by all but {@link Uniform}
      * @param seed    the random seed
      * @throws PeftException when an encoder is needed but missing, or its width differs
+     * @since 1.0
      */
     default PromptEmbeddings initialValues(PromptShape shape, @Nullable PromptableEncoder encoder, long seed) {
         Random random = new Random(seed);

@@ -11,6 +11,8 @@ import ai.djl.ndarray.index.NDIndex;
  *
  * <p>BERT-family encoders insert after {@code [CLS]} ({@code position = 1}), giving
  * {@code [CLS] P' tokens [SEP]}; decoder-style models usually insert at 0.
+ *
+ * @since 1.0
  */
 public final class PromptInjection {
 
@@ -26,6 +28,7 @@ public final class PromptInjection {
      * @param position        where the prompt goes, {@code 0 <= position <= T}
      * @return embeddings {@code (B, n + T, d)}, mask {@code (B, n + T)}, segment ids {@code (B, n + T)}
      * @throws ShapeMismatchException when the prompt width is not the model width or shapes disagree
+     * @since 1.0
      */
     public static NDList inject(
             NDArray prompt, NDArray tokenEmbeddings, NDArray attentionMask, NDArray tokenTypeIds, int position) {

@@ -6,10 +6,15 @@ package dev.peft4j.api;
  *
  * @param length number of prompt tokens, at least 1
  * @param width  width of each prompt vector, equal to the encoder's hidden size, at least 1
+ * @since 1.0
  */
 public record PromptShape(int length, int width) {
 
-    /** Validates the shape. */
+    /**
+     * Validates the shape.
+     *
+     * @since 1.0
+     */
     public PromptShape {
         if (length < 1) {
             throw new ShapeMismatchException(
@@ -23,12 +28,20 @@ public record PromptShape(int length, int width) {
         }
     }
 
-    /** The number of values in a prompt of this shape, {@code length * width}. */
+    /**
+     * The number of values in a prompt of this shape, {@code length * width}.
+     *
+     * @since 1.0
+     */
     public long size() {
         return (long) length * width;
     }
 
-    /** The DJL shape {@code (length, width)}. */
+    /**
+     * The DJL shape {@code (length, width)}.
+     *
+     * @since 1.0
+     */
     public ai.djl.ndarray.types.Shape toShape() {
         return new ai.djl.ndarray.types.Shape(length, width);
     }

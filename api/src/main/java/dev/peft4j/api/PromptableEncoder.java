@@ -11,16 +11,30 @@ import ai.djl.training.ParameterStore;
  *
  * <p>Typical use: {@code embedTokens} the batch, {@link PromptInjection#inject} {@code P'}
  * after the first ({@code [CLS]}) position, then {@code encode}.
+ *
+ * @since 1.0
  */
 public interface PromptableEncoder extends Block {
 
-    /** The model width {@code d}; a prompt must have this width. */
+    /**
+     * The model width {@code d}; a prompt must have this width.
+     *
+     * @since 1.0
+     */
     int getHiddenSize();
 
-    /** The most positions (tokens plus prompt vectors) one sequence may have. */
+    /**
+     * The most positions (tokens plus prompt vectors) one sequence may have.
+     *
+     * @since 1.0
+     */
     int getMaxPositions();
 
-    /** The number of rows of {@link #getVocabularyEmbeddings()}. */
+    /**
+     * The number of rows of {@link #getVocabularyEmbeddings()}.
+     *
+     * @since 1.0
+     */
     int getVocabularySize();
 
     /**
@@ -29,6 +43,7 @@ public interface PromptableEncoder extends Block {
      * @param parameterStore where parameter values are read from
      * @param tokenIds       int64 ids, shape {@code (B, T)}
      * @return embeddings, shape {@code (B, T, d)}
+     * @since 1.0
      */
     NDArray embedTokens(ParameterStore parameterStore, NDArray tokenIds);
 
@@ -42,6 +57,7 @@ public interface PromptableEncoder extends Block {
      * @param tokenTypeIds    segment ids (0 or 1), int64, shape {@code (B, T)}
      * @param training        whether dropout applies (frozen backbones usually pass false)
      * @return the last hidden state, shape {@code (B, T, d)}
+     * @since 1.0
      */
     NDArray encode(
             ParameterStore parameterStore,
@@ -53,9 +69,15 @@ public interface PromptableEncoder extends Block {
     /**
      * The word-embedding table, shape {@code (V, d)}, used to initialize prompts from vocabulary
      * tokens or text. Owned by the encoder: do not close it.
+     *
+     * @since 1.0
      */
     NDArray getVocabularyEmbeddings();
 
-    /** The token ids of {@code text}'s word pieces, without special tokens, for prompt init from text. */
+    /**
+     * The token ids of {@code text}'s word pieces, without special tokens, for prompt init from text.
+     *
+     * @since 1.0
+     */
     long[] tokenIdsOf(String text);
 }

@@ -12,10 +12,16 @@ import ai.djl.training.ParameterStore;
  *
  * <p>Extend {@link AbstractReparameterizer} rather than implementing this directly: it checks
  * shapes and answers DJL's shape queries.
+ *
+ * @since 1.0
  */
 public interface Reparameterizer extends Block {
 
-    /** The prompt shape this instance was created for. */
+    /**
+     * The prompt shape this instance was created for.
+     *
+     * @since 1.0
+     */
     PromptShape getPromptShape();
 
     /**
@@ -25,6 +31,7 @@ public interface Reparameterizer extends Block {
      * @param prompt         {@code P}, shape {@code (n, d)}
      * @param training       whether dropout and other training-only behaviour apply
      * @return {@code P'}, shape {@code (n, d)}
+     * @since 1.0
      */
     default NDArray reparameterize(ParameterStore parameterStore, NDArray prompt, boolean training) {
         return forward(parameterStore, new NDList(prompt), training).singletonOrThrow();

@@ -23,23 +23,39 @@ import java.util.Map;
  *
  * <p>Or extend {@link AbstractReparameterizerPlugin}, which holds these fixed values and checks
  * that the options passed to {@code create} were parsed for the plugin.
+ *
+ * @since 1.0
  */
 public interface ReparameterizerPlugin {
 
-    /** Unique lower-case kebab id, e.g. {@code residual-prompt}; users select the method by it. */
+    /**
+     * Unique lower-case kebab id, e.g. {@code residual-prompt}; users select the method by it.
+     *
+     * @since 1.0
+     */
     String getId();
 
-    /** One line saying what the method is, with its reference if any. */
+    /**
+     * One line saying what the method is, with its reference if any.
+     *
+     * @since 1.0
+     */
     String getDescription();
 
     /**
      * The API version this plugin was compiled against. Return
      * {@code new ApiVersion(ApiVersion.MAJOR, ApiVersion.MINOR)} so the compiler records the
      * numbers; the registry refuses a plugin of another major version.
+     *
+     * @since 1.0
      */
     ApiVersion getApiVersion();
 
-    /** The options the method takes, with defaults, ranges and help, in display order. */
+    /**
+     * The options the method takes, with defaults, ranges and help, in display order.
+     *
+     * @since 1.0
+     */
     List<OptionSpec> getOptions();
 
     /**
@@ -48,10 +64,15 @@ public interface ReparameterizerPlugin {
      * @param shape   the prompt shape {@code (n, d)}
      * @param options values validated against {@link #getOptions()}
      * @throws InvalidOptionException when options belong to another plugin
+     * @since 1.0
      */
     Reparameterizer create(PromptShape shape, Options options);
 
-    /** Creates Φ with every option at its default. */
+    /**
+     * Creates Φ with every option at its default.
+     *
+     * @since 1.0
+     */
     default Reparameterizer create(PromptShape shape) {
         return create(shape, Options.defaults(getId(), getOptions()));
     }
@@ -60,6 +81,7 @@ public interface ReparameterizerPlugin {
      * Validates raw option values (text or typed) against this plugin's declarations.
      *
      * @throws InvalidOptionException for unknown names and bad values
+     * @since 1.0
      */
     default Options parseOptions(Map<String, ?> values) {
         return Options.parse(getId(), getOptions(), values);

@@ -29,6 +29,8 @@ import org.jspecify.annotations.Nullable;
  *         .build();
  * prompt.initialize(manager, DataType.FLOAT32);
  * }</pre>
+ *
+ * @since 1.0
  */
 public final class SoftPrompt extends AbstractBlock {
 
@@ -53,27 +55,47 @@ public final class SoftPrompt extends AbstractBlock {
         this.reparameterizer = addChildBlock("reparameterizer", phi);
     }
 
-    /** A builder; {@link Builder#setReparameterizer} is required. */
+    /**
+     * A builder; {@link Builder#setReparameterizer} is required.
+     *
+     * @since 1.0
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Initializes {@code P} with its init values and Φ with its own initializers. */
+    /**
+     * Initializes {@code P} with its init values and Φ with its own initializers.
+     *
+     * @since 1.0
+     */
     public void initialize(NDManager manager, DataType dataType) {
         initialize(manager, dataType, new Shape[0]);
     }
 
-    /** The prompt shape {@code (n, d)}. */
+    /**
+     * The prompt shape {@code (n, d)}.
+     *
+     * @since 1.0
+     */
     public PromptShape getPromptShape() {
         return shape;
     }
 
-    /** The trainable {@code P}. */
+    /**
+     * The trainable {@code P}.
+     *
+     * @since 1.0
+     */
     public Parameter getPromptParameter() {
         return prompt;
     }
 
-    /** Φ. */
+    /**
+     * Φ.
+     *
+     * @since 1.0
+     */
     public Reparameterizer getReparameterizer() {
         return reparameterizer;
     }
@@ -82,6 +104,7 @@ public final class SoftPrompt extends AbstractBlock {
      * The number of trainable values: {@code n·d} for {@code P} plus every parameter of Φ.
      *
      * @throws IllegalStateException before {@link #initialize(NDManager, DataType)}
+     * @since 1.0
      */
     public long getTrainableParameterCount() {
         if (!isInitialized()) {
@@ -100,6 +123,7 @@ public final class SoftPrompt extends AbstractBlock {
      * Computes {@code P' = Φ(P)} with the given parameter store.
      *
      * @return {@code P'}, shape {@code (n, d)}
+     * @since 1.0
      */
     public NDArray computePrompt(ParameterStore parameterStore, boolean training) {
         return forward(parameterStore, new NDList(), training).singletonOrThrow();
@@ -110,6 +134,7 @@ public final class SoftPrompt extends AbstractBlock {
      * result is what inference uses; this soft prompt and its Φ can be discarded afterwards.
      *
      * @throws IllegalStateException before {@link #initialize(NDManager, DataType)}
+     * @since 1.0
      */
     public PromptEmbeddings export() {
         if (!isInitialized()) {
@@ -152,7 +177,11 @@ public final class SoftPrompt extends AbstractBlock {
         }
     }
 
-    /** Builds a {@link SoftPrompt}. */
+    /**
+     * Builds a {@link SoftPrompt}.
+     *
+     * @since 1.0
+     */
     public static final class Builder {
         private @Nullable Reparameterizer reparameterizer;
         private PromptInit init = PromptInit.uniform();
@@ -161,31 +190,51 @@ public final class SoftPrompt extends AbstractBlock {
 
         private Builder() {}
 
-        /** Φ, created by a plugin for the prompt shape; required. */
+        /**
+         * Φ, created by a plugin for the prompt shape; required.
+         *
+         * @since 1.0
+         */
         public Builder setReparameterizer(Reparameterizer reparameterizer) {
             this.reparameterizer = Objects.requireNonNull(reparameterizer, "reparameterizer must not be null");
             return this;
         }
 
-        /** How {@code P} starts; default uniform in [-0.5, 0.5). */
+        /**
+         * How {@code P} starts; default uniform in [-0.5, 0.5).
+         *
+         * @since 1.0
+         */
         public Builder optInit(PromptInit init) {
             this.init = Objects.requireNonNull(init, "init must not be null");
             return this;
         }
 
-        /** The encoder whose vocabulary embeddings initialize {@code P}; needed by vocabulary and text init. */
+        /**
+         * The encoder whose vocabulary embeddings initialize {@code P}; needed by vocabulary and text init.
+         *
+         * @since 1.0
+         */
         public Builder optEncoder(PromptableEncoder encoder) {
             this.encoder = Objects.requireNonNull(encoder, "encoder must not be null");
             return this;
         }
 
-        /** The seed of the prompt's initial values; default 42. */
+        /**
+         * The seed of the prompt's initial values; default 42.
+         *
+         * @since 1.0
+         */
         public Builder optSeed(long seed) {
             this.seed = seed;
             return this;
         }
 
-        /** Builds the soft prompt (not yet initialized). */
+        /**
+         * Builds the soft prompt (not yet initialized).
+         *
+         * @since 1.0
+         */
         public SoftPrompt build() {
             return new SoftPrompt(this);
         }

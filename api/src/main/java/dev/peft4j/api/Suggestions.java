@@ -3,7 +3,11 @@ package dev.peft4j.api;
 import java.util.Collection;
 import java.util.Optional;
 
-/** "Did you mean ...?" for misspelt ids and option names. */
+/**
+ * "Did you mean ...?" for misspelt ids and option names.
+ *
+ * @since 1.0
+ */
 public final class Suggestions {
 
     private Suggestions() {}
@@ -11,6 +15,8 @@ public final class Suggestions {
     /**
      * The candidate closest to {@code input} by edit distance, if it is close enough to be a
      * plausible typo (at most a third of the input's length, and at least 2 edits allowed).
+     *
+     * @since 1.0
      */
     public static Optional<String> closest(String input, Collection<String> candidates) {
         String best = null;
