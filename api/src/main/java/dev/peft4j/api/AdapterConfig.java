@@ -48,14 +48,6 @@ public record AdapterConfig(
     public static final String FEATURE_EXTRACTION = "FEATURE_EXTRACTION";
 
     /**
-     * PEFT's sequence-classification task type; PEFT saves such adapters with the classifier of
-     * the base model beside the prompt.
-     *
-     * @since 0.1
-     */
-    public static final String SEQ_CLS = "SEQ_CLS";
-
-    /**
      * A prompt-tuning config ({@link #FEATURE_EXTRACTION}) on {@code baseModel}, its Hugging Face id
      * or folder.
      */
