@@ -4,16 +4,19 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The fields of a Hugging Face PEFT {@code adapter_config.json} that a prompt adapter needs.
- * peft4j writes the fields of PEFT's {@code PromptTuningConfig}, so the folder loads in PEFT
- * with {@code PeftModel.from_pretrained}; it reads any prompt-tuning config and checks these.
+ * peft4j writes the fields of PEFT's {@code PromptTuningConfig} (peft {@code tuners/prompt_tuning/config.py},
+ * with the fields of {@code PromptLearningConfig} and {@code PeftConfig} in {@code config.py}), so
+ * the folder loads in PEFT with {@code PeftModel.from_pretrained} or
+ * {@code AutoPeftModelForFeatureExtraction.from_pretrained}; it reads prompt-tuning and P-tuning
+ * configs and checks these.
  *
- * @param peftType             {@code PROMPT_TUNING} for prompt adapters
- * @param taskType             PEFT task type, e.g. {@code SEQ_CLS}, or null
+ * @param peftType             {@code PROMPT_TUNING} or {@code P_TUNING}
+ * @param taskType             PEFT task type, e.g. {@code FEATURE_EXTRACTION}, or null
  * @param numVirtualTokens     {@code n}
  * @param tokenDim             {@code d}
  * @param numLayers            the backbone's number of layers (informational)
  * @param numAttentionHeads    the backbone's number of heads (informational)
- * @param baseModelNameOrPath  the backbone, by name or folder, or null
+ * @param baseModelNameOrPath  the backbone's Hugging Face id or folder, or null
  * @since 1.0
  */
 public record AdapterConfig(
@@ -33,13 +36,31 @@ public record AdapterConfig(
     public static final String PROMPT_TUNING = "PROMPT_TUNING";
 
     /**
-     * A prompt-tuning config for a sequence classifier on {@code baseModel}.
+     * PEFT's name for P-tuning adapters; PEFT saves their prompt as {@code prompt_embeddings}
+     * already passed through the prompt encoder, so peft4j reads it as {@code P'}.
+     *
+     * @since 1.1
+     */
+    public static final String P_TUNING = "P_TUNING";
+
+    /**
+     * The task type peft4j writes: PEFT loads it on a bare encoder ({@code AutoModel}) with no
+     * task head, which is right because peft4j's head reads the {@code [CLS]} state directly and
+     * has no transformers equivalent (BERT's sequence classifier reads the pooler's output).
+     *
+     * @since 1.1
+     */
+    public static final String FEATURE_EXTRACTION = "FEATURE_EXTRACTION";
+
+    /**
+     * A prompt-tuning config ({@link #FEATURE_EXTRACTION}) on {@code baseModel}, its Hugging Face id
+     * or folder.
      *
      * @since 1.0
      */
     public static AdapterConfig promptTuning(
             PromptShape shape, int numLayers, int numAttentionHeads, @Nullable String baseModel) {
-        return new AdapterConfig(PROMPT_TUNING, "SEQ_CLS", shape.length(), shape.width(), numLayers,
+        return new AdapterConfig(PROMPT_TUNING, FEATURE_EXTRACTION, shape.length(), shape.width(), numLayers,
                 numAttentionHeads, baseModel);
     }
 

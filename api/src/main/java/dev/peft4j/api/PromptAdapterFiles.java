@@ -28,6 +28,20 @@ import java.util.Map;
  * and renamed, so a crash never leaves a half-written prompt; reading checks the whole file and
  * fails with a {@link PromptFormatException} naming the file rather than returning a wrong prompt.
  *
+ * <p>Written configs have {@code task_type} {@code FEATURE_EXTRACTION}: PEFT's
+ * {@code PeftModel.from_pretrained} ({@code peft_model.py}) maps it to
+ * {@code PeftModelForFeatureExtraction}, which adds no {@code modules_to_save}, so the folder
+ * loads on a bare encoder. {@code SEQ_CLS} would not load: {@code PeftModelForSequenceClassification}
+ * wraps {@code classifier}/{@code score} as modules to save and {@code set_peft_model_state_dict}
+ * ({@code utils/save_and_load.py}) then looks up {@code base_model.classifier.weight} in the file.
+ *
+ * <p>Read: folders PEFT saves for prompt tuning and P-tuning ({@code peft_type} {@code PROMPT_TUNING}
+ * or {@code P_TUNING}, any task type, one transformer submodule). PEFT's
+ * {@code get_peft_model_state_dict} stores the prompt as {@code prompt_embeddings}
+ * ({@code BasePromptEncoder._get_adapter_state_dict} in {@code tuners/tuners_utils.py}; for P-tuning
+ * the prompt encoder's output); other tensors in the file, such as a {@code SEQ_CLS} adapter's
+ * {@code base_model.classifier.weight} and {@code .bias}, are left unread.
+ *
  * @since 1.0
  */
 public final class PromptAdapterFiles {
@@ -117,14 +131,23 @@ public final class PromptAdapterFiles {
         String peftType = string(json, "peft_type", file);
         if (peftType == null) {
             throw new PromptFormatException(file + " has no peft_type, so it is not a PEFT adapter config. "
-                    + "peft4j loads adapters with peft_type " + AdapterConfig.PROMPT_TUNING + ".");
+                    + "peft4j loads adapters with peft_type " + AdapterConfig.PROMPT_TUNING + " or "
+                    + AdapterConfig.P_TUNING + ".");
         }
-        if (!peftType.equals(AdapterConfig.PROMPT_TUNING)) {
+        if (!peftType.equals(AdapterConfig.PROMPT_TUNING) && !peftType.equals(AdapterConfig.P_TUNING)) {
             throw new PromptFormatException(file + " describes a " + peftType + " adapter, not a prompt adapter. "
-                    + "peft4j loads adapters with peft_type " + AdapterConfig.PROMPT_TUNING + ".");
+                    + "peft4j loads adapters with peft_type " + AdapterConfig.PROMPT_TUNING + " or "
+                    + AdapterConfig.P_TUNING + ".");
         }
         int n = positiveInt(json, "num_virtual_tokens", file);
         int d = positiveInt(json, "token_dim", file);
+        // PEFT stores num_virtual_tokens * num_transformer_submodules rows (2 for encoder-decoder models)
+        int submodules = optionalInt(json, "num_transformer_submodules");
+        if (submodules > 1) {
+            throw new PromptFormatException(file + " sets num_transformer_submodules " + submodules
+                    + ": the prompt is for an encoder-decoder model. peft4j's backbones are BERT encoders, which "
+                    + "take one prompt (num_transformer_submodules 1).");
+        }
         return new AdapterConfig(peftType, string(json, "task_type", file), n, d,
                 optionalInt(json, "num_layers"), optionalInt(json, "num_attention_heads"),
                 string(json, "base_model_name_or_path", file));
@@ -190,6 +213,12 @@ public final class PromptAdapterFiles {
         }
     }
 
+    /**
+     * The fields of PEFT's {@code PromptTuningConfig} and its parents {@code PromptLearningConfig}
+     * and {@code PeftConfig} that every PEFT release since prompt tuning has; newer fields
+     * ({@code peft_version}, {@code modules_to_save}) are left out because older releases refuse
+     * keys their dataclass lacks.
+     */
     private static JsonObject configJson(AdapterConfig config) {
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("peft_type", config.peftType());

@@ -94,7 +94,7 @@ class PromptAdapterFilesTest {
 
         String configText = Files.readString(config(folder));
         assertThat(configText).contains("\"peft_type\": \"PROMPT_TUNING\"", "\"num_virtual_tokens\": 3",
-                "\"token_dim\": 4", "\"task_type\": \"SEQ_CLS\"", "\"base_model_name_or_path\": \"all-minilm-l6-v2\"");
+                "\"token_dim\": 4", "\"task_type\": \"FEATURE_EXTRACTION\"", "\"base_model_name_or_path\": \"all-minilm-l6-v2\"");
         byte[] bytes = Files.readAllBytes(weights(folder));
         long headerLength = ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
         String header = new String(bytes, 8, (int) headerLength, StandardCharsets.UTF_8);
@@ -157,7 +157,7 @@ class PromptAdapterFilesTest {
         assertThatThrownBy(() -> PromptAdapterFiles.read(folder))
                 .isInstanceOf(PromptFormatException.class)
                 .hasMessage(config(folder) + " describes a LORA adapter, not a prompt adapter. "
-                        + "peft4j loads adapters with peft_type PROMPT_TUNING.");
+                        + "peft4j loads adapters with peft_type PROMPT_TUNING or P_TUNING.");
     }
 
     @Test
@@ -168,7 +168,7 @@ class PromptAdapterFilesTest {
         assertThatThrownBy(() -> PromptAdapterFiles.read(folder))
                 .isInstanceOf(PromptFormatException.class)
                 .hasMessage(config(folder) + " has no peft_type, so it is not a PEFT adapter config. "
-                        + "peft4j loads adapters with peft_type PROMPT_TUNING.");
+                        + "peft4j loads adapters with peft_type PROMPT_TUNING or P_TUNING.");
     }
 
     @Test

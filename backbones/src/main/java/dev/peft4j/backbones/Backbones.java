@@ -56,6 +56,27 @@ public final class Backbones {
         return KnownModel.DEFAULT_NAME;
     }
 
+    /**
+     * The Hugging Face id Python loads the backbone {@code nameOrFolder} by, for
+     * {@code base_model_name_or_path} in exported adapter configs: the published Hub id of a known
+     * model ({@code all-minilm-l6-v2} is {@code sentence-transformers/all-MiniLM-L6-v2}), for a model
+     * folder the {@code _name_or_path} its {@code config.json} records, else the folder's name.
+     * Reads no weights.
+     */
+    public static String getHuggingFaceId(String nameOrFolder) {
+        Optional<KnownModel> known = KnownModel.find(nameOrFolder);
+        if (known.isPresent()) {
+            return known.get().huggingFaceId();
+        }
+        Path folder = asPath(nameOrFolder);
+        if (folder == null) {
+            return nameOrFolder;
+        }
+        Path name = folder.toAbsolutePath().normalize().getFileName();
+        return HuggingFaceFolderReader.nameOrPath(folder)
+                .orElse(name == null ? nameOrFolder : name.toString());
+    }
+
     /** Loads a backbone on the engine's default device (a GPU when one is visible, else the CPU). */
     public static Backbone load(String nameOrFolder) {
         return load(nameOrFolder, EngineCheck.require(ENGINE).defaultDevice());

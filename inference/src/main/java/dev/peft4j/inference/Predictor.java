@@ -8,6 +8,7 @@ import ai.djl.training.ParameterStore;
 import dev.peft4j.api.PeftException;
 import dev.peft4j.api.PromptFormatException;
 import dev.peft4j.api.PromptAdapterFiles;
+import dev.peft4j.api.internal.SafetensorsHeader;
 import dev.peft4j.backbones.Backbone;
 import dev.peft4j.backbones.Backbones;
 import dev.peft4j.backbones.EncodedBatch;
@@ -133,6 +134,9 @@ public final class Predictor implements AutoCloseable {
     }
 
     /** Reads the export with messages that tell a bare PEFT adapter from a broken export. */
+    /** The key PEFT saves a {@code SEQ_CLS} adapter's BERT classifier weight under. */
+    static final String PEFT_CLASSIFIER_WEIGHT = "base_model.classifier.weight";
+
     private static ExportFolder read(Path folder) {
         Objects.requireNonNull(folder, "exportFolder");
         if (!Files.isDirectory(folder)) {
@@ -147,12 +151,34 @@ public final class Predictor implements AutoCloseable {
                 throw new PromptFormatException(folder + " has no " + name + ", so it is a bare prompt adapter "
                         + "(as Hugging Face PEFT saves one), not a peft4j export with a task head. Use "
                         + "PromptedEncoder.open(folder, backbone) for prompted embeddings, or export a trained "
-                        + "classifier with 'peft4j train --export-dir'.");
+                        + "classifier with 'peft4j train --export-dir'." + peftClassifierNote(folder));
             }
         }
         ExportFolder export = ExportFolder.read(folder);
         checkSettings(folder, export.settings());
         return export;
+    }
+
+    /**
+     * Why a PEFT {@code SEQ_CLS} adapter's classifier ({@code base_model.classifier.weight} as
+     * PEFT's {@code get_peft_model_state_dict} saves a {@code modules_to_save} module) is not used
+     * as the head; empty for other folders.
+     */
+    private static String peftClassifierNote(Path folder) {
+        Path weights = folder.resolve(PromptAdapterFiles.WEIGHTS_FILE);
+        try {
+            if (!Files.isRegularFile(weights) || !SafetensorsHeader.check(weights, "").tensors()
+                    .containsKey(PEFT_CLASSIFIER_WEIGHT)) {
+                return "";
+            }
+        } catch (RuntimeException e) {
+            return "";
+        }
+        return " Its " + PromptAdapterFiles.WEIGHTS_FILE + " holds a SEQ_CLS classifier ('" + PEFT_CLASSIFIER_WEIGHT
+                + "'), which peft4j does not use as a head: transformers' BertForSequenceClassification applies it "
+                + "to BERT's pooler output (dense and tanh) at position 0, where PEFT puts the prompt, while peft4j's "
+                + "head reads the [CLS] state directly, with the prompt after [CLS]; its probabilities would be wrong. "
+                + "Put your own head on PromptedEncoder's embeddings with Placement.BEFORE_INPUT.";
     }
 
     private static void checkSettings(Path folder, ExportFolder.Settings settings) {

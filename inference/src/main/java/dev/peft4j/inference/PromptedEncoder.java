@@ -22,8 +22,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * Text embeddings from a frozen backbone with a prompt adapter applied: for a bare prompt adapter
  * folder ({@code adapter_config.json} and {@code adapter_model.safetensors} with
- * {@code peft_type PROMPT_TUNING}, as Hugging Face PEFT or peft4j write it) that has no task head,
- * so a host can put its own classifier, index or similarity search on top.
+ * {@code peft_type PROMPT_TUNING} or {@code P_TUNING}, as Hugging Face PEFT or peft4j write it;
+ * tensors beside {@code prompt_embeddings}, such as a PEFT {@code SEQ_CLS} classifier, are
+ * ignored) that has no task head, so a host can put its own classifier, index or similarity
+ * search on top.
  *
  * <p>The adapter must fit the backbone: {@code token_dim} must be its width (else a
  * {@link dev.peft4j.api.ShapeMismatchException} naming both), {@code num_layers} and

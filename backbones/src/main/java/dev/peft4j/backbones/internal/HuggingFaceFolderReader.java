@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Reads a Hugging Face BERT-family folder: {@code config.json} into a {@link BertConfig} and
@@ -42,6 +43,24 @@ public final class HuggingFaceFolderReader {
     /** Whether {@code folder} looks like a Hugging Face model folder (has a config.json). */
     public static boolean isModelFolder(Path folder) {
         return Files.isDirectory(folder) && Files.isRegularFile(folder.resolve(CONFIG_FILE));
+    }
+
+    /**
+     * The {@code _name_or_path} that transformers' {@code save_pretrained} records in
+     * {@code config.json}, when the file has a non-blank one; empty when it has none or cannot be read.
+     */
+    public static Optional<String> nameOrPath(Path folder) {
+        try {
+            JsonObject json = JsonParser.parseString(Files.readString(folder.resolve(CONFIG_FILE),
+                    StandardCharsets.UTF_8)).getAsJsonObject();
+            JsonElement value = json.get("_name_or_path");
+            if (value != null && value.isJsonPrimitive() && !value.getAsString().isBlank()) {
+                return Optional.of(value.getAsString().trim());
+            }
+        } catch (IOException | RuntimeException e) {
+            // no name recorded: the caller falls back to the folder's name
+        }
+        return Optional.empty();
     }
 
     /**

@@ -71,6 +71,20 @@ public record KnownModel(
         return ALL.stream().filter(m -> m.name.equalsIgnoreCase(name.trim())).findFirst();
     }
 
+    /**
+     * The model's published Hugging Face Hub id, which Python loads it by (written as
+     * {@code base_model_name_or_path} in exported adapter configs).
+     */
+    public String huggingFaceId() {
+        return switch (name) {
+            case DEFAULT_NAME -> "sentence-transformers/all-MiniLM-L6-v2";
+            case "bge-small-en-v1.5" -> "BAAI/bge-small-en-v1.5";
+            case "e5-small-v2" -> "intfloat/e5-small-v2";
+            case "bert-base-uncased" -> "bert-base-uncased";
+            default -> throw new IllegalStateException("No Hugging Face id recorded for the known model " + name);
+        };
+    }
+
     /** The Maven coordinates, {@code group:artifact:version}. */
     public String coordinates() {
         return groupId + ":" + artifactId + ":" + version;

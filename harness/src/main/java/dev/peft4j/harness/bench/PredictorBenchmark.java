@@ -14,6 +14,7 @@ import dev.peft4j.api.PromptShape;
 import dev.peft4j.api.ReparameterizerPlugin;
 import dev.peft4j.api.SoftPrompt;
 import dev.peft4j.backbones.Backbone;
+import dev.peft4j.backbones.Backbones;
 import dev.peft4j.backbones.EncodedBatch;
 import dev.peft4j.backbones.PromptClassifier;
 import dev.peft4j.inference.ExportFolder;
@@ -206,7 +207,7 @@ final class PredictorBenchmark {
         }
         float[] bias = new float[LABELS.size()];
         AdapterConfig config = AdapterConfig.promptTuning(prompt.shape(), backbone.getNumLayers(),
-                backbone.getNumAttentionHeads(), backbone.getName());
+                backbone.getNumAttentionHeads(), Backbones.getHuggingFaceId(backbone.getName()));
         return new ExportFolder(new PromptAdapter(config, prompt), weight, bias, new ExportFolder.Settings("cb",
                 LABELS, backbone.getName(), maxLength, method, Map.copyOf(options), "bench", "accuracy", 0));
     }

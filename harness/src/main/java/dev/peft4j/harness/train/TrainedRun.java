@@ -4,6 +4,7 @@ import dev.peft4j.api.AdapterConfig;
 import dev.peft4j.api.PromptAdapter;
 import dev.peft4j.api.PromptEmbeddings;
 import dev.peft4j.backbones.Backbone;
+import dev.peft4j.backbones.Backbones;
 import dev.peft4j.inference.ExportFolder;
 import dev.peft4j.harness.report.RunResult;
 import java.util.List;
@@ -31,8 +32,9 @@ public record TrainedRun(RunResult result, PromptEmbeddings prompt, float[] head
 
     /** The export folder content of this run, for {@code backbone} at {@code maxLength} positions. */
     public ExportFolder toExport(Backbone backbone, int maxLength, Map<String, String> options) {
+        // PEFT loads the base model by its Hub id; peft4j.json keeps peft4j's own backbone name
         AdapterConfig config = AdapterConfig.promptTuning(prompt.shape(), backbone.getNumLayers(),
-                backbone.getNumAttentionHeads(), backbone.getName());
+                backbone.getNumAttentionHeads(), Backbones.getHuggingFaceId(backbone.getName()));
         return new ExportFolder(new PromptAdapter(config, prompt), headWeight, headBias,
                 new ExportFolder.Settings(result.taskId(), labels, backbone.getName(), maxLength, result.methodId(),
                         options, result.runId(), result.metric(), result.bestMetric()));
