@@ -8,6 +8,7 @@ import dev.peft4j.inference.ExportFolder;
 import dev.peft4j.harness.report.RunResult;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A finished run: its result and the best epoch's exported prompt {@code P'} and head.
@@ -17,9 +18,17 @@ import java.util.Map;
  * @param headWeight the head's weight of the best epoch, row-major {@code (classes, d)}
  * @param headBias   the head's bias of the best epoch
  * @param labels     the label names in head order
+ * @param verbalizer the template and label words of a verbalizer head (then the head arrays are
+ *                   empty: the frozen MLM head scores), null for a linear head
  */
 public record TrainedRun(RunResult result, PromptEmbeddings prompt, float[] headWeight, float[] headBias,
-        List<String> labels) {
+        List<String> labels, @Nullable VerbalizerTemplate verbalizer) {
+
+    /** A run with a linear head. */
+    public TrainedRun(RunResult result, PromptEmbeddings prompt, float[] headWeight, float[] headBias,
+            List<String> labels) {
+        this(result, prompt, headWeight, headBias, labels, null);
+    }
 
     /**
      * The export folder content of this run, for {@code backbone} at {@code maxLength} positions,
@@ -31,6 +40,10 @@ public record TrainedRun(RunResult result, PromptEmbeddings prompt, float[] head
 
     /** The export folder content of this run, for {@code backbone} at {@code maxLength} positions. */
     public ExportFolder toExport(Backbone backbone, int maxLength, Map<String, String> options) {
+        if (verbalizer != null) {
+            throw new dev.peft4j.api.PeftException("Run " + result.runId() + " scores label words with a "
+                    + "verbalizer head, which exports do not hold yet; export a run with a linear head");
+        }
         AdapterConfig config = AdapterConfig.promptTuning(prompt.shape(), backbone.getNumLayers(),
                 backbone.getNumAttentionHeads(), backbone.getName());
         return new ExportFolder(new PromptAdapter(config, prompt), headWeight, headBias,
