@@ -9,6 +9,9 @@ import dev.peft4j.api.ShapeMismatchException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Classification by a frozen masked-language-model head: each input holds exactly one
@@ -34,6 +37,8 @@ public final class Verbalizer {
 
     /** The mask token as written in templates. */
     public static final String MASK = "[MASK]";
+
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{text_[ab]}");
 
     private final MlmHead head;
     private final long maskTokenId;
@@ -93,6 +98,27 @@ public final class Verbalizer {
                     + "multi-piece word would need one " + MASK + " per piece, which is not supported).");
         }
         return new Verbalizer(head, mask[0], labelWords.stream().map(String::strip).toList(), ids);
+    }
+
+    /**
+     * {@code template} with {@code {text_a}} and {@code {text_b}} replaced by the texts, in one
+     * pass (a text that itself contains a placeholder is not filled again).
+     *
+     * @throws PeftException when the template uses {@code {text_b}} and {@code textB} is null
+     */
+    public static String fill(String template, String textA, @Nullable String textB) {
+        Matcher matcher = PLACEHOLDER.matcher(template);
+        StringBuilder out = new StringBuilder();
+        while (matcher.find()) {
+            String value = matcher.group().equals("{text_a}") ? textA : textB;
+            if (value == null) {
+                throw new PeftException("The template '" + template + "' needs a second text for {text_b}; pass a "
+                        + "text pair.");
+            }
+            matcher.appendReplacement(out, Matcher.quoteReplacement(value));
+        }
+        matcher.appendTail(out);
+        return out.toString();
     }
 
     /** The label words, in class order. */
