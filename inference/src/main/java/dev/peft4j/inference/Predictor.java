@@ -12,12 +12,15 @@ import dev.peft4j.backbones.Backbone;
 import dev.peft4j.backbones.Backbones;
 import dev.peft4j.backbones.EncodedBatch;
 import dev.peft4j.backbones.PromptClassifier;
+import dev.peft4j.backbones.Verbalizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Serves predictions from an export folder (written by {@code peft4j train --export-dir} or
@@ -61,6 +64,8 @@ public final class Predictor implements AutoCloseable {
     private final ParameterStore parameterStore;
     private final int maxTokens;
     private final UseGuard guard;
+    /** The verbalizer of an export with one, which fills the export's template; null for a linear head. */
+    private final @Nullable Verbalizer verbalizer;
 
     private Predictor(Path folder, ExportFolder export, Backbone backbone, boolean ownsBackbone) {
         this.folder = folder;
@@ -73,7 +78,8 @@ public final class Predictor implements AutoCloseable {
                 + "Predictor.open(...) to predict again.");
         this.manager = backbone.getManager().newSubManager();
         try {
-            this.classifier = export.newClassifier(backbone.getEncoder(), manager);
+            this.classifier = export.newClassifier(backbone, manager);
+            this.verbalizer = classifier.getVerbalizer();
             this.parameterStore = new ParameterStore(manager, false);
         } catch (RuntimeException e) {
             manager.close();
@@ -143,7 +149,9 @@ public final class Predictor implements AutoCloseable {
         }
         boolean hasAdapter = Files.exists(folder.resolve(PromptAdapterFiles.CONFIG_FILE));
         for (String name : List.of(ExportFolder.HEAD_FILE, ExportFolder.SETTINGS_FILE)) {
-            if (hasAdapter && !Files.exists(folder.resolve(name))) {
+            // a verbalizer export has no head file: the backbone's MLM head scores
+            boolean needed = !name.equals(ExportFolder.HEAD_FILE) || !isVerbalizerExport(folder);
+            if (hasAdapter && needed && !Files.exists(folder.resolve(name))) {
                 throw new PromptFormatException(folder + " has no " + name + ", so it is a bare prompt adapter "
                         + "(as Hugging Face PEFT saves one), not a peft4j export with a task head. Use "
                         + "PromptedEncoder.open(folder, backbone) for prompted embeddings, or export a trained "
@@ -153,6 +161,17 @@ public final class Predictor implements AutoCloseable {
         ExportFolder export = ExportFolder.read(folder);
         checkSettings(folder, export.settings());
         return export;
+    }
+
+    /** Whether the folder's settings file names a verbalizer head (false when it is missing or unreadable). */
+    private static boolean isVerbalizerExport(Path folder) {
+        try {
+            var head = com.google.gson.JsonParser.parseString(
+                    Files.readString(folder.resolve(ExportFolder.SETTINGS_FILE))).getAsJsonObject().get("head");
+            return head != null && head.isJsonPrimitive() && head.getAsString().equals("verbalizer");
+        } catch (java.io.IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     private static void checkSettings(Path folder, ExportFolder.Settings settings) {
@@ -278,6 +297,9 @@ public final class Predictor implements AutoCloseable {
      */
     public List<Prediction> predictAll(List<String> texts) {
         checkTexts(texts, "texts");
+        if (verbalizer != null) {
+            return run(texts.size(), (from, to) -> encodeTemplate(texts.subList(from, to), null));
+        }
         return run(texts.size(), (from, to) -> backbone.getTokenizer().encode(texts.subList(from, to), maxTokens));
     }
 
@@ -298,8 +320,23 @@ public final class Predictor implements AutoCloseable {
             throw new PeftException("The export in " + folder + " keeps only " + maxTokens + " tokens per input "
                     + "beside its prompt, fewer than the 5 a text pair needs ([CLS] a [SEP] b [SEP]).");
         }
+        if (verbalizer != null) {
+            return run(first.size(), (from, to) -> encodeTemplate(first.subList(from, to), second.subList(from, to)));
+        }
         return run(first.size(), (from, to) -> backbone.getTokenizer().encodePairs(
                 first.subList(from, to), second.subList(from, to), maxTokens));
+    }
+
+    /** The export's template filled with each text (pair), one sequence with one [MASK] each. */
+    private EncodedBatch encodeTemplate(List<String> first, @Nullable List<String> second) {
+        String template = Objects.requireNonNull(settings.template());
+        List<String> filled = new ArrayList<>();
+        for (int i = 0; i < first.size(); i++) {
+            filled.add(Verbalizer.fill(template, first.get(i), second == null ? null : second.get(i)));
+        }
+        EncodedBatch batch = backbone.getTokenizer().encode(filled, maxTokens);
+        Objects.requireNonNull(verbalizer).checkMasks(batch);
+        return batch;
     }
 
     private List<Prediction> run(int count, Batches.Encoder tokenize) {

@@ -11,7 +11,8 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A finished run: its result and the best epoch's exported prompt {@code P'} and head.
+ * A finished run: its result and the best epoch's exported prompt {@code P'} and head (a
+ * verbalizer run's export records its template and label words instead of head values).
  *
  * @param result     the run's result
  * @param prompt     {@code P'} of the best epoch (Φ already applied and dropped)
@@ -40,14 +41,12 @@ public record TrainedRun(RunResult result, PromptEmbeddings prompt, float[] head
 
     /** The export folder content of this run, for {@code backbone} at {@code maxLength} positions. */
     public ExportFolder toExport(Backbone backbone, int maxLength, Map<String, String> options) {
-        if (verbalizer != null) {
-            throw new dev.peft4j.api.PeftException("Run " + result.runId() + " scores label words with a "
-                    + "verbalizer head, which exports do not hold yet; export a run with a linear head");
-        }
         AdapterConfig config = AdapterConfig.promptTuning(prompt.shape(), backbone.getNumLayers(),
                 backbone.getNumAttentionHeads(), backbone.getName());
         return new ExportFolder(new PromptAdapter(config, prompt), headWeight, headBias,
                 new ExportFolder.Settings(result.taskId(), labels, backbone.getName(), maxLength, result.methodId(),
-                        options, result.runId(), result.metric(), result.bestMetric()));
+                        options, result.runId(), result.metric(), result.bestMetric(),
+                        verbalizer == null ? null : "verbalizer", verbalizer == null ? null : verbalizer.template(),
+                        verbalizer == null ? null : verbalizer.labelWords()));
     }
 }

@@ -1,6 +1,7 @@
 package dev.peft4j.harness.train;
 
 import dev.peft4j.api.InvalidOptionException;
+import dev.peft4j.backbones.Verbalizer;
 import dev.peft4j.harness.task.Task;
 import dev.peft4j.harness.task.TaskKind;
 import dev.peft4j.harness.task.TextInput;
@@ -28,11 +29,17 @@ import java.util.regex.Pattern;
 public record VerbalizerTemplate(String template, List<String> labelWords) {
 
     /** The mask token as written in templates. */
-    public static final String MASK = "[MASK]";
+    public static final String MASK = Verbalizer.MASK;
 
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{([^{}]*)}");
 
-    private record BuiltIn(String template, String labelWords) {}
+    /**
+     * A task's built-in choice.
+     *
+     * @param template   the template
+     * @param labelWords the label words, {@code label=word,...}
+     */
+    public record BuiltIn(String template, String labelWords) {}
 
     private static final Map<String, BuiltIn> BUILT_IN = Map.of(
             "rte", new BuiltIn("{text_b} ? [MASK] , {text_a}", "entailment=yes,not_entailment=no"),
@@ -42,6 +49,11 @@ public record VerbalizerTemplate(String template, List<String> labelWords) {
     /** Copies the label words. */
     public VerbalizerTemplate {
         labelWords = List.copyOf(labelWords);
+    }
+
+    /** The built-in templates and label words by task id, sorted. */
+    public static Map<String, BuiltIn> builtIns() {
+        return new java.util.TreeMap<>(BUILT_IN);
     }
 
     /** The tasks with a built-in template and label words. */
@@ -140,15 +152,6 @@ public record VerbalizerTemplate(String template, List<String> labelWords) {
 
     /** The template filled with {@code input}'s texts. */
     public String fill(TextInput input) {
-        String textB = input.textPair();
-        // one pass, so a text that contains "{text_b}" is not filled again
-        Matcher matcher = PLACEHOLDER.matcher(template);
-        StringBuilder out = new StringBuilder();
-        while (matcher.find()) {
-            String value = matcher.group(1).equals("text_a") ? input.text() : textB == null ? "" : textB;
-            matcher.appendReplacement(out, Matcher.quoteReplacement(value));
-        }
-        matcher.appendTail(out);
-        return out.toString();
+        return Verbalizer.fill(template, input.text(), input.textPair());
     }
 }

@@ -2,6 +2,7 @@ package dev.peft4j.harness.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.peft4j.api.InvalidOptionException;
 import dev.peft4j.api.PeftException;
@@ -14,9 +15,18 @@ import dev.peft4j.harness.experiment.RunSpec;
 import dev.peft4j.harness.task.SuperGlueTasks;
 import dev.peft4j.harness.task.TextInput;
 import dev.peft4j.plugins.PluginRegistry;
+import dev.peft4j.api.PromptFormatException;
+import dev.peft4j.harness.eval.Evaluator;
+import dev.peft4j.harness.task.Example;
+import dev.peft4j.harness.task.Task;
+import dev.peft4j.inference.ExportFolder;
+import dev.peft4j.inference.Prediction;
+import dev.peft4j.inference.Predictor;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
@@ -82,8 +92,63 @@ class VerbalizerTrainingTest {
         assertThat(verbalizer().getRunId()).isNotEqualTo(spec(Map.of()).getRunId());
         // same seed, same run
         assertThat(trainer(null, new TrainingListener() {}).train(verbalizer()).prompt()).isEqualTo(run.prompt());
-        assertThatThrownBy(() -> run.toExport(backbone, 64)).isInstanceOf(PeftException.class)
-                .hasMessageContaining("verbalizer");
+    }
+
+    @Test
+    void anExportServesPredictorAndEvalAlike(@TempDir Path temp) {
+        TrainedRun run = trainer(null, new TrainingListener() {}).train(verbalizer());
+        Path folder = temp.resolve("export");
+        run.toExport(backbone, 64).write(folder);
+
+        assertThat(folder.resolve(ExportFolder.HEAD_FILE)).doesNotExist();
+        ExportFolder export = ExportFolder.read(folder);
+        assertThat(export.settings().headKind()).isEqualTo("verbalizer");
+        assertThat(export.settings().template()).isEqualTo("{text_b} ? [MASK] , {text_a}");
+        assertThat(export.settings().labelWords()).containsExactly("entailment", "contradiction", "neutral");
+
+        Task cb = SuperGlueTasks.cb();
+        DataLocator data = DataLocator.builder().optDataFolder(TestData.synthetic()).build();
+        List<Example> val = cb.load("val", data.locate(cb, "val")).subList(0, 6);
+        float[][] scores;
+        try (ExportedClassifier classifier = new ExportedClassifier(export, backbone, cb)) {
+            scores = classifier.score(val);
+        }
+        List<String> first = val.stream().map(e -> e.inputs().get(0).text()).toList();
+        List<String> second = val.stream().map(e -> Objects.requireNonNull(e.inputs().get(0).textPair())).toList();
+        try (Predictor predictor = Predictor.open(folder, backbone)) {
+            List<Prediction> predicted = predictor.predictPairs(first, second);
+            for (int i = 0; i < val.size(); i++) {
+                double[] p = Evaluator.softmax(scores[i]);
+                for (int c = 0; c < p.length; c++) {
+                    assertThat(predicted.get(i).probabilities().get(cb.getLabels().get(c))).isCloseTo(p[c],
+                            within(1e-5));
+                }
+            }
+            // the template needs {text_b}: a single text is refused
+            assertThatThrownBy(() -> predictor.predict("the lamp fell")).isInstanceOf(PeftException.class)
+                    .hasMessageContaining("{text_b}");
+        }
+    }
+
+    @Test
+    void aVerbalizerExportWithAHeadFileOrBadSettingsIsRefused(@TempDir Path temp) throws Exception {
+        TrainedRun run = trainer(null, new TrainingListener() {}).train(spec(Map.of("head", "verbalizer",
+                "label-words", CB_WORDS, "epochs", "1")));
+        Path folder = temp.resolve("export");
+        run.toExport(backbone, 64).write(folder);
+        Files.write(folder.resolve(ExportFolder.HEAD_FILE), new byte[] {1, 2, 3});
+        assertThatThrownBy(() -> ExportFolder.read(folder)).isInstanceOf(PromptFormatException.class)
+                .hasMessageContaining("also " + ExportFolder.HEAD_FILE);
+        Files.delete(folder.resolve(ExportFolder.HEAD_FILE));
+        Path settings = folder.resolve(ExportFolder.SETTINGS_FILE);
+        Files.writeString(settings, Files.readString(settings).replace("[MASK]", "[SEP]"));
+        assertThatThrownBy(() -> ExportFolder.read(folder)).isInstanceOf(PromptFormatException.class)
+                .hasMessageContaining("without exactly one [MASK]");
+        // an export of a linear head says so and keeps its head file
+        ExportFolder linear = trainer(null, new TrainingListener() {}).train(spec(Map.of("epochs", "1")))
+                .toExport(backbone, 64);
+        assertThat(linear.settings().headKind()).isEqualTo("linear");
+        assertThat(linear.settings().head()).isNull();
     }
 
     @Test
