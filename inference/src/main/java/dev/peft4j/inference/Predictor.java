@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.training.ParameterStore;
+import com.google.gson.JsonParser;
 import dev.peft4j.api.PeftException;
 import dev.peft4j.api.PromptFormatException;
 import dev.peft4j.api.PromptAdapterFiles;
@@ -13,12 +14,16 @@ import dev.peft4j.backbones.Backbone;
 import dev.peft4j.backbones.Backbones;
 import dev.peft4j.backbones.EncodedBatch;
 import dev.peft4j.backbones.PromptClassifier;
+import dev.peft4j.backbones.Verbalizer;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Serves predictions from an export folder (written by {@code peft4j train --export-dir} or
@@ -62,6 +67,8 @@ public final class Predictor implements AutoCloseable {
     private final ParameterStore parameterStore;
     private final int maxTokens;
     private final UseGuard guard;
+    /** The verbalizer of an export with one, which fills the export's template; null for a linear head. */
+    private final @Nullable Verbalizer verbalizer;
 
     private Predictor(Path folder, ExportFolder export, Backbone backbone, boolean ownsBackbone) {
         this.folder = folder;
@@ -74,7 +81,8 @@ public final class Predictor implements AutoCloseable {
                 + "Predictor.open(...) to predict again.");
         this.manager = backbone.getManager().newSubManager();
         try {
-            this.classifier = export.newClassifier(backbone.getEncoder(), manager);
+            this.classifier = export.newClassifier(backbone, manager);
+            this.verbalizer = classifier.getVerbalizer();
             this.parameterStore = new ParameterStore(manager, false);
         } catch (RuntimeException e) {
             manager.close();
@@ -133,10 +141,10 @@ public final class Predictor implements AutoCloseable {
         }
     }
 
-    /** Reads the export with messages that tell a bare PEFT adapter from a broken export. */
     /** The key PEFT saves a {@code SEQ_CLS} adapter's BERT classifier weight under. */
     static final String PEFT_CLASSIFIER_WEIGHT = "base_model.classifier.weight";
 
+    /** Reads the export with messages that tell a bare PEFT adapter from a broken export. */
     private static ExportFolder read(Path folder) {
         Objects.requireNonNull(folder, "exportFolder");
         if (!Files.isDirectory(folder)) {
@@ -147,7 +155,9 @@ public final class Predictor implements AutoCloseable {
         }
         boolean hasAdapter = Files.exists(folder.resolve(PromptAdapterFiles.CONFIG_FILE));
         for (String name : List.of(ExportFolder.HEAD_FILE, ExportFolder.SETTINGS_FILE)) {
-            if (hasAdapter && !Files.exists(folder.resolve(name))) {
+            // a verbalizer export has no head file: the backbone's MLM head scores
+            boolean needed = !name.equals(ExportFolder.HEAD_FILE) || !isVerbalizerExport(folder);
+            if (hasAdapter && needed && !Files.exists(folder.resolve(name))) {
                 throw new PromptFormatException(folder + " has no " + name + ", so it is a bare prompt adapter "
                         + "(as Hugging Face PEFT saves one), not a peft4j export with a task head. Use "
                         + "PromptedEncoder.open(folder, backbone) for prompted embeddings, or export a trained "
@@ -179,6 +189,17 @@ public final class Predictor implements AutoCloseable {
                 + "to BERT's pooler output (dense and tanh) at position 0, where PEFT puts the prompt, while peft4j's "
                 + "head reads the [CLS] state directly, with the prompt after [CLS]; its probabilities would be wrong. "
                 + "Put your own head on PromptedEncoder's embeddings with Placement.BEFORE_INPUT.";
+    }
+
+    /** Whether the folder's settings file names a verbalizer head (false when it is missing or unreadable). */
+    private static boolean isVerbalizerExport(Path folder) {
+        try {
+            var head = JsonParser.parseString(
+                    Files.readString(folder.resolve(ExportFolder.SETTINGS_FILE))).getAsJsonObject().get("head");
+            return head != null && head.isJsonPrimitive() && head.getAsString().equals("verbalizer");
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     private static void checkSettings(Path folder, ExportFolder.Settings settings) {
@@ -304,6 +325,9 @@ public final class Predictor implements AutoCloseable {
      */
     public List<Prediction> predictAll(List<String> texts) {
         checkTexts(texts, "texts");
+        if (verbalizer != null) {
+            return run(texts.size(), (from, to) -> encodeTemplate(texts.subList(from, to), null));
+        }
         return run(texts.size(), (from, to) -> backbone.getTokenizer().encode(texts.subList(from, to), maxTokens));
     }
 
@@ -324,8 +348,23 @@ public final class Predictor implements AutoCloseable {
             throw new PeftException("The export in " + folder + " keeps only " + maxTokens + " tokens per input "
                     + "beside its prompt, fewer than the 5 a text pair needs ([CLS] a [SEP] b [SEP]).");
         }
+        if (verbalizer != null) {
+            return run(first.size(), (from, to) -> encodeTemplate(first.subList(from, to), second.subList(from, to)));
+        }
         return run(first.size(), (from, to) -> backbone.getTokenizer().encodePairs(
                 first.subList(from, to), second.subList(from, to), maxTokens));
+    }
+
+    /** The export's template filled with each text (pair), one sequence with one [MASK] each. */
+    private EncodedBatch encodeTemplate(List<String> first, @Nullable List<String> second) {
+        String template = Objects.requireNonNull(settings.template());
+        List<String> filled = new ArrayList<>();
+        for (int i = 0; i < first.size(); i++) {
+            filled.add(Verbalizer.fill(template, first.get(i), second == null ? null : second.get(i)));
+        }
+        EncodedBatch batch = backbone.getTokenizer().encode(filled, maxTokens);
+        Objects.requireNonNull(verbalizer).checkMasks(batch);
+        return batch;
     }
 
     private List<Prediction> run(int count, Batches.Encoder tokenize) {

@@ -75,7 +75,8 @@ public final class AdamW {
                 squares.add(p.getArray().getGradient().square().sum());
             }
         }
-        NDArray norm = NDArrays.add(squares.toArray(NDArray[]::new)).sqrt();
+        // NDArrays.add refuses a single array: a run whose only trainable parameter is P (a verbalizer head)
+        NDArray norm = (squares.size() == 1 ? squares.get(0) : NDArrays.add(squares.toArray(NDArray[]::new))).sqrt();
         NDArray scale = norm.add(1e-6f).pow(-1f).mul(maxNorm).minimum(1f);
         for (Group group : groups) {
             for (Parameter p : group.parameters().values()) {

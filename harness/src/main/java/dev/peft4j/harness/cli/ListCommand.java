@@ -4,13 +4,14 @@ import dev.peft4j.api.OptionSpec;
 import dev.peft4j.backbones.Backbones;
 import dev.peft4j.harness.task.SuperGlueTasks;
 import dev.peft4j.harness.task.Task;
+import dev.peft4j.harness.train.VerbalizerTemplate;
 import dev.peft4j.plugins.PluginRegistry;
 import java.io.PrintWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code peft4j list}: the installed methods with their options, the tasks and the backbones. */
+/** {@code peft4j list}: the installed methods with their options, the tasks, the head kinds and the backbones. */
 @Command(name = "list", mixinStandardHelpOptions = true,
         description = "List the installed methods (plugins) with their options, the tasks and the backbones.")
 final class ListCommand implements Runnable {
@@ -39,6 +40,14 @@ final class ListCommand implements Runnable {
             out.printf("  %-8s %s (headline metric: %s)%n", task.getId(), task.getDescription(),
                     task.getHeadlineMetric().getId());
         }
+        out.println();
+        out.println("Heads (--head):");
+        out.println("  linear       a linear head on [CLS], trained with the prompt (default; every task)");
+        out.println("  verbalizer   the frozen masked-LM head scores one label word per label at the [MASK] of a "
+                + "template; the prompt is the only learner (classification tasks; a backbone with an MLM head: "
+                + "bert-base-uncased or a BertForMaskedLM folder). Built in (--template, --label-words):");
+        VerbalizerTemplate.builtIns().forEach((task, builtIn) -> out.printf("      %-8s %-32s %s%n", task,
+                builtIn.template(), builtIn.labelWords()));
         out.println();
         out.println("Backbones: " + String.join(", ", Backbones.getKnownNames())
                 + " (default " + Backbones.getDefaultName() + "), or a Hugging Face BERT folder");

@@ -63,6 +63,19 @@ final class TrainingOptions {
             + "with bfloat16 inputs (AMX/AVX512-BF16; falls back to float32 with a warning) (default: ${DEFAULT-VALUE}).")
     String matmulPrecision = TrainingConfig.DEFAULTS.matmulPrecision();
 
+    @Option(names = "--head", description = "linear: a trained linear head on [CLS]; verbalizer: the frozen "
+            + "masked-LM head scores one label word per label at a [MASK] of a cloze template, so the prompt is the "
+            + "only learner (needs a backbone with an MLM head, e.g. bert-base-uncased) (default: ${DEFAULT-VALUE}).")
+    String head = TrainingConfig.DEFAULTS.head();
+
+    @Option(names = "--template", description = "Verbalizer template with {text_a}, {text_b} and one [MASK], e.g. "
+            + "\"{text_a} ? [MASK] , {text_b}\" (default: built in for cb, rte, boolq).")
+    String template = TrainingConfig.DEFAULTS.template();
+
+    @Option(names = "--label-words", description = "Verbalizer label words, one word piece per label, e.g. "
+            + "positive=great,negative=terrible (default: built in for cb, rte, boolq).")
+    String labelWords = TrainingConfig.DEFAULTS.labelWords();
+
     @Mixin
     DeviceOptions where = new DeviceOptions();
 
@@ -74,7 +87,7 @@ final class TrainingOptions {
     TrainingConfig toConfig() {
         return new TrainingConfig(backbone, epochs, batchSize, evalBatchSize, maxLength, headLearningRate,
                 weightDecay, maxGradNorm, maxSteps, trainSplit, evalSplit, init, trainLimit, evalLimit, bucket, matmulPrecision,
-                evalEvery);
+                evalEvery, head, template, labelWords);
     }
 
     /** The settings as a run's shared configuration. */

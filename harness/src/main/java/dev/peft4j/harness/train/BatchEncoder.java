@@ -8,12 +8,14 @@ import ai.djl.ndarray.types.Shape;
 import dev.peft4j.api.PeftException;
 import dev.peft4j.backbones.EncodedBatch;
 import dev.peft4j.backbones.TextTokenizer;
+import dev.peft4j.backbones.Verbalizer;
 import dev.peft4j.harness.task.Example;
 import dev.peft4j.harness.task.Task;
 import dev.peft4j.harness.task.TaskKind;
 import dev.peft4j.harness.task.TextInput;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Turns a batch of examples into encoder inputs and, for training, the tensors the loss needs.
@@ -29,11 +31,24 @@ final class BatchEncoder {
     private final TextTokenizer tokenizer;
     private final Task task;
     private final int maxTokens;
+    private final @Nullable VerbalizerTemplate template;
+    private final @Nullable Verbalizer verbalizer;
 
     BatchEncoder(TextTokenizer tokenizer, Task task, int maxTokens) {
+        this(tokenizer, task, maxTokens, null, null);
+    }
+
+    /**
+     * An encoder that fills {@code template} with each input's texts (one sequence with one
+     * {@code [MASK]}) for {@code verbalizer}; both null for the linear head's plain inputs.
+     */
+    BatchEncoder(TextTokenizer tokenizer, Task task, int maxTokens, @Nullable VerbalizerTemplate template,
+            @Nullable Verbalizer verbalizer) {
         this.tokenizer = tokenizer;
         this.task = task;
         this.maxTokens = maxTokens;
+        this.template = template;
+        this.verbalizer = verbalizer;
     }
 
     /** Whether each input (choice) gets one score rather than each example one logit per label. */
@@ -48,6 +63,9 @@ final class BatchEncoder {
 
     /** Tokenizes every input of the batch, in example order. */
     EncodedBatch encode(List<Example> examples) {
+        if (template != null && verbalizer != null) {
+            return encodeTemplate(examples, template, verbalizer);
+        }
         List<String> first = new ArrayList<>();
         List<String> second = new ArrayList<>();
         int pairs = 0;
@@ -68,6 +86,40 @@ final class BatchEncoder {
                     + "a task must render every input the same way");
         }
         return tokenizer.encodePairs(first, second, maxTokens);
+    }
+
+    private EncodedBatch encodeTemplate(List<Example> examples, VerbalizerTemplate template, Verbalizer verbalizer) {
+        List<String> texts = new ArrayList<>();
+        List<String> ids = new ArrayList<>();
+        for (Example example : examples) {
+            for (TextInput input : example.inputs()) {
+                texts.add(template.fill(input));
+                ids.add(example.id());
+            }
+        }
+        EncodedBatch batch = tokenizer.encode(texts, maxTokens);
+        try {
+            verbalizer.checkMasks(batch);
+        } catch (PeftException e) {
+            int row = firstRowWithoutOneMask(batch, verbalizer.getMaskTokenId());
+            throw new PeftException("Task '" + task.getId() + "', example " + ids.get(row) + " in template '"
+                    + template.template() + "': " + e.getMessage(), e);
+        }
+        return batch;
+    }
+
+    private static int firstRowWithoutOneMask(EncodedBatch batch, long maskId) {
+        long[] tokens = batch.tokenIds();
+        for (int row = 0; row < batch.batchSize(); row++) {
+            int count = 0;
+            for (int t = 0; t < batch.length(); t++) {
+                count += tokens[row * batch.length() + t] == maskId ? 1 : 0;
+            }
+            if (count != 1) {
+                return row;
+            }
+        }
+        return 0;
     }
 
     /**

@@ -30,9 +30,14 @@ public final class ExportedClassifier implements Scorer, AutoCloseable {
     public ExportedClassifier(ExportFolder export, Backbone backbone, Task task) {
         checkFits(export, task);
         this.manager = backbone.getManager().newSubManager();
-        this.classifier = export.newClassifier(backbone.getEncoder(), manager);
+        this.classifier = export.newClassifier(backbone, manager);
+        var settings = export.settings();
+        var verbalizer = classifier.getVerbalizer();
         this.encoder = new BatchEncoder(backbone.getTokenizer(), task,
-                export.settings().maxLength() - export.getPrompt().shape().length());
+                settings.maxLength() - export.getPrompt().shape().length(),
+                verbalizer == null ? null : new VerbalizerTemplate(java.util.Objects.requireNonNull(settings.template()),
+                        java.util.Objects.requireNonNull(settings.labelWords())),
+                verbalizer);
         this.parameterStore = new ParameterStore(manager, false);
     }
 
@@ -58,7 +63,12 @@ public final class ExportedClassifier implements Scorer, AutoCloseable {
                     + ", or no --labels).");
         }
         int units = BatchEncoder.headUnits(task);
-        if (export.headBias().length != units) {
+        if (export.settings().isVerbalizer()) {
+            if (BatchEncoder.scoresEachInput(task)) {
+                throw new PeftException("The export scores label words with a verbalizer head, but task '"
+                        + task.getId() + "' scores choices; a verbalizer serves classification tasks");
+            }
+        } else if (export.headBias().length != units) {
             throw new PeftException("The export's head has " + export.headBias().length + " outputs but task '"
                     + task.getId() + "' needs " + units);
         }

@@ -9,18 +9,28 @@ import dev.peft4j.inference.ExportFolder;
 import dev.peft4j.harness.report.RunResult;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
- * A finished run: its result and the best epoch's exported prompt {@code P'} and head.
+ * A finished run: its result and the best epoch's exported prompt {@code P'} and head (a
+ * verbalizer run's export records its template and label words instead of head values).
  *
  * @param result     the run's result
  * @param prompt     {@code P'} of the best epoch (Φ already applied and dropped)
  * @param headWeight the head's weight of the best epoch, row-major {@code (classes, d)}
  * @param headBias   the head's bias of the best epoch
  * @param labels     the label names in head order
+ * @param verbalizer the template and label words of a verbalizer head (then the head arrays are
+ *                   empty: the frozen MLM head scores), null for a linear head
  */
 public record TrainedRun(RunResult result, PromptEmbeddings prompt, float[] headWeight, float[] headBias,
-        List<String> labels) {
+        List<String> labels, @Nullable VerbalizerTemplate verbalizer) {
+
+    /** A run with a linear head. */
+    public TrainedRun(RunResult result, PromptEmbeddings prompt, float[] headWeight, float[] headBias,
+            List<String> labels) {
+        this(result, prompt, headWeight, headBias, labels, null);
+    }
 
     /**
      * The export folder content of this run, for {@code backbone} at {@code maxLength} positions,
@@ -37,6 +47,8 @@ public record TrainedRun(RunResult result, PromptEmbeddings prompt, float[] head
                 backbone.getNumAttentionHeads(), Backbones.getHuggingFaceId(backbone.getName()));
         return new ExportFolder(new PromptAdapter(config, prompt), headWeight, headBias,
                 new ExportFolder.Settings(result.taskId(), labels, backbone.getName(), maxLength, result.methodId(),
-                        options, result.runId(), result.metric(), result.bestMetric()));
+                        options, result.runId(), result.metric(), result.bestMetric(),
+                        verbalizer == null ? null : "verbalizer", verbalizer == null ? null : verbalizer.template(),
+                        verbalizer == null ? null : verbalizer.labelWords()));
     }
 }

@@ -32,6 +32,12 @@ import java.util.TreeMap;
  *                          {@code bf16-matmul}, see {@link MatmulPrecision}
  * @param evalEvery         evaluate after every this many epochs and after the last one (a large
  *                          evaluation split can cost more than a small training split's epoch)
+ * @param head              {@code linear} (a trained linear head on {@code [CLS]}) or
+ *                          {@code verbalizer} (the frozen MLM head scores label words at a
+ *                          {@code [MASK]}, see {@link VerbalizerTemplate})
+ * @param template          the verbalizer's template, blank for the task's built-in one
+ * @param labelWords        the verbalizer's label words, {@code label=word,...}, blank for the
+ *                          task's built-in ones
  */
 public record TrainingConfig(
         String backbone,
@@ -50,15 +56,32 @@ public record TrainingConfig(
         int evalLimit,
         boolean bucket,
         String matmulPrecision,
-        int evalEvery) {
+        int evalEvery,
+        String head,
+        String template,
+        String labelWords) {
 
     /** The defaults: the paper's recipe scaled to a 2-core CPU (fewer epochs, length 128). */
     public static final TrainingConfig DEFAULTS = new TrainingConfig(
             "all-minilm-l6-v2", 8, 8, 32, 128, 0.01, 1e-5, 1.0, 0, "train", "val", "vocab", 0, 0, true,
-            "float32", 1);
+            "float32", 1, "linear", "", "");
 
     /** Name of the {@link #evalEvery} setting, recorded only when not 1 (see {@link #toMap}). */
     private static final String EVAL_EVERY = "eval-every";
+    /** Names of the head settings, recorded only for a verbalizer head (see {@link #toMap}). */
+    private static final String HEAD = "head";
+    private static final String TEMPLATE = "template";
+    private static final String LABEL_WORDS = "label-words";
+
+    /** Settings from before a head could be chosen, without them (old grids and tests). */
+    public TrainingConfig(String backbone, int epochs, int batchSize, int evalBatchSize, int maxLength,
+            double headLearningRate, double weightDecay, double maxGradNorm, int maxSteps, String trainSplit,
+            String evalSplit, String init, int trainLimit, int evalLimit, boolean bucket, String matmulPrecision,
+            int evalEvery) {
+        this(backbone, epochs, batchSize, evalBatchSize, maxLength, headLearningRate, weightDecay, maxGradNorm,
+                maxSteps, trainSplit, evalSplit, init, trainLimit, evalLimit, bucket, matmulPrecision, evalEvery,
+                "linear", "", "");
+    }
 
     /** Validates the settings. */
     public TrainingConfig {
@@ -81,6 +104,18 @@ public record TrainingConfig(
             throw new InvalidOptionException("Setting 'init' must be vocab, uniform or text:<words>, got '" + init + "'");
         }
         MatmulPrecision.parse(matmulPrecision);
+        if (!head.equals("linear") && !head.equals("verbalizer")) {
+            throw new InvalidOptionException("Setting 'head' must be linear or verbalizer, got '" + head + "'");
+        }
+        if (head.equals("linear") && !(template.isBlank() && labelWords.isBlank())) {
+            throw new InvalidOptionException("Settings 'template' and 'label-words' apply to the verbalizer head; "
+                    + "add 'head' verbalizer (--head verbalizer) or leave them out");
+        }
+    }
+
+    /** Whether the frozen MLM head scores label words instead of a trained linear head. */
+    public boolean isVerbalizer() {
+        return head.equals("verbalizer");
     }
 
     /**
@@ -91,6 +126,9 @@ public record TrainingConfig(
     public static TrainingConfig fromMap(Map<String, String> settings) {
         Map<String, String> merged = new LinkedHashMap<>(DEFAULTS.toMap());
         merged.put(EVAL_EVERY, Integer.toString(DEFAULTS.evalEvery()));
+        merged.put(HEAD, DEFAULTS.head());
+        merged.put(TEMPLATE, DEFAULTS.template());
+        merged.put(LABEL_WORDS, DEFAULTS.labelWords());
         Set<String> known = merged.keySet();
         for (var entry : settings.entrySet()) {
             if (!known.contains(entry.getKey())) {
@@ -117,12 +155,16 @@ public record TrainingConfig(
                 parseInt(merged, "eval-limit"),
                 parseBoolean("bucket", merged.get("bucket")),
                 merged.get("matmul-precision"),
-                parseInt(merged, EVAL_EVERY));
+                parseInt(merged, EVAL_EVERY),
+                merged.get(HEAD).strip(),
+                merged.get(TEMPLATE),
+                merged.get(LABEL_WORDS));
     }
 
     /**
      * The settings by name, sorted, as recorded in a run's configuration. {@code eval-every} is
-     * left out when it is 1, so that runs recorded before it existed keep their run ids.
+     * left out when it is 1, and the head settings with a linear head, so that runs recorded
+     * before they existed keep their run ids.
      */
     public Map<String, String> toMap() {
         Map<String, String> map = new TreeMap<>();
@@ -144,6 +186,11 @@ public record TrainingConfig(
         map.put("matmul-precision", matmulPrecision);
         if (evalEvery != 1) {
             map.put(EVAL_EVERY, Integer.toString(evalEvery));
+        }
+        if (isVerbalizer()) {
+            map.put(HEAD, head);
+            map.put(TEMPLATE, template);
+            map.put(LABEL_WORDS, labelWords);
         }
         return map;
     }

@@ -22,6 +22,7 @@ import dev.peft4j.api.internal.AtomicFiles;
 import dev.peft4j.backbones.Backbone;
 import dev.peft4j.backbones.EncodedBatch;
 import dev.peft4j.backbones.PromptClassifier;
+import dev.peft4j.backbones.Verbalizer;
 import dev.peft4j.harness.experiment.RunSpec;
 import dev.peft4j.harness.report.EpochMetrics;
 import dev.peft4j.harness.report.RunResult;
@@ -77,6 +78,8 @@ public final class TrainingRun {
     private final AdamW optimizer;
     private final ParameterStore parameterStore;
     private final BatchEncoder encoder;
+    /** The verbalizer's template and label words, null with a linear head. */
+    private final @Nullable VerbalizerTemplate template;
     private final NDManager manager;
     private final Map<Example, Integer> lengths = new IdentityHashMap<>();
     private final List<EpochMetrics> history = new ArrayList<>();
@@ -107,16 +110,17 @@ public final class TrainingRun {
                 .optEncoder(encoderBlock)
                 .optSeed(spec.seed())
                 .build();
-        this.classifier = PromptClassifier.builder()
-                .setEncoder(encoderBlock)
-                .setNumClasses(BatchEncoder.headUnits(task))
-                .optSoftPrompt(softPrompt)
-                .build();
+        this.template = config.isVerbalizer() ? VerbalizerTemplate.resolve(task, config) : null;
+        Verbalizer verbalizer = template != null ? Verbalizer.of(backbone, template.labelWords()) : null;
+        PromptClassifier.Builder builder = PromptClassifier.builder().setEncoder(encoderBlock).optSoftPrompt(softPrompt);
+        // the verbalizer's frozen MLM head replaces the linear head: the prompt is the only learner
+        this.classifier = (verbalizer != null ? builder.optVerbalizer(verbalizer)
+                : builder.setNumClasses(BatchEncoder.headUnits(task))).build();
         classifier.initialize(manager, DataType.FLOAT32, new Shape(1, 1));
         Map<String, Parameter> promptGroup = new LinkedHashMap<>();
         Map<String, Parameter> headGroup = new LinkedHashMap<>();
         // found by identity: DJL prefixes child parameter names with the child's position (03head_weight)
-        var headParameters = classifier.getHead().getParameters().values();
+        var headParameters = verbalizer != null ? List.<Parameter>of() : classifier.getHead().getParameters().values();
         for (var entry : classifier.getParameters()) {
             Parameter p = entry.getValue();
             if (!p.requiresGradient()) {
@@ -135,7 +139,8 @@ public final class TrainingRun {
                 new AdamW.Group("head", headGroup, (float) config.headLearningRate())),
                 0.9f, 0.999f, 1e-8f, (float) config.weightDecay());
         this.parameterStore = new ParameterStore(manager, false);
-        this.encoder = new BatchEncoder(backbone.getTokenizer(), task, config.maxLength() - spec.promptLength());
+        this.encoder = new BatchEncoder(backbone.getTokenizer(), task, config.maxLength() - spec.promptLength(),
+                template, verbalizer);
     }
 
     /**
@@ -289,6 +294,9 @@ public final class TrainingRun {
     TrainedRun finish(RunResult result) {
         if (best == null) {
             throw new IllegalStateException("Run " + spec.getRunId() + " has no evaluated epoch");
+        }
+        if (template != null) {
+            return new TrainedRun(result, best.prompt(), new float[0], new float[0], labels, template);
         }
         return new TrainedRun(result, best.prompt(), best.parameters().get(headNames.get("weight")),
                 best.parameters().get(headNames.get("bias")), labels);

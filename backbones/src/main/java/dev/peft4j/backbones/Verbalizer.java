@@ -1,0 +1,201 @@
+package dev.peft4j.backbones;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import dev.peft4j.api.PeftException;
+import dev.peft4j.api.ShapeMismatchException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Classification by a frozen masked-language-model head: each input holds exactly one
+ * {@code [MASK]} (a cloze template filled with the example's texts), and the logit of class
+ * {@code c} is the MLM head's logit of label word {@code c} at that position, as in PET (Schick
+ * and Schütze 2021, "Exploiting Cloze Questions for Few Shot Text Classification and Natural
+ * Language Inference"). Nothing here trains: with a {@link SoftPrompt} on the
+ * {@link PromptClassifier} the prompt (and Φ) is the only learner.
+ *
+ * <p>Each label word must be a single word piece of the backbone's vocabulary; a word that splits
+ * into several pieces is refused with the pieces named (scoring several masks per word is not
+ * supported). Only the label words' rows of the decoder are computed, not the whole vocabulary.
+ *
+ * <pre>{@code
+ * Verbalizer verbalizer = Verbalizer.of(backbone, List.of("yes", "no"));
+ * PromptClassifier classifier = PromptClassifier.builder().setEncoder(backbone.getEncoder())
+ *         .optVerbalizer(verbalizer).optSoftPrompt(prompt).build();
+ * EncodedBatch batch = backbone.getTokenizer().encode(List.of("it rains ? [MASK] , the sky is grey"), 118);
+ * verbalizer.checkMasks(batch);
+ * }</pre>
+ */
+public final class Verbalizer {
+
+    /** The mask token as written in templates. */
+    public static final String MASK = "[MASK]";
+
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{text_[ab]}");
+
+    private final MlmHead head;
+    private final long maskTokenId;
+    private final List<String> labelWords;
+    private final long[] labelTokenIds;
+
+    private Verbalizer(MlmHead head, long maskTokenId, List<String> labelWords, long[] labelTokenIds) {
+        this.head = head;
+        this.maskTokenId = maskTokenId;
+        this.labelWords = List.copyOf(labelWords);
+        this.labelTokenIds = labelTokenIds.clone();
+    }
+
+    /**
+     * A verbalizer over {@code backbone}'s MLM head, one label word per class in class order.
+     *
+     * @throws PeftException when the backbone has no MLM head, its tokenizer has no single
+     *                       {@code [MASK]} token, a word is blank, repeated or not one word piece
+     */
+    public static Verbalizer of(Backbone backbone, List<String> labelWords) {
+        Objects.requireNonNull(labelWords, "labelWords must not be null");
+        MlmHead head = backbone.getMlmHead().orElseThrow(() -> new PeftException("The backbone '"
+                + backbone.getName() + "' has no masked-language-model head, which a verbalizer needs. Use "
+                + "bert-base-uncased, or a Hugging Face BertForMaskedLM folder whose model.safetensors holds the "
+                + "cls.predictions.* weights; or classify with a linear head instead."));
+        TextTokenizer tokenizer = backbone.getTokenizer();
+        long[] mask = tokenizer.tokenIdsOf(MASK);
+        if (mask.length != 1) {
+            throw new PeftException("The tokenizer of backbone '" + backbone.getName() + "' does not read " + MASK
+                    + " as one token (got " + tokenizer.tokensOf(MASK) + "); a verbalizer needs a BERT-style "
+                    + "tokenizer with " + MASK + " among its special tokens.");
+        }
+        if (labelWords.size() < 2) {
+            throw new PeftException("A verbalizer needs a label word for each of at least 2 classes, got "
+                    + labelWords);
+        }
+        long[] ids = new long[labelWords.size()];
+        List<String> problems = new ArrayList<>();
+        for (int c = 0; c < ids.length; c++) {
+            String word = labelWords.get(c).strip();
+            long[] pieces = word.isEmpty() ? new long[0] : tokenizer.tokenIdsOf(word);
+            if (pieces.length != 1) {
+                problems.add(word.isEmpty() ? "label word " + (c + 1) + " is blank"
+                        : "'" + word + "' is " + pieces.length + " word pieces " + tokenizer.tokensOf(word));
+                continue;
+            }
+            ids[c] = pieces[0];
+            for (int other = 0; other < c; other++) {
+                if (ids[other] == ids[c]) {
+                    problems.add("'" + word + "' is the same token as '" + labelWords.get(other).strip() + "'");
+                }
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new PeftException("Label words must each be one word piece of the backbone's vocabulary, "
+                    + "distinct from each other: " + String.join("; ", problems) + ". Choose other words (a "
+                    + "multi-piece word would need one " + MASK + " per piece, which is not supported).");
+        }
+        return new Verbalizer(head, mask[0], labelWords.stream().map(String::strip).toList(), ids);
+    }
+
+    /**
+     * {@code template} with {@code {text_a}} and {@code {text_b}} replaced by the texts, in one
+     * pass (a text that itself contains a placeholder is not filled again).
+     *
+     * @throws PeftException when the template uses {@code {text_b}} and {@code textB} is null
+     */
+    public static String fill(String template, String textA, @Nullable String textB) {
+        Matcher matcher = PLACEHOLDER.matcher(template);
+        StringBuilder out = new StringBuilder();
+        while (matcher.find()) {
+            String value = matcher.group().equals("{text_a}") ? textA : textB;
+            if (value == null) {
+                throw new PeftException("The template '" + template + "' needs a second text for {text_b}; pass a "
+                        + "text pair.");
+            }
+            matcher.appendReplacement(out, Matcher.quoteReplacement(value));
+        }
+        matcher.appendTail(out);
+        return out.toString();
+    }
+
+    /** The label words, in class order. */
+    public List<String> getLabelWords() {
+        return labelWords;
+    }
+
+    /** The label words' token ids, in class order. */
+    public long[] getLabelTokenIds() {
+        return labelTokenIds.clone();
+    }
+
+    /** The {@code [MASK]} token's id. */
+    public long getMaskTokenId() {
+        return maskTokenId;
+    }
+
+    /** The number of classes, one per label word. */
+    public int getNumClasses() {
+        return labelTokenIds.length;
+    }
+
+    /** The frozen MLM head that scores the words. */
+    public MlmHead getHead() {
+        return head;
+    }
+
+    /**
+     * Checks that every sequence of {@code batch} holds exactly one {@code [MASK]}: the forward
+     * pass finds the mask on the device and cannot report a missing one, so call this where the
+     * batch is encoded (truncation can cut the mask away).
+     *
+     * @throws PeftException naming the first sequence without exactly one mask
+     */
+    public void checkMasks(EncodedBatch batch) {
+        long[] ids = batch.tokenIds();
+        for (int row = 0; row < batch.batchSize(); row++) {
+            int count = 0;
+            for (int t = 0; t < batch.length(); t++) {
+                count += ids[row * batch.length() + t] == maskTokenId ? 1 : 0;
+            }
+            if (count != 1) {
+                throw new PeftException("Sequence " + row + " of the batch holds " + count + " " + MASK
+                        + " tokens; a verbalizer needs exactly one per input. "
+                        + (count == 0 ? "Truncation may have cut it away: put the long text last in the template, "
+                                + "after " + MASK + ", or allow more tokens."
+                                : "Remove " + MASK + " from the texts and keep the one in the template."));
+            }
+        }
+    }
+
+    /**
+     * The class logits {@code (B, C)}: the MLM head's logits of the label words at each row's
+     * {@code [MASK]}.
+     *
+     * @param hidden       encoder outputs {@code (B, T + promptLength, d)}
+     * @param tokenIds     the input token ids {@code (B, T)}, each row with one {@code [MASK]}
+     * @param promptLength the number of prompt vectors inserted after {@code [CLS]}
+     */
+    public NDArray score(ParameterStore parameterStore, NDArray hidden, NDArray tokenIds, int promptLength,
+            boolean training) {
+        Shape shape = hidden.getShape();
+        long batch = tokenIds.getShape().get(0);
+        if (shape.dimension() != 3 || shape.get(0) != batch || shape.get(1) != tokenIds.getShape().get(1) + promptLength) {
+            throw new ShapeMismatchException("Verbalizer.score: hidden states " + shape + " do not match token ids "
+                    + tokenIds.getShape() + " plus a prompt of " + promptLength);
+        }
+        long d = shape.get(2);
+        // [MASK] sits at token position p >= 1, so after the prompt (inserted at 1) at p + promptLength
+        NDArray positions = tokenIds.eq(maskTokenId).toType(DataType.INT32, false).argMax(1).add(promptLength);
+        NDArray index = positions.reshape(batch, 1, 1).broadcast(new Shape(batch, 1, d));
+        NDArray atMask = hidden.gather(index, 1).reshape(batch, d);
+        return head.logitsOf(parameterStore, atMask, labelTokenIds, training);
+    }
+
+    @Override
+    public String toString() {
+        return "Verbalizer(" + labelWords + ")";
+    }
+}

@@ -1,0 +1,220 @@
+package dev.peft4j.harness.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.peft4j.api.InvalidOptionException;
+import dev.peft4j.api.PeftException;
+import dev.peft4j.backbones.Backbone;
+import dev.peft4j.backbones.Backbones;
+import dev.peft4j.backbones.TinyBertFolder;
+import dev.peft4j.harness.TestData;
+import dev.peft4j.harness.data.DataLocator;
+import dev.peft4j.harness.experiment.RunSpec;
+import dev.peft4j.harness.task.SuperGlueTasks;
+import dev.peft4j.harness.task.TextInput;
+import dev.peft4j.plugins.PluginRegistry;
+import dev.peft4j.api.PromptFormatException;
+import dev.peft4j.harness.eval.Evaluator;
+import dev.peft4j.harness.task.Example;
+import dev.peft4j.harness.task.Task;
+import dev.peft4j.inference.ExportFolder;
+import dev.peft4j.inference.Prediction;
+import dev.peft4j.inference.Predictor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The verbalizer head end to end on the synthetic data with the tiny random BERT and its MLM head. */
+class VerbalizerTrainingTest {
+
+    /** Words of the tiny vocabulary, one word piece each (the built-in yes/no/maybe are not in it). */
+    private static final String CB_WORDS = "entailment=entailment,contradiction=contradiction,neutral=neutral";
+
+    private static Backbone backbone;
+
+    @BeforeAll
+    static void loadBackbone() {
+        backbone = Backbones.load(TinyBertFolder.shared().toString());
+    }
+
+    @AfterAll
+    static void closeBackbone() {
+        backbone.close();
+    }
+
+    private static PromptTrainer trainer(@Nullable Path checkpoints, TrainingListener listener) {
+        PromptTrainer.Builder builder = PromptTrainer.builder()
+                .setBackbone(backbone)
+                .setRegistry(PluginRegistry.discover())
+                .setTasks(SuperGlueTasks::byId)
+                .setData(DataLocator.builder().optDataFolder(TestData.synthetic()).build())
+                .optListener(listener);
+        if (checkpoints != null) {
+            builder.optCheckpointRoot(checkpoints);
+        }
+        return builder.build();
+    }
+
+    private static RunSpec spec(Map<String, String> extra) {
+        Map<String, String> shared = new TreeMap<>(Map.of("backbone", backbone.getName(),
+                "epochs", "3", "batch-size", "4", "max-length", "64", "train-limit", "12", "eval-limit", "12"));
+        shared.putAll(extra);
+        return new RunSpec("prompt-tuning", "cb", 7, 4, 0.3, Map.of(), shared);
+    }
+
+    private static RunSpec verbalizer() {
+        return spec(Map.of("head", "verbalizer", "label-words", CB_WORDS));
+    }
+
+    @Test
+    void thePromptIsTheOnlyLearnerAndTheRunRecordsItsHead() {
+        TrainedRun run = trainer(null, new TrainingListener() {}).train(verbalizer());
+
+        int d = TinyBertFolder.HIDDEN;
+        assertThat(run.result().trainableParameters()).as("P only, no head").isEqualTo(4L * d);
+        assertThat(run.result().epochs()).hasSize(3);
+        assertThat(run.result().bestMetric()).isBetween(0.0, 1.0);
+        assertThat(run.headWeight()).isEmpty();
+        assertThat(run.verbalizer()).isNotNull();
+        assertThat(run.verbalizer().template()).isEqualTo("{text_b} ? [MASK] , {text_a}");
+        assertThat(run.verbalizer().labelWords()).containsExactly("entailment", "contradiction", "neutral");
+        assertThat(run.result().config()).containsEntry("head", "verbalizer").containsEntry("label-words", CB_WORDS);
+        assertThat(verbalizer().getRunId()).isNotEqualTo(spec(Map.of()).getRunId());
+        // same seed, same run
+        assertThat(trainer(null, new TrainingListener() {}).train(verbalizer()).prompt()).isEqualTo(run.prompt());
+    }
+
+    @Test
+    void anExportServesPredictorAndEvalAlike(@TempDir Path temp) {
+        TrainedRun run = trainer(null, new TrainingListener() {}).train(verbalizer());
+        Path folder = temp.resolve("export");
+        run.toExport(backbone, 64).write(folder);
+
+        assertThat(folder.resolve(ExportFolder.HEAD_FILE)).doesNotExist();
+        ExportFolder export = ExportFolder.read(folder);
+        assertThat(export.settings().headKind()).isEqualTo("verbalizer");
+        assertThat(export.settings().template()).isEqualTo("{text_b} ? [MASK] , {text_a}");
+        assertThat(export.settings().labelWords()).containsExactly("entailment", "contradiction", "neutral");
+
+        Task cb = SuperGlueTasks.cb();
+        DataLocator data = DataLocator.builder().optDataFolder(TestData.synthetic()).build();
+        List<Example> val = cb.load("val", data.locate(cb, "val")).subList(0, 6);
+        float[][] scores;
+        try (ExportedClassifier classifier = new ExportedClassifier(export, backbone, cb)) {
+            scores = classifier.score(val);
+        }
+        List<String> first = val.stream().map(e -> e.inputs().get(0).text()).toList();
+        List<String> second = val.stream().map(e -> Objects.requireNonNull(e.inputs().get(0).textPair())).toList();
+        try (Predictor predictor = Predictor.open(folder, backbone)) {
+            List<Prediction> predicted = predictor.predictPairs(first, second);
+            for (int i = 0; i < val.size(); i++) {
+                double[] p = Evaluator.softmax(scores[i]);
+                for (int c = 0; c < p.length; c++) {
+                    assertThat(predicted.get(i).probabilities().get(cb.getLabels().get(c))).isCloseTo(p[c],
+                            within(1e-5));
+                }
+            }
+            // the template needs {text_b}: a single text is refused
+            assertThatThrownBy(() -> predictor.predict("the lamp fell")).isInstanceOf(PeftException.class)
+                    .hasMessageContaining("{text_b}");
+        }
+    }
+
+    @Test
+    void aVerbalizerExportWithAHeadFileOrBadSettingsIsRefused(@TempDir Path temp) throws Exception {
+        TrainedRun run = trainer(null, new TrainingListener() {}).train(spec(Map.of("head", "verbalizer",
+                "label-words", CB_WORDS, "epochs", "1")));
+        Path folder = temp.resolve("export");
+        run.toExport(backbone, 64).write(folder);
+        Files.write(folder.resolve(ExportFolder.HEAD_FILE), new byte[] {1, 2, 3});
+        assertThatThrownBy(() -> ExportFolder.read(folder)).isInstanceOf(PromptFormatException.class)
+                .hasMessageContaining("also " + ExportFolder.HEAD_FILE);
+        Files.delete(folder.resolve(ExportFolder.HEAD_FILE));
+        Path settings = folder.resolve(ExportFolder.SETTINGS_FILE);
+        Files.writeString(settings, Files.readString(settings).replace("[MASK]", "[SEP]"));
+        assertThatThrownBy(() -> ExportFolder.read(folder)).isInstanceOf(PromptFormatException.class)
+                .hasMessageContaining("without exactly one [MASK]");
+        // an export of a linear head says so and keeps its head file
+        ExportFolder linear = trainer(null, new TrainingListener() {}).train(spec(Map.of("epochs", "1")))
+                .toExport(backbone, 64);
+        assertThat(linear.settings().headKind()).isEqualTo("linear");
+        assertThat(linear.settings().head()).isNull();
+    }
+
+    @Test
+    void aStoppedVerbalizerRunResumesToTheSameResult(@TempDir Path uninterrupted, @TempDir Path interrupted) {
+        TrainedRun reference = trainer(uninterrupted, new TrainingListener() {}).train(verbalizer());
+        TrainingListener stop = new TrainingListener() {
+            @Override
+            public void afterCheckpoint(RunSpec run, int epoch) {
+                if (epoch == 1) {
+                    throw new IllegalStateException("forced stop");
+                }
+            }
+        };
+        assertThatThrownBy(() -> trainer(interrupted, stop).train(verbalizer())).hasMessage("forced stop");
+
+        TrainedRun resumed = trainer(interrupted, new TrainingListener() {}).train(verbalizer());
+
+        assertThat(resumed.result().epochs()).isEqualTo(reference.result().epochs());
+        assertThat(resumed.prompt()).isEqualTo(reference.prompt());
+    }
+
+    @Test
+    void aLinearHeadRecordsNoHeadSettingsSoOldRunIdsStay() {
+        assertThat(TrainingConfig.DEFAULTS.toMap()).doesNotContainKeys("head", "template", "label-words");
+        assertThat(TrainingConfig.fromMap(Map.of("head", "linear"))).isEqualTo(TrainingConfig.DEFAULTS);
+        TrainingConfig config = TrainingConfig.fromMap(verbalizer().shared());
+        assertThat(TrainingConfig.fromMap(config.toMap())).isEqualTo(config);
+        assertThatThrownBy(() -> TrainingConfig.fromMap(Map.of("head", "mlm")))
+                .isInstanceOf(InvalidOptionException.class).hasMessageContaining("linear or verbalizer");
+        assertThatThrownBy(() -> TrainingConfig.fromMap(Map.of("label-words", "a=b")))
+                .hasMessageContaining("--head verbalizer");
+    }
+
+    @Test
+    void badTemplatesAndLabelWordsAreRefusedBeforeTraining() {
+        TrainingRunCheck check = new TrainingRunCheck(PluginRegistry.discover(), SuperGlueTasks::byId);
+        check.check(verbalizer());
+        assertThatThrownBy(() -> check.check(spec(Map.of("head", "verbalizer", "template", "{text_a} , {text_b}"))))
+                .isInstanceOf(InvalidOptionException.class).hasMessageContaining("holds 0 [MASK]");
+        assertThatThrownBy(() -> check.check(spec(Map.of("head", "verbalizer", "template", "{text_a} ? [MASK]"))))
+                .hasMessageContaining("must use [{text_a}, {text_b}]");
+        assertThatThrownBy(() -> check.check(spec(Map.of("head", "verbalizer", "template",
+                "{premise} ? [MASK] , {text_b}")))).hasMessageContaining("unknown placeholder {premise}");
+        assertThatThrownBy(() -> check.check(spec(Map.of("head", "verbalizer", "label-words",
+                "entailment=yes,contradiction=no")))).hasMessageContaining("lack [neutral]");
+        assertThatThrownBy(() -> check.check(spec(Map.of("head", "verbalizer", "label-words",
+                "entailment=yes,contradiction=no,neutral=maybe,other=x")))).hasMessageContaining("'other'");
+        RunSpec copa = new RunSpec("prompt-tuning", "copa", 7, 4, 0.3, Map.of(), verbalizer().shared());
+        assertThatThrownBy(() -> check.check(copa)).hasMessageContaining("--head linear");
+        RunSpec wic = new RunSpec("prompt-tuning", "wic", 7, 4, 0.3, Map.of(), Map.of("head", "verbalizer"));
+        assertThatThrownBy(() -> check.check(wic)).hasMessageContaining("no built-in verbalizer template")
+                .hasMessageContaining("--template");
+    }
+
+    @Test
+    void multiPieceLabelWordsAreRefusedWhenTheRunStarts() {
+        // the built-in yes/no/maybe split into characters in the tiny vocabulary
+        RunSpec builtIn = spec(Map.of("head", "verbalizer"));
+        assertThatThrownBy(() -> trainer(null, new TrainingListener() {}).train(builtIn))
+                .isInstanceOf(PeftException.class).hasMessageContaining("'yes' is 3 word pieces [y, ##e, ##s]");
+    }
+
+    @Test
+    void templatesFillBothTextsOnce() {
+        VerbalizerTemplate template = new VerbalizerTemplate("{text_b} ? [MASK] , {text_a}", List.of("a", "b"));
+        assertThat(template.fill(TextInput.pair("the sky {text_b} is grey", "it rains")))
+                .isEqualTo("it rains ? [MASK] , the sky {text_b} is grey");
+    }
+}
