@@ -265,27 +265,27 @@ public final class MultiTaskPredictor implements AutoCloseable {
         if (inputs.isEmpty()) {
             return List.of();
         }
-        Map<String, Task> snapshot = tasks;
-        List<Task> rowTasks = new ArrayList<>(inputs.size());
-        for (int i = 0; i < inputs.size(); i++) {
-            Input input = inputs.get(i);
-            Objects.requireNonNull(input, "inputs contain null");
-            Task task = resolve(snapshot, input.task());
-            checkText(input.textA(), i, "textA");
-            if (input.textB() != null) {
-                checkText(input.textB(), i, "textB");
-                if (task.maxTokens < 5) {
-                    throw new PeftException("Row " + i + ": the export of task '" + task.name + "' keeps only "
-                            + task.maxTokens + " tokens per input beside its prompt, fewer than the 5 a text pair "
-                            + "needs ([CLS] a [SEP] b [SEP]).");
-                }
-            }
-            rowTasks.add(task);
-        }
         return guard.use(() -> {
             if (!backbone.getManager().isOpen()) {
                 throw new PeftException("The backbone '" + backbone.getName() + "' was closed while the multi-task "
                         + "predictor is open. Close the predictor before its backbone.");
+            }
+            Map<String, Task> snapshot = tasks;
+            List<Task> rowTasks = new ArrayList<>(inputs.size());
+            for (int i = 0; i < inputs.size(); i++) {
+                Input input = inputs.get(i);
+                Objects.requireNonNull(input, "inputs contain null");
+                Task task = resolve(snapshot, input.task());
+                checkText(input.textA(), i, "textA");
+                if (input.textB() != null) {
+                    checkText(input.textB(), i, "textB");
+                    if (task.maxTokens < 5) {
+                        throw new PeftException("Row " + i + ": the export of task '" + task.name + "' keeps only "
+                                + task.maxTokens + " tokens per input beside its prompt, fewer than the 5 a text pair "
+                                + "needs ([CLS] a [SEP] b [SEP]).");
+                    }
+                }
+                rowTasks.add(task);
             }
             List<Task> held = hold(rowTasks);
             try {
