@@ -138,9 +138,24 @@ public final class MultiTaskPredictor implements AutoCloseable {
      *     predictor is closed
      */
     public void addTask(String task, Path exportFolder) {
+        put(task, exportFolder, false);
+    }
+
+    /**
+     * Serves the export folder as {@code task} in place of the task's current export (a retrained
+     * prompt, say), in one step: no call sees the name unknown. Calls in flight finish with the
+     * old export, whose arrays are freed when the last of them returns.
+     *
+     * @throws PeftException for an unknown task (the predictor is unchanged then), or as {@link #addTask} does
+     */
+    public void replaceTask(String task, Path exportFolder) {
+        put(task, exportFolder, true);
+    }
+
+    private void put(String task, Path exportFolder, boolean replace) {
         Objects.requireNonNull(exportFolder, "exportFolder");
         if (task == null || task.isBlank()) {
-            throw new PeftException("MultiTaskPredictor.addTask: the task name is empty or blank; name the task (e.g. "
+            throw new PeftException("MultiTaskPredictor: the task name is empty or blank; name the task (e.g. "
                     + "'cb') that inputs will refer to.");
         }
         guard.use(() -> {
@@ -148,16 +163,25 @@ public final class MultiTaskPredictor implements AutoCloseable {
             Predictor.checkBackboneName(exportFolder, export.settings().backbone(), backbone);
             Predictor.check(exportFolder, export, backbone);
             Task added = new Task(task, exportFolder, export, backbone);
+            Task existing;
             synchronized (writes) {
-                Task existing = tasks.get(task);
-                if (existing != null) {
+                existing = tasks.get(task);
+                if (existing != null && !replace) {
                     added.retire();
                     throw new PeftException("The task '" + task + "' is already served (from " + existing.folder
-                            + "); remove it with removeTask(\"" + task + "\") first, or choose another name.");
+                            + "); replace it with replaceTask, remove it with removeTask(\"" + task + "\") first, "
+                            + "or choose another name.");
+                }
+                if (existing == null && replace) {
+                    added.retire();
+                    resolve(tasks, task); // throws, naming the known tasks
                 }
                 Map<String, Task> copy = new LinkedHashMap<>(tasks);
                 copy.put(task, added);
                 tasks = java.util.Collections.unmodifiableMap(copy);
+            }
+            if (existing != null) {
+                existing.retire();
             }
             return null;
         });

@@ -215,6 +215,14 @@ class MultiTaskPredictorTest {
         assertSame(predictor.predict("rte", TEXTS.get(0)), SINGLE.get("rte").predict(TEXTS.get(0)));
         predictor.addTask("cb", FOLDERS.get("cb")); // the name is free again
         assertSame(predictor.predict("cb", TEXTS.get(1)), SINGLE.get("cb").predict(TEXTS.get(1)));
+        // a new export under the same name, in one step
+        predictor.replaceTask("cb", FOLDERS.get("boolq"));
+        assertThat(predictor.getTasks()).containsExactly("rte", "cb");
+        assertThat(predictor.getLabels("cb")).isEqualTo(SINGLE.get("boolq").getLabels());
+        assertSame(predictor.predict("cb", TEXTS.get(1)), SINGLE.get("boolq").predict(TEXTS.get(1)));
+        assertThatThrownBy(() -> predictor.replaceTask("mrpc", FOLDERS.get("cb")))
+                .isInstanceOf(PeftException.class).hasMessageContaining("Unknown task 'mrpc'");
+        assertThat(predictor.getTasks()).containsExactly("rte", "cb");
         predictor.close();
         predictor.close();
         assertThat(predictor.isClosed()).isTrue();
@@ -277,6 +285,7 @@ class MultiTaskPredictorTest {
                 for (int i = 0; i < got.size(); i++) {
                     assertSame(got.get(i), churnExpected.get(i));
                 }
+                predictor.replaceTask("boolq", FOLDERS.get("boolq")); // frees the old arrays once unused
                 assertThat(predictor.removeTask("boolq")).isTrue();
             }
             stop.set(true);
