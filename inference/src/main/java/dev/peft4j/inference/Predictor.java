@@ -145,7 +145,7 @@ public final class Predictor implements AutoCloseable {
     static final String PEFT_CLASSIFIER_WEIGHT = "base_model.classifier.weight";
 
     /** Reads the export with messages that tell a bare PEFT adapter from a broken export. */
-    private static ExportFolder read(Path folder) {
+    static ExportFolder read(Path folder) {
         Objects.requireNonNull(folder, "exportFolder");
         if (!Files.isDirectory(folder)) {
             throw new PromptFormatException("Export folder " + folder.toAbsolutePath() + " does not exist or is "
@@ -219,7 +219,7 @@ public final class Predictor implements AutoCloseable {
         }
     }
 
-    private static void check(Path folder, ExportFolder export, Backbone backbone) {
+    static void check(Path folder, ExportFolder export, Backbone backbone) {
         var settings = export.settings();
         int units = export.headBias().length;
         if (units == 1) {
@@ -241,7 +241,7 @@ public final class Predictor implements AutoCloseable {
         }
     }
 
-    private static void checkBackboneName(Path folder, String expected, Backbone backbone) {
+    static void checkBackboneName(Path folder, String expected, Backbone backbone) {
         String actual = backbone.getName();
         if (expected.trim().equalsIgnoreCase(actual) || lastSegment(expected).equals(lastSegment(actual))) {
             return;
