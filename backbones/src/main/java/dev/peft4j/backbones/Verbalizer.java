@@ -18,7 +18,7 @@ import org.jspecify.annotations.Nullable;
  * {@code [MASK]} (a cloze template filled with the example's texts), and the logit of class
  * {@code c} is the MLM head's logit of label word {@code c} at that position, as in PET (Schick
  * and Schütze 2021, "Exploiting Cloze Questions for Few Shot Text Classification and Natural
- * Language Inference"). Nothing here trains: with a {@link SoftPrompt} on the
+ * Language Inference"). Nothing here trains: with a {@link dev.peft4j.api.SoftPrompt} on the
  * {@link PromptClassifier} the prompt (and Φ) is the only learner.
  *
  * <p>Each label word must be a single word piece of the backbone's vocabulary; a word that splits
