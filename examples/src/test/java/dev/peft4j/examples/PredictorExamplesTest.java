@@ -31,6 +31,22 @@ class PredictorExamplesTest {
     }
 
     @Test
+    void multiTaskExampleGivesEachRowItsOwnTasksPrediction() {
+        Path folder = TrainedExport.folder();
+        // the same export under two task names: each row must equal the single-task Predictor's label
+        String backbone;
+        List<String> expected;
+        try (Predictor predictor = Predictor.open(folder)) {
+            backbone = predictor.getSettings().backbone();
+            expected = List.of(predictor.predict("It is raining.", "The street is wet.").label(),
+                    predictor.predict("A man sleeps.", "A person rests.").label(),
+                    predictor.predict("Nobody came.", "The party was full.").label());
+        }
+
+        assertThat(MultiTaskJavaExample.classifyMixed(backbone, folder, folder)).isEqualTo(expected);
+    }
+
+    @Test
     void guiceExampleInjectsAReadyPredictor() {
         Path folder = TrainedExport.folder();
         String answer = PredictorGuiceExample.judgeOnce(folder, "It is raining.", "The street is wet.");
