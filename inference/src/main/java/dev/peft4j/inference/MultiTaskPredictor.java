@@ -426,7 +426,7 @@ public final class MultiTaskPredictor implements AutoCloseable {
             for (var entry : byTask.entrySet()) {
                 Task task = entry.getKey();
                 for (int r : entry.getValue()) {
-                    results[r] = toPrediction(task.labels, flat, offset);
+                    results[r] = Prediction.fromLogits(task.labels, flat, offset);
                     offset += task.labels.size();
                 }
             }
@@ -485,29 +485,6 @@ public final class MultiTaskPredictor implements AutoCloseable {
             }
         }
         throw new IllegalStateException("checkMasks let through a row without [MASK]");
-    }
-
-    private static Prediction toPrediction(List<String> labels, float[] logits, int offset) {
-        int classes = labels.size();
-        int best = 0;
-        double max = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < classes; i++) {
-            if (logits[offset + i] > logits[offset + best]) {
-                best = i;
-            }
-            max = Math.max(max, logits[offset + i]);
-        }
-        double[] exp = new double[classes];
-        double sum = 0;
-        for (int i = 0; i < classes; i++) {
-            exp[i] = Math.exp(logits[offset + i] - max);
-            sum += exp[i];
-        }
-        Map<String, Double> probabilities = new LinkedHashMap<>();
-        for (int i = 0; i < classes; i++) {
-            probabilities.put(labels.get(i), exp[i] / sum);
-        }
-        return new Prediction(labels.get(best), exp[best] / sum, probabilities);
     }
 
     private static void checkText(@Nullable String text, int row, String what) {

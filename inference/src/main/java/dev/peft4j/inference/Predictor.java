@@ -376,7 +376,8 @@ public final class Predictor implements AutoCloseable {
                 throw new PeftException("The backbone '" + backbone.getName() + "' of the predictor for " + folder
                         + " was closed while the predictor is open. Close predictors before their shared backbone.");
             }
-            return Batches.run(count, DEFAULT_BATCH_SIZE, tokenize, this::forward, this::toPrediction);
+            return Batches.run(count, DEFAULT_BATCH_SIZE, tokenize, this::forward,
+                    (logits, row) -> Prediction.fromLogits(labels, logits, row * labels.size()));
         });
     }
 
@@ -386,30 +387,6 @@ public final class Predictor implements AutoCloseable {
             NDArray logits = classifier.forward(parameterStore, batch.toNDList(step), false).singletonOrThrow();
             return logits.toFloatArray();
         }
-    }
-
-    private Prediction toPrediction(float[] logits, int row) {
-        int classes = labels.size();
-        int offset = row * classes;
-        int best = 0;
-        double max = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < classes; i++) {
-            if (logits[offset + i] > logits[offset + best]) {
-                best = i;
-            }
-            max = Math.max(max, logits[offset + i]);
-        }
-        double[] exp = new double[classes];
-        double sum = 0;
-        for (int i = 0; i < classes; i++) {
-            exp[i] = Math.exp(logits[offset + i] - max);
-            sum += exp[i];
-        }
-        Map<String, Double> probabilities = new LinkedHashMap<>();
-        for (int i = 0; i < classes; i++) {
-            probabilities.put(labels.get(i), exp[i] / sum);
-        }
-        return new Prediction(labels.get(best), exp[best] / sum, probabilities);
     }
 
     private static String checkText(String text, String what) {
