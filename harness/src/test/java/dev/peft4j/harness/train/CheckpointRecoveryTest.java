@@ -7,15 +7,12 @@ import dev.peft4j.api.internal.AtomicFiles;
 import dev.peft4j.backbones.Backbone;
 import dev.peft4j.backbones.Backbones;
 import dev.peft4j.backbones.TinyBertFolder;
-import dev.peft4j.harness.data.DataLocator;
 import dev.peft4j.harness.experiment.ExperimentRunner;
 import dev.peft4j.harness.experiment.Grid;
 import dev.peft4j.harness.experiment.ResultsFolder;
 import dev.peft4j.harness.experiment.RunSpec;
 import dev.peft4j.harness.experiment.Shard;
 import dev.peft4j.harness.report.RunResult;
-import dev.peft4j.harness.task.SuperGlueTasks;
-import dev.peft4j.plugins.PluginRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -70,16 +67,7 @@ class CheckpointRecoveryTest {
     }
 
     private static PromptTrainer trainer(@Nullable Path checkpoints, TrainingListener listener) {
-        PromptTrainer.Builder builder = PromptTrainer.builder()
-                .setBackbone(backbone)
-                .setRegistry(PluginRegistry.discover())
-                .setTasks(SuperGlueTasks::byId)
-                .setData(DataLocator.builder().optDataFolder(data).build())
-                .optListener(listener);
-        if (checkpoints != null) {
-            builder.optCheckpointRoot(checkpoints);
-        }
-        return builder.build();
+        return TestTrainers.of(backbone, data, checkpoints, listener);
     }
 
     private static Grid grid() {

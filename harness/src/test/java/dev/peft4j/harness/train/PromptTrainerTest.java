@@ -7,13 +7,10 @@ import dev.peft4j.backbones.Backbone;
 import dev.peft4j.backbones.Backbones;
 import dev.peft4j.backbones.TinyBertFolder;
 import dev.peft4j.harness.TestData;
-import dev.peft4j.harness.data.DataLocator;
 import dev.peft4j.harness.experiment.RunSpec;
 import dev.peft4j.harness.experiment.TrainingDivergedException;
 import dev.peft4j.harness.report.EpochMetrics;
 import dev.peft4j.harness.report.RunResult;
-import dev.peft4j.harness.task.SuperGlueTasks;
-import dev.peft4j.plugins.PluginRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -41,16 +38,7 @@ class PromptTrainerTest {
     }
 
     private static PromptTrainer trainer(@Nullable Path checkpoints, TrainingListener listener) {
-        PromptTrainer.Builder builder = PromptTrainer.builder()
-                .setBackbone(backbone)
-                .setRegistry(PluginRegistry.discover())
-                .setTasks(SuperGlueTasks::byId)
-                .setData(DataLocator.builder().optDataFolder(TestData.synthetic()).build())
-                .optListener(listener);
-        if (checkpoints != null) {
-            builder.optCheckpointRoot(checkpoints);
-        }
-        return builder.build();
+        return TestTrainers.of(backbone, TestData.synthetic(), checkpoints, listener);
     }
 
     private static RunSpec spec(String method, String task, double lr, Map<String, String> extra) {

@@ -53,16 +53,7 @@ class VerbalizerTrainingTest {
     }
 
     private static PromptTrainer trainer(@Nullable Path checkpoints, TrainingListener listener) {
-        PromptTrainer.Builder builder = PromptTrainer.builder()
-                .setBackbone(backbone)
-                .setRegistry(PluginRegistry.discover())
-                .setTasks(SuperGlueTasks::byId)
-                .setData(DataLocator.builder().optDataFolder(TestData.synthetic()).build())
-                .optListener(listener);
-        if (checkpoints != null) {
-            builder.optCheckpointRoot(checkpoints);
-        }
-        return builder.build();
+        return TestTrainers.of(backbone, TestData.synthetic(), checkpoints, listener);
     }
 
     private static RunSpec spec(Map<String, String> extra) {
