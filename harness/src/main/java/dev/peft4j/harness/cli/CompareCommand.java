@@ -12,6 +12,7 @@ import dev.peft4j.harness.report.RunResult;
 import dev.peft4j.harness.task.Task;
 import dev.peft4j.harness.train.PromptTrainer;
 import dev.peft4j.harness.train.TrainingRunCheck;
+import dev.peft4j.plugins.PluginRegistry;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,7 +77,8 @@ final class CompareCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         Function<String, Task> resolver = custom.resolver(tasks.get(0));
-        ExperimentRunner.checkGrid(buildGrid(Map.of()), new TrainingRunCheck(Plugins.registry(), resolver));
+        PluginRegistry registry = Plugins.registry();
+        ExperimentRunner.checkGrid(buildGrid(Map.of()), new TrainingRunCheck(registry, resolver));
         DataLocator data = Session.dataLocator(training.where.data);
         Map<String, String> fingerprints = new LinkedHashMap<>();
         for (String task : tasks) {
@@ -89,7 +91,7 @@ final class CompareCommand implements Callable<Integer> {
         out.printf("Grid: %d runs, %d to do in shard %s; results in %s%n", grid.size(), pending.size(), shard, results);
         out.flush();
         if (!pending.isEmpty()) {
-            try (Session session = new Session(training.backbone, training.where);
+            try (Session session = new Session(registry, training.backbone, training.where);
                     Progress progress = Progress.forCommand(out, training.noProgress, pending.size())) {
                 new ExperimentRunner(folder).run(grid, Shard.parse(shard),
                         session.trainer(results.resolve("checkpoints"), progress, resolver));

@@ -20,7 +20,12 @@ final class Session implements AutoCloseable {
     final DataLocator data;
 
     Session(String backboneName, DeviceOptions where) {
-        this.registry = Plugins.registry();
+        this(Plugins.registry(), backboneName, where);
+    }
+
+    /** A session on a registry the command already built (so its load problems are reported once). */
+    Session(PluginRegistry registry, String backboneName, DeviceOptions where) {
+        this.registry = registry;
         this.data = dataLocator(where.data);
         this.backbone = Backbones.load(backboneName, Device.fromName(where.device));
     }

@@ -6,6 +6,7 @@ import dev.peft4j.harness.task.Task;
 import dev.peft4j.harness.train.PromptTrainer;
 import dev.peft4j.harness.train.TrainedRun;
 import dev.peft4j.harness.train.TrainingRunCheck;
+import dev.peft4j.plugins.PluginRegistry;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -55,10 +56,11 @@ final class TrainCommand implements Callable<Integer> {
         Function<String, Task> tasks = custom.resolver(task);
         RunSpec unfingerprinted = new RunSpec(methodOptions.method, task, seed, methodOptions.promptLength,
                 learningRate, methodOptions.options, training.toShared());
-        new TrainingRunCheck(Plugins.registry(), tasks).check(unfingerprinted);
+        PluginRegistry registry = Plugins.registry();
+        new TrainingRunCheck(registry, tasks).check(unfingerprinted);
         RunSpec run = unfingerprinted.withDataFingerprint(PromptTrainer.dataFingerprint(tasks.apply(task),
                 training.toConfig(), Session.dataLocator(training.where.data)));
-        try (Session session = new Session(training.backbone, training.where);
+        try (Session session = new Session(registry, training.backbone, training.where);
                 Progress listener = Progress.forCommand(out, training.noProgress, 1)) {
             TrainedRun trained = session.trainer(results.resolve("checkpoints"), listener, tasks).train(run);
             Path file = new ResultsFolder(results).save(trained.result());

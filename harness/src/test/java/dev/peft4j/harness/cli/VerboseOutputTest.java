@@ -2,6 +2,8 @@ package dev.peft4j.harness.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.peft4j.backbones.TinyBertFolder;
+import dev.peft4j.harness.TestData;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -65,6 +67,18 @@ class VerboseOutputTest {
         assertThat(lines).singleElement().asString()
                 .startsWith("WARN PluginRegistry - ")
                 .contains("broken-plugin.jar").contains("com.example.MissingPlugin");
+    }
+
+    @Test
+    void trainingReportsABrokenPluginOnceNotOncePerRegistry() throws Exception {
+        Outcome outcome = peft4j("train", "--backbone", TinyBertFolder.shared().toString(), "--task", "cb",
+                "--method", "prompt-tuning", "-n", "2", "--data", TestData.synthetic().toString(),
+                "--results", pluginFolder.resolve("runs").toString(), "--epochs", "1", "--max-steps", "1",
+                "--batch-size", "4", "--max-length", "64", "--train-limit", "4", "--eval-limit", "4");
+
+        assertThat(outcome.status()).as(outcome.err()).isZero();
+        assertThat(outcome.err().lines().filter(line -> line.contains("com.example.MissingPlugin")))
+                .as("the grid check and the training session share one registry").hasSize(1);
     }
 
     @Test
