@@ -1,8 +1,8 @@
 package dev.peft4j.harness.experiment;
 
 import dev.peft4j.api.PeftException;
+import dev.peft4j.api.internal.AtomicFiles;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -224,7 +224,8 @@ public final class RunLock implements AutoCloseable {
     /** The process that holds a lock; the token tells two locks of one process apart. */
     record Owner(long pid, String host, String token) {
 
-        private static final String HOST = hostName();
+        // the same host name as temporary file names carry, so both tell this machine's processes apart alike
+        private static final String HOST = AtomicFiles.host();
 
         static Owner current() {
             return new Owner(ProcessHandle.current().pid(), HOST, UUID.randomUUID().toString());
@@ -259,14 +260,6 @@ public final class RunLock implements AutoCloseable {
         @Override
         public String toString() {
             return "process " + pid + " on host " + host;
-        }
-
-        private static String hostName() {
-            try {
-                return InetAddress.getLocalHost().getHostName().replaceAll("\\s+", "-");
-            } catch (IOException e) {
-                return "unknown-host";
-            }
         }
     }
 }
