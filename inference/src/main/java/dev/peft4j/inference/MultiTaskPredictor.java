@@ -9,6 +9,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import dev.peft4j.api.PeftException;
+import dev.peft4j.api.Suggestions;
 import dev.peft4j.backbones.Backbone;
 import dev.peft4j.backbones.BertEncoder;
 import dev.peft4j.backbones.EncodedBatch;
@@ -499,44 +500,10 @@ public final class MultiTaskPredictor implements AutoCloseable {
         if (task != null) {
             return task;
         }
-        String suggestion = closest(name, snapshot.keySet());
-        throw new PeftException("Unknown task '" + name + "'"
-                + (suggestion != null ? "; did you mean '" + suggestion + "'?" : ".") + " Known tasks: "
+        String hint = Suggestions.closest(name, snapshot.keySet())
+                .map(closest -> "; did you mean '" + closest + "'?").orElse(".");
+        throw new PeftException("Unknown task '" + name + "'" + hint + " Known tasks: "
                 + snapshot.keySet() + ". Add a task with addTask(name, exportFolder).");
-    }
-
-    /** The known name nearest to {@code name} in edit distance, when it is near enough to be a typo. */
-    static @Nullable String closest(String name, Set<String> known) {
-        String best = null;
-        int bestDistance = Integer.MAX_VALUE;
-        for (String candidate : known) {
-            int distance = editDistance(name.toLowerCase(java.util.Locale.ROOT),
-                    candidate.toLowerCase(java.util.Locale.ROOT));
-            if (distance < bestDistance) {
-                best = candidate;
-                bestDistance = distance;
-            }
-        }
-        return best != null && bestDistance <= Math.max(2, name.length() / 3) ? best : null;
-    }
-
-    private static int editDistance(String a, String b) {
-        int[] previous = new int[b.length() + 1];
-        int[] current = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            previous[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            current[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int substitute = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                current[j] = Math.min(substitute, Math.min(previous[j], current[j - 1]) + 1);
-            }
-            int[] swap = previous;
-            previous = current;
-            current = swap;
-        }
-        return previous[b.length()];
     }
 
     /**
