@@ -31,10 +31,10 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import java.util.stream.Stream;
 
 /**
  * A trained prompt ready for inference: the Hugging Face PEFT prompt adapter files
@@ -163,6 +163,21 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
         } catch (IOException e) {
             throw new PeftException("Could not encode the task head of the export to " + folder + ": "
                     + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Whether the folder's {@code peft4j.json} names a verbalizer head, read without checking the
+     * rest of the folder (false when the file is missing or unreadable): a verbalizer export has
+     * no {@code head.safetensors}.
+     */
+    static boolean namesVerbalizerHead(Path folder) {
+        try {
+            JsonElement head = JsonParser.parseString(Files.readString(folder.resolve(SETTINGS_FILE)))
+                    .getAsJsonObject().get("head");
+            return head != null && head.isJsonPrimitive() && head.getAsString().equals(VERBALIZER);
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 

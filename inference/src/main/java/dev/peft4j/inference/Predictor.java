@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.training.ParameterStore;
-import com.google.gson.JsonParser;
 import dev.peft4j.api.PeftException;
 import dev.peft4j.api.PromptFormatException;
 import dev.peft4j.api.PromptAdapterFiles;
@@ -15,7 +14,6 @@ import dev.peft4j.backbones.Backbones;
 import dev.peft4j.backbones.EncodedBatch;
 import dev.peft4j.backbones.PromptClassifier;
 import dev.peft4j.backbones.Verbalizer;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -156,7 +154,7 @@ public final class Predictor implements AutoCloseable {
         boolean hasAdapter = Files.exists(folder.resolve(PromptAdapterFiles.CONFIG_FILE));
         for (String name : List.of(ExportFolder.HEAD_FILE, ExportFolder.SETTINGS_FILE)) {
             // a verbalizer export has no head file: the backbone's MLM head scores
-            boolean needed = !name.equals(ExportFolder.HEAD_FILE) || !isVerbalizerExport(folder);
+            boolean needed = !name.equals(ExportFolder.HEAD_FILE) || !ExportFolder.namesVerbalizerHead(folder);
             if (hasAdapter && needed && !Files.exists(folder.resolve(name))) {
                 throw new PromptFormatException(folder + " has no " + name + ", so it is a bare prompt adapter "
                         + "(as Hugging Face PEFT saves one), not a peft4j export with a task head. Use "
@@ -189,17 +187,6 @@ public final class Predictor implements AutoCloseable {
                 + "to BERT's pooler output (dense and tanh) at position 0, where PEFT puts the prompt, while peft4j's "
                 + "head reads the [CLS] state directly, with the prompt after [CLS]; its probabilities would be wrong. "
                 + "Put your own head on PromptedEncoder's embeddings with Placement.BEFORE_INPUT.";
-    }
-
-    /** Whether the folder's settings file names a verbalizer head (false when it is missing or unreadable). */
-    private static boolean isVerbalizerExport(Path folder) {
-        try {
-            var head = JsonParser.parseString(
-                    Files.readString(folder.resolve(ExportFolder.SETTINGS_FILE))).getAsJsonObject().get("head");
-            return head != null && head.isJsonPrimitive() && head.getAsString().equals("verbalizer");
-        } catch (IOException | RuntimeException e) {
-            return false;
-        }
     }
 
     private static void checkSettings(Path folder, ExportFolder.Settings settings) {
