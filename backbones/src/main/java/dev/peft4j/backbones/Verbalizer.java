@@ -176,7 +176,7 @@ public final class Verbalizer {
      *
      * @param hidden       encoder outputs {@code (B, T + promptLength, d)}
      * @param tokenIds     the input token ids {@code (B, T)}, each row with one {@code [MASK]}
-     * @param promptLength the number of prompt vectors inserted after {@code [CLS]}
+     * @param promptLength the number of prompt vectors, inserted after {@code [CLS]} or before the input
      */
     public NDArray score(ParameterStore parameterStore, NDArray hidden, NDArray tokenIds, int promptLength,
             boolean training) {
@@ -187,7 +187,7 @@ public final class Verbalizer {
                     + tokenIds.getShape() + " plus a prompt of " + promptLength);
         }
         long d = shape.get(2);
-        // [MASK] sits at token position p >= 1, so after the prompt (inserted at 1) at p + promptLength
+        // [MASK] sits at token position p >= 1, so after the prompt (inserted at 1 or 0) at p + promptLength
         NDArray positions = tokenIds.eq(maskTokenId).toType(DataType.INT32, false).argMax(1).add(promptLength);
         NDArray index = positions.reshape(batch, 1, 1).broadcast(new Shape(batch, 1, d));
         NDArray atMask = hidden.gather(index, 1).reshape(batch, d);
