@@ -14,6 +14,7 @@ import dev.peft4j.api.PromptAdapter;
 import dev.peft4j.api.PromptAdapterFiles;
 import dev.peft4j.api.PromptEmbeddings;
 import dev.peft4j.api.PromptFormatException;
+import dev.peft4j.api.PromptPlacement;
 import dev.peft4j.api.internal.AtomicFiles;
 import dev.peft4j.api.internal.SafetensorsHeader;
 import dev.peft4j.backbones.Backbone;
@@ -40,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * A trained prompt ready for inference: the Hugging Face PEFT prompt adapter files
  * ({@code adapter_config.json}, {@code adapter_model.safetensors} with {@code P'}), the task head
  * ({@code head.safetensors}: {@code weight} {@code (classes, d)} and {@code bias}), and peft4j's
- * own settings ({@code peft4j.json}: task, labels, backbone, max length, method and run).
+ * own settings ({@code peft4j.json}: task, labels, backbone, max length, prompt placement, method
+ * and run).
  *
  * <p>An export with a verbalizer head ({@link Settings#isVerbalizer()}) has no
  * {@code head.safetensors} and empty head arrays: {@code peft4j.json} records its template and
@@ -84,15 +86,36 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
      * @param head       {@code verbalizer}, or null (older exports) or {@code linear} for a linear head
      * @param template   a verbalizer's template ({@code {text_a}}, {@code {text_b}}, one {@code [MASK]})
      * @param labelWords a verbalizer's label words, one per label in label order
+     * @param placement  where the prompt goes ({@link PromptPlacement#id()}: {@code after-cls} or
+     *                   {@code before-input}); null in exports written before it was recorded,
+     *                   which are {@code after-cls}
      */
     public record Settings(String task, List<String> labels, String backbone, int maxLength, String method,
             Map<String, String> options, String runId, String metric, double bestMetric, @Nullable String head,
-            @Nullable String template, @Nullable List<String> labelWords) {
+            @Nullable String template, @Nullable List<String> labelWords, @Nullable String placement) {
 
-        /** Settings of an export with a linear head. */
+        /** Settings of an export with the prompt after {@code [CLS]}. */
+        public Settings(String task, List<String> labels, String backbone, int maxLength, String method,
+                Map<String, String> options, String runId, String metric, double bestMetric, @Nullable String head,
+                @Nullable String template, @Nullable List<String> labelWords) {
+            this(task, labels, backbone, maxLength, method, options, runId, metric, bestMetric, head, template,
+                    labelWords, PromptPlacement.AFTER_CLS.id());
+        }
+
+        /** Settings of an export with a linear head and the prompt after {@code [CLS]}. */
         public Settings(String task, List<String> labels, String backbone, int maxLength, String method,
                 Map<String, String> options, String runId, String metric, double bestMetric) {
             this(task, labels, backbone, maxLength, method, options, runId, metric, bestMetric, null, null, null);
+        }
+
+        /**
+         * Where the prompt goes: {@link #placement()} parsed, {@link PromptPlacement#AFTER_CLS}
+         * when the export does not record it.
+         *
+         * @throws dev.peft4j.api.InvalidOptionException for an unknown placement
+         */
+        public PromptPlacement promptPlacement() {
+            return placement == null ? PromptPlacement.AFTER_CLS : PromptPlacement.parse(placement);
         }
 
         /** Whether the backbone's MLM head scores label words ({@code head} is {@code verbalizer}). */
@@ -221,6 +244,9 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
             throw new PromptFormatException("Cannot read " + settingsFile + " (" + e.getMessage()
                     + "). An export folder holds the prompt adapter, " + HEAD_FILE + " and " + SETTINGS_FILE + ".", e);
         }
+        if (settings != null) {
+            checkPlacement(settingsFile, settings);
+        }
         Path headFile = folder.resolve(HEAD_FILE);
         if (settings != null && settings.isVerbalizer()) {
             checkVerbalizer(settings, 0, folder);
@@ -264,6 +290,42 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
         checkFinite(headFile, "weight", weight);
         checkFinite(headFile, "bias", bias);
         return new ExportFolder(adapter, weight, bias, settings);
+    }
+
+    private static void checkPlacement(Path settingsFile, Settings settings) {
+        try {
+            settings.promptPlacement();
+        } catch (PeftException e) {
+            throw new PromptFormatException(settingsFile + " records the prompt placement '" + settings.placement()
+                    + "', which this peft4j does not know (after-cls or before-input). " + RE_EXPORT, e);
+        }
+    }
+
+    /**
+     * The placement recorded in the folder's {@code peft4j.json} ({@code after-cls} when the file
+     * predates the record), or null when the folder has no {@code peft4j.json}, as a prompt adapter
+     * that Hugging Face PEFT saved.
+     *
+     * @throws PromptFormatException when the file cannot be read or names an unknown placement
+     */
+    static @Nullable PromptPlacement recordedPlacement(Path folder) {
+        Path settingsFile = folder.resolve(SETTINGS_FILE);
+        if (!Files.exists(settingsFile)) {
+            return null;
+        }
+        Settings settings;
+        try {
+            settings = GSON.fromJson(Files.readString(settingsFile), Settings.class);
+        } catch (IOException | RuntimeException e) {
+            throw new PromptFormatException("Cannot read " + settingsFile + " (" + e.getMessage() + "), which "
+                    + "records where the prompt goes. Copy the export folder again, or remove the file to use the "
+                    + "prompt as Hugging Face PEFT places it.", e);
+        }
+        if (settings == null) {
+            return PromptPlacement.AFTER_CLS;
+        }
+        checkPlacement(settingsFile, settings);
+        return settings.promptPlacement();
     }
 
     private static byte[] bytes(Path file) {
@@ -350,8 +412,8 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
 
     /**
      * The classifier this export describes, ready to score: the frozen {@code encoder}, {@code P'}
-     * as a fixed prompt (no Φ) and the head, one output per entry of {@link #headBias()}. Its
-     * arrays live on {@code manager}.
+     * as a fixed prompt (no Φ) placed as {@link Settings#promptPlacement()} says, and the head, one
+     * output per entry of {@link #headBias()}. Its arrays live on {@code manager}.
      */
     public PromptClassifier newClassifier(BertEncoder encoder, NDManager manager) {
         if (settings.isVerbalizer()) {
@@ -362,6 +424,7 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
                 .setEncoder(encoder)
                 .setNumClasses(headBias.length)
                 .optFixedPrompt(getPrompt())
+                .optPlacement(settings.promptPlacement())
                 .build();
         classifier.initialize(manager, ai.djl.ndarray.types.DataType.FLOAT32, new Shape(1, 1));
         var head = classifier.getHead().getParameters();
@@ -386,6 +449,7 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
                 .setEncoder(backbone.getEncoder())
                 .optVerbalizer(newVerbalizer(backbone))
                 .optFixedPrompt(getPrompt())
+                .optPlacement(settings.promptPlacement())
                 .build();
         classifier.initialize(manager, ai.djl.ndarray.types.DataType.FLOAT32, new Shape(1, 1));
         return classifier;

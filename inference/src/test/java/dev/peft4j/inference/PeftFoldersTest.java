@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.peft4j.api.PromptAdapterFiles;
+import dev.peft4j.api.PromptPlacement;
 import dev.peft4j.api.PromptFormatException;
 import dev.peft4j.backbones.Backbone;
 import dev.peft4j.backbones.Backbones;
@@ -98,7 +99,7 @@ class PeftFoldersTest {
         return folder;
     }
 
-    private static List<float[]> embed(Path folder, PromptedEncoder.Placement placement) {
+    private static List<float[]> embed(Path folder, PromptPlacement placement) {
         try (PromptedEncoder encoder = PromptedEncoder.builder().setAdapterFolder(folder).setBackbone(backbone)
                 .optPlacement(placement).build()) {
             return encoder.embedAll(TEXTS);
@@ -111,7 +112,7 @@ class PeftFoldersTest {
         Path peft = peftFolder("peft-fe", config("FEATURE_EXTRACTION", "null"), Map.of("prompt_embeddings", prompt),
                 Map.of("prompt_embeddings", "[4,384]"));
 
-        for (var placement : PromptedEncoder.Placement.values()) {
+        for (var placement : PromptPlacement.values()) {
             List<float[]> fromPeft = embed(peft, placement);
             List<float[]> fromExport = embed(exportFolder, placement);
             for (int i = 0; i < TEXTS.size(); i++) {
@@ -129,8 +130,8 @@ class PeftFoldersTest {
                 Map.of("prompt_embeddings", "[4,384]", "base_model.classifier.weight", "[3,384]",
                         "base_model.classifier.bias", "[3]"));
 
-        List<float[]> fromPeft = embed(peft, PromptedEncoder.Placement.BEFORE_INPUT);
-        List<float[]> fromExport = embed(exportFolder, PromptedEncoder.Placement.BEFORE_INPUT);
+        List<float[]> fromPeft = embed(peft, PromptPlacement.BEFORE_INPUT);
+        List<float[]> fromExport = embed(exportFolder, PromptPlacement.BEFORE_INPUT);
         assertThat(fromPeft.get(0)).containsExactly(fromExport.get(0));
 
         assertThatThrownBy(() -> Predictor.open(peft, backbone))
