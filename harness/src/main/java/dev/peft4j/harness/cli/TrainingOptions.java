@@ -76,6 +76,12 @@ final class TrainingOptions {
             + "positive=great,negative=terrible (default: built in for cb, rte, boolq).")
     String labelWords = TrainingConfig.DEFAULTS.labelWords();
 
+    @Option(names = "--prompt-placement", description = "after-cls: [CLS] P' text, the paper's BERT recipe; "
+            + "before-input: P' [CLS] text, as Hugging Face PEFT's forward places a prompt, with the linear head on "
+            + "position 0 (the first prompt vector) as PEFT's sequence classifier reads it, so the export behaves the "
+            + "same in PEFT (default: ${DEFAULT-VALUE}).")
+    String placement = TrainingConfig.DEFAULTS.placement();
+
     @Mixin
     DeviceOptions where = new DeviceOptions();
 
@@ -87,7 +93,7 @@ final class TrainingOptions {
     TrainingConfig toConfig() {
         return new TrainingConfig(backbone, epochs, batchSize, evalBatchSize, maxLength, headLearningRate,
                 weightDecay, maxGradNorm, maxSteps, trainSplit, evalSplit, init, trainLimit, evalLimit, bucket, matmulPrecision,
-                evalEvery, head, template, labelWords);
+                evalEvery, head, template, labelWords, placement);
     }
 
     /** The settings as a run's shared configuration. */

@@ -3,6 +3,7 @@ package dev.peft4j.harness.train;
 import dev.peft4j.api.AdapterConfig;
 import dev.peft4j.api.PromptAdapter;
 import dev.peft4j.api.PromptEmbeddings;
+import dev.peft4j.api.PromptPlacement;
 import dev.peft4j.backbones.Backbone;
 import dev.peft4j.backbones.Backbones;
 import dev.peft4j.inference.ExportFolder;
@@ -22,9 +23,16 @@ import org.jspecify.annotations.Nullable;
  * @param labels     the label names in head order
  * @param verbalizer the template and label words of a verbalizer head (then the head arrays are
  *                   empty: the frozen MLM head scores), null for a linear head
+ * @param placement  where the prompt went in training, recorded in the export
  */
 public record TrainedRun(RunResult result, PromptEmbeddings prompt, float[] headWeight, float[] headBias,
-        List<String> labels, @Nullable VerbalizerTemplate verbalizer) {
+        List<String> labels, @Nullable VerbalizerTemplate verbalizer, PromptPlacement placement) {
+
+    /** A run with the prompt after {@code [CLS]}. */
+    public TrainedRun(RunResult result, PromptEmbeddings prompt, float[] headWeight, float[] headBias,
+            List<String> labels, @Nullable VerbalizerTemplate verbalizer) {
+        this(result, prompt, headWeight, headBias, labels, verbalizer, PromptPlacement.AFTER_CLS);
+    }
 
     /** A run with a linear head. */
     public TrainedRun(RunResult result, PromptEmbeddings prompt, float[] headWeight, float[] headBias,
@@ -49,6 +57,6 @@ public record TrainedRun(RunResult result, PromptEmbeddings prompt, float[] head
                 new ExportFolder.Settings(result.taskId(), labels, backbone.getName(), maxLength, result.methodId(),
                         options, result.runId(), result.metric(), result.bestMetric(),
                         verbalizer == null ? null : "verbalizer", verbalizer == null ? null : verbalizer.template(),
-                        verbalizer == null ? null : verbalizer.labelWords()));
+                        verbalizer == null ? null : verbalizer.labelWords(), placement.id()));
     }
 }

@@ -1,6 +1,7 @@
 package dev.peft4j.harness.train;
 
 import dev.peft4j.api.InvalidOptionException;
+import dev.peft4j.api.PromptPlacement;
 import dev.peft4j.api.Suggestions;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -38,6 +39,9 @@ import java.util.TreeMap;
  * @param template          the verbalizer's template, blank for the task's built-in one
  * @param labelWords        the verbalizer's label words, {@code label=word,...}, blank for the
  *                          task's built-in ones
+ * @param placement         where the prompt goes, a {@link PromptPlacement#id()}: {@code after-cls}
+ *                          ({@code [CLS] P' text}, the paper's) or {@code before-input}
+ *                          ({@code P' [CLS] text}, Hugging Face PEFT's, the head on position 0)
  */
 public record TrainingConfig(
         String backbone,
@@ -59,12 +63,16 @@ public record TrainingConfig(
         int evalEvery,
         String head,
         String template,
-        String labelWords) {
+        String labelWords,
+        String placement) {
 
     /** The defaults: the paper's recipe scaled to a 2-core CPU (fewer epochs, length 128). */
     public static final TrainingConfig DEFAULTS = new TrainingConfig(
             "all-minilm-l6-v2", 8, 8, 32, 128, 0.01, 1e-5, 1.0, 0, "train", "val", "vocab", 0, 0, true,
-            "float32", 1, "linear", "", "");
+            "float32", 1, "linear", "", "", PromptPlacement.AFTER_CLS.id());
+
+    /** Name of the {@link #placement} setting, recorded only when not {@code after-cls} (see {@link #toMap}). */
+    public static final String PLACEMENT = "prompt-placement";
 
     /** Name of the {@link #evalEvery} setting, recorded only when not 1 (see {@link #toMap}). */
     private static final String EVAL_EVERY = "eval-every";
@@ -72,6 +80,16 @@ public record TrainingConfig(
     private static final String HEAD = "head";
     private static final String TEMPLATE = "template";
     private static final String LABEL_WORDS = "label-words";
+
+    /** Settings from before the placement could be chosen: the prompt after {@code [CLS]}. */
+    public TrainingConfig(String backbone, int epochs, int batchSize, int evalBatchSize, int maxLength,
+            double headLearningRate, double weightDecay, double maxGradNorm, int maxSteps, String trainSplit,
+            String evalSplit, String init, int trainLimit, int evalLimit, boolean bucket, String matmulPrecision,
+            int evalEvery, String head, String template, String labelWords) {
+        this(backbone, epochs, batchSize, evalBatchSize, maxLength, headLearningRate, weightDecay, maxGradNorm,
+                maxSteps, trainSplit, evalSplit, init, trainLimit, evalLimit, bucket, matmulPrecision, evalEvery,
+                head, template, labelWords, PromptPlacement.AFTER_CLS.id());
+    }
 
     /** Settings from before a head could be chosen, without them (old grids and tests). */
     public TrainingConfig(String backbone, int epochs, int batchSize, int evalBatchSize, int maxLength,
@@ -111,6 +129,17 @@ public record TrainingConfig(
             throw new InvalidOptionException("Settings 'template' and 'label-words' apply to the verbalizer head; "
                     + "add 'head' verbalizer (--head verbalizer) or leave them out");
         }
+        try {
+            // one spelling per placement, so equal settings give one run id
+            placement = PromptPlacement.parse(placement).id();
+        } catch (InvalidOptionException e) {
+            throw new InvalidOptionException("Setting '" + PLACEMENT + "': " + e.getMessage());
+        }
+    }
+
+    /** Where the prompt goes. */
+    public PromptPlacement promptPlacement() {
+        return PromptPlacement.parse(placement);
     }
 
     /** Whether the frozen MLM head scores label words instead of a trained linear head. */
@@ -129,6 +158,7 @@ public record TrainingConfig(
         merged.put(HEAD, DEFAULTS.head());
         merged.put(TEMPLATE, DEFAULTS.template());
         merged.put(LABEL_WORDS, DEFAULTS.labelWords());
+        merged.put(PLACEMENT, DEFAULTS.placement());
         Set<String> known = merged.keySet();
         for (var entry : settings.entrySet()) {
             if (!known.contains(entry.getKey())) {
@@ -158,13 +188,14 @@ public record TrainingConfig(
                 parseInt(merged, EVAL_EVERY),
                 merged.get(HEAD).strip(),
                 merged.get(TEMPLATE),
-                merged.get(LABEL_WORDS));
+                merged.get(LABEL_WORDS),
+                merged.get(PLACEMENT));
     }
 
     /**
      * The settings by name, sorted, as recorded in a run's configuration. {@code eval-every} is
-     * left out when it is 1, and the head settings with a linear head, so that runs recorded
-     * before they existed keep their run ids.
+     * left out when it is 1, the head settings with a linear head, and {@code prompt-placement}
+     * when it is {@code after-cls}, so that runs recorded before they existed keep their run ids.
      */
     public Map<String, String> toMap() {
         Map<String, String> map = new TreeMap<>();
@@ -191,6 +222,9 @@ public record TrainingConfig(
             map.put(HEAD, head);
             map.put(TEMPLATE, template);
             map.put(LABEL_WORDS, labelWords);
+        }
+        if (promptPlacement() != PromptPlacement.AFTER_CLS) {
+            map.put(PLACEMENT, placement);
         }
         return map;
     }

@@ -112,7 +112,8 @@ public final class TrainingRun {
                 .build();
         this.template = config.isVerbalizer() ? VerbalizerTemplate.resolve(task, config) : null;
         Verbalizer verbalizer = template != null ? Verbalizer.of(backbone, template.labelWords()) : null;
-        PromptClassifier.Builder builder = PromptClassifier.builder().setEncoder(encoderBlock).optSoftPrompt(softPrompt);
+        PromptClassifier.Builder builder = PromptClassifier.builder().setEncoder(encoderBlock).optSoftPrompt(softPrompt)
+                .optPlacement(config.promptPlacement());
         // the verbalizer's frozen MLM head replaces the linear head: the prompt is the only learner
         this.classifier = (verbalizer != null ? builder.optVerbalizer(verbalizer)
                 : builder.setNumClasses(BatchEncoder.headUnits(task))).build();
@@ -296,10 +297,11 @@ public final class TrainingRun {
             throw new IllegalStateException("Run " + spec.getRunId() + " has no evaluated epoch");
         }
         if (template != null) {
-            return new TrainedRun(result, best.prompt(), new float[0], new float[0], labels, template);
+            return new TrainedRun(result, best.prompt(), new float[0], new float[0], labels, template,
+                    config.promptPlacement());
         }
         return new TrainedRun(result, best.prompt(), best.parameters().get(headNames.get("weight")),
-                best.parameters().get(headNames.get("bias")), labels);
+                best.parameters().get(headNames.get("bias")), labels, null, config.promptPlacement());
     }
 
     /**
