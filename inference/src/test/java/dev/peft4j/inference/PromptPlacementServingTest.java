@@ -125,18 +125,23 @@ class PromptPlacementServingTest {
         assertThatThrownBy(() -> PromptedEncoder.open(folder, backbone)).isInstanceOf(PromptFormatException.class);
     }
 
-    /** PEFT's forward for prompt tuning, written out: the prompt first, then the head on position 0. */
-    private static double[] peftProbabilities(ExportFolder export, EncodedBatch batch, int row) {
+    /**
+     * The Python recipe of docs/PEFT-INTEROP.md, step by step: the prompt spliced in at {@code at}
+     * (0 before the input, as PEFT's forward does; 1 after {@code [CLS]}), the mask with ones and
+     * the segment ids with zeros for it, positions numbered by the encoder, the head on position 0.
+     */
+    private static double[] recipeProbabilities(ExportFolder export, EncodedBatch batch, int row) {
         try (NDManager manager = backbone.getManager().newSubManager()) {
             ParameterStore ps = new ParameterStore(manager, false);
             BertEncoder encoder = backbone.getEncoder();
             NDList inputs = batch.toNDList(manager);
             int n = export.getPrompt().shape().length();
             long rows = batch.batchSize();
+            int at = export.settings().promptPlacement().insertionIndex();
             NDArray prompts = export.getPrompt().toNDArray(manager).expandDims(0).broadcast(rows, n, D);
-            NDArray embeds = prompts.concat(encoder.embedTokens(ps, inputs.get(0)), 1);
-            NDArray mask = manager.ones(new Shape(rows, n), inputs.get(1).getDataType()).concat(inputs.get(1), 1);
-            NDArray types = manager.zeros(new Shape(rows, n), inputs.get(2).getDataType()).concat(inputs.get(2), 1);
+            NDArray embeds = splice(encoder.embedTokens(ps, inputs.get(0)), prompts, at);
+            NDArray mask = splice(inputs.get(1), manager.ones(new Shape(rows, n), inputs.get(1).getDataType()), at);
+            NDArray types = splice(inputs.get(2), manager.zeros(new Shape(rows, n), inputs.get(2).getDataType()), at);
             NDArray hidden = encoder.encode(ps, embeds, mask, types, false);
             float[] state = hidden.get(new NDIndex("{}, 0, :", row)).toFloatArray();
             int classes = export.headBias().length;
@@ -161,19 +166,29 @@ class PromptPlacementServingTest {
         }
     }
 
+    /** {@code x[:, :at] ++ inserted ++ x[:, at:]} along the sequence, as {@code torch.cat} in the recipe. */
+    private static NDArray splice(NDArray x, NDArray inserted, int at) {
+        return at == 0 ? inserted.concat(x, 1)
+                : x.get(new NDIndex(":, :{}", at)).concat(inserted, 1).concat(x.get(new NDIndex(":, {}:", at)), 1);
+    }
+
     @Test
-    void thePredictorBeforeTheInputGivesPeftsForwardWithTheHeadOnPositionZero() {
-        ExportFolder export = export(4, PromptPlacement.BEFORE_INPUT, 3);
-        Path folder = Exports.write(export, temp.resolve("before-input"));
-        int maxTokens = export.settings().maxLength() - 4;
-        try (Predictor predictor = Predictor.open(folder, backbone)) {
-            EncodedBatch singles = backbone.getTokenizer().encode(TEXTS, maxTokens);
-            List<Prediction> predicted = predictor.predictAll(TEXTS);
-            EncodedBatch pairs = backbone.getTokenizer().encodePairs(TEXTS, REVERSED, maxTokens);
-            List<Prediction> predictedPairs = predictor.predictPairs(TEXTS, REVERSED);
-            for (int row = 0; row < TEXTS.size(); row++) {
-                assertProbabilities(predicted.get(row), peftProbabilities(export, singles, row));
-                assertProbabilities(predictedPairs.get(row), peftProbabilities(export, pairs, row));
+    void thePredictorGivesThePythonRecipesProbabilitiesInBothPlacements() {
+        for (PromptPlacement placement : PromptPlacement.values()) {
+            ExportFolder export = export(4, placement, 3);
+            Path folder = Exports.write(export, temp.resolve("recipe-" + placement.id()));
+            // the recipe truncates to maxLength - n tokens, [CLS] and [SEP] included
+            int maxTokens = export.settings().maxLength() - 4;
+            try (Predictor predictor = Predictor.open(folder, backbone)) {
+                assertThat(predictor.getMaxTokens()).isEqualTo(maxTokens);
+                EncodedBatch singles = backbone.getTokenizer().encode(TEXTS, maxTokens);
+                List<Prediction> predicted = predictor.predictAll(TEXTS);
+                EncodedBatch pairs = backbone.getTokenizer().encodePairs(TEXTS, REVERSED, maxTokens);
+                List<Prediction> predictedPairs = predictor.predictPairs(TEXTS, REVERSED);
+                for (int row = 0; row < TEXTS.size(); row++) {
+                    assertProbabilities(predicted.get(row), recipeProbabilities(export, singles, row));
+                    assertProbabilities(predictedPairs.get(row), recipeProbabilities(export, pairs, row));
+                }
             }
         }
     }
