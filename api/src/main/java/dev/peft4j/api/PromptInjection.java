@@ -10,7 +10,8 @@ import ai.djl.ndarray.index.NDIndex;
  * are attended to (mask 1) and belong to segment 0.
  *
  * <p>BERT-family encoders insert after {@code [CLS]} ({@code position = 1}), giving
- * {@code [CLS] P' tokens [SEP]}; decoder-style models usually insert at 0.
+ * {@code [CLS] P' tokens [SEP]}, or, as Hugging Face PEFT does, at 0 ({@code P' [CLS] tokens [SEP]});
+ * {@link PromptPlacement} names both. Decoder-style models usually insert at 0.
  *
  * @since 1.0
  */
