@@ -139,9 +139,11 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
      * {@code peft4j.json} records the SHA-256 of both tensor files, so {@link #read} can tell a
      * folder that mixes files of different exports.
      *
-     * @throws PeftException when the folder holds other files or cannot be written
+     * @throws PeftException when the folder holds other files or cannot be written, or the
+     *     settings name an unknown placement
      */
     public void write(Path folder) {
+        settings.promptPlacement(); // an unknown placement fails here, not when the export is read
         requireReplaceable(folder);
         boolean verbalizer = settings.isVerbalizer();
         if (verbalizer) {

@@ -14,6 +14,7 @@ import ai.djl.training.ParameterStore;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.peft4j.api.AdapterConfig;
+import dev.peft4j.api.InvalidOptionException;
 import dev.peft4j.api.PromptAdapter;
 import dev.peft4j.api.PromptAdapterFiles;
 import dev.peft4j.api.PromptEmbeddings;
@@ -123,6 +124,15 @@ class PromptPlacementServingTest {
                 .hasMessageContaining("records the prompt placement 'before-cls'")
                 .hasMessageContaining("after-cls or before-input");
         assertThatThrownBy(() -> PromptedEncoder.open(folder, backbone)).isInstanceOf(PromptFormatException.class);
+
+        ExportFolder export = export(3, PromptPlacement.AFTER_CLS, 2);
+        ExportFolder.Settings s = export.settings();
+        ExportFolder unknown = new ExportFolder(export.adapter(), export.headWeight(), export.headBias(),
+                new ExportFolder.Settings(s.task(), s.labels(), s.backbone(), s.maxLength(), s.method(), s.options(),
+                        s.runId(), s.metric(), s.bestMetric(), null, null, null, "peft"));
+        assertThatThrownBy(() -> unknown.write(temp.resolve("unknown"))).isInstanceOf(InvalidOptionException.class)
+                .hasMessageContaining("Unknown prompt placement 'peft'");
+        assertThat(temp.resolve("unknown")).doesNotExist();
     }
 
     /**
