@@ -334,6 +334,30 @@ class PredictionServerTest {
                 uri.resolve("/health")).build(), HttpResponse.BodyHandlers.ofString())).isInstanceOf(IOException.class);
     }
 
+    @Test
+    void aLoadTestOfSyntheticExportsCountsEveryRequestAndNoError() {
+        Map<String, Path> synthetic = LoadTest.writeSyntheticExports(backbone, 2, 3, 32, temp.resolve("synthetic"));
+        assertThat(synthetic.keySet()).containsExactly("task1", "task2");
+        try (MultiTaskPredictor served = MultiTaskPredictor.open(backbone, synthetic);
+                PredictionServer target = Guice.createInjector(new ServerModule(ServerSettings.builder().optPort(0)
+                        .build()), binder -> binder.bind(MultiTaskPredictor.class).toInstance(served))
+                        .getInstance(PredictionServer.class).start()) {
+            LoadTest load = new LoadTest(target.getUri(), List.copyOf(synthetic.keySet()),
+                    LoadTest.sampleTexts(10, 1), 24, Duration.ofMinutes(1));
+            load.warmUp(2);
+            List<LoadTest.Result> results = List.of(load.run("mixed", 1), load.run("mixed", 4));
+            for (LoadTest.Result result : results) {
+                assertThat(result.requests()).isEqualTo(24);
+                assertThat(result.errors()).isZero();
+                assertThat(result.p99Millis()).isGreaterThanOrEqualTo(result.p50Millis());
+                assertThat(result.meanBatchRows()).isGreaterThanOrEqualTo(1);
+            }
+            assertThat(LoadTest.markdown(results)).contains("| mixed | 4 | 24 | 0 |");
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new LoadTest(URI.create("http://192.0.2.1:8080"),
+                List.of("cb"), List.of("a"), 1, Duration.ofSeconds(1))).hasMessageContaining("loopback");
+    }
+
     /** Writes to two streams. */
     private static final class Tee extends OutputStream {
         private final OutputStream first;
