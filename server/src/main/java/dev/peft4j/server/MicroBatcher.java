@@ -86,6 +86,7 @@ final class MicroBatcher implements AutoCloseable {
         }
         if (waiting.incrementAndGet() > capacity) {
             waiting.decrementAndGet();
+            metrics.rejected();
             result.completeExceptionally(new Overloaded("The server's queue is full (" + capacity + " requests "
                     + "waiting); retry in a moment, or raise the queue capacity."));
             return result;

@@ -16,6 +16,7 @@ import dev.peft4j.backbones.TinyBertFolder;
 import dev.peft4j.inference.MultiTaskPredictor;
 import dev.peft4j.inference.MultiTaskPredictor.Input;
 import dev.peft4j.inference.Prediction;
+import dev.peft4j.inference.Predictor;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -54,6 +55,8 @@ class PredictionServerTest {
     private static Backbone backbone;
     private static final Map<String, Path> EXPORTS = new LinkedHashMap<>();
     private static MultiTaskPredictor predictor;
+    /** One single-task predictor per export on the same backbone: the reference results. */
+    private static final Map<String, Predictor> SINGLE = new LinkedHashMap<>();
     private static PredictionServer server;
     private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
@@ -66,6 +69,7 @@ class PredictionServerTest {
         EXPORTS.put("rte", TestExports.write(temp.resolve("rte"), name, 5, List.of("yes", "no"), 40, 2));
         EXPORTS.put("boolq", TestExports.write(temp.resolve("boolq"), name, 3, List.of("true", "false"), 96, 3));
         predictor = MultiTaskPredictor.open(backbone, EXPORTS);
+        EXPORTS.forEach((task, folder) -> SINGLE.put(task, Predictor.open(folder, backbone)));
         server = serve(ServerSettings.builder().optPort(0).optMaxItems(8).optMaxBodyBytes(4096).build());
     }
 
@@ -79,6 +83,7 @@ class PredictionServerTest {
     @AfterAll
     static void stop() {
         server.close();
+        SINGLE.values().forEach(Predictor::close);
         predictor.close();
         backbone.close();
     }
@@ -128,6 +133,12 @@ class PredictionServerTest {
                 assertThat(probabilities.get(label).getAsDouble()).isCloseTo(p, within(1e-5)));
     }
 
+    /** What the task's own single-task predictor says of the row. */
+    private static Prediction single(Input row) {
+        Predictor alone = SINGLE.get(row.task());
+        return row.textB() == null ? alone.predict(row.textA()) : alone.predict(row.textA(), row.textB());
+    }
+
     /** Rows of every task, single texts and pairs. */
     private static List<Input> rows() {
         List<Input> rows = new ArrayList<>();
@@ -140,14 +151,14 @@ class PredictionServerTest {
     }
 
     @Test
-    void aSingleItemAndAMixedBatchEqualThePredictorsResults() {
+    void aSingleItemAndAMixedBatchEqualEachTasksSingleTaskPredictor() {
         List<Input> rows = rows();
         for (Input row : rows) {
             HttpResponse<String> response = post(server, "/v1/predict", item(row));
             assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
             assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
                     type -> assertThat(type).startsWith("application/json"));
-            assertSame(json(response), row.task(), predictor.predictAll(List.of(row)).get(0));
+            assertSame(json(response), row.task(), single(row));
         }
         String batch = "[" + String.join(",", rows.stream().map(PredictionServerTest::item).toList()) + "]";
         HttpResponse<String> response = post(server, "/v1/predict", batch);
@@ -156,8 +167,7 @@ class PredictionServerTest {
         assertThat(predictions).hasSize(rows.size());
         for (int i = 0; i < rows.size(); i++) {
             Input row = rows.get(i);
-            // the expected value of each row from a call holding that row alone
-            assertSame(predictions.get(i).getAsJsonObject(), row.task(), predictor.predictAll(List.of(row)).get(0));
+            assertSame(predictions.get(i).getAsJsonObject(), row.task(), single(row));
         }
     }
 
@@ -283,7 +293,7 @@ class PredictionServerTest {
                     for (int i = 0; i < rows.size(); i++) {
                         HttpResponse<String> response = answers.get(i).get();
                         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-                        assertSame(json(response), rows.get(i).task(), predictor.predictAll(List.of(rows.get(i))).get(0));
+                        assertSame(json(response), rows.get(i).task(), single(rows.get(i)));
                     }
                 } finally {
                     clients.shutdownNow();
@@ -316,7 +326,7 @@ class PredictionServerTest {
             Input row = new Input("rte", TEXTS.get(1), TEXTS.get(2));
             HttpResponse<String> response = post(own, "/v1/predict", item(row));
             assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-            assertSame(json(response), "rte", predictor.predictAll(List.of(row)).get(0));
+            assertSame(json(response), "rte", single(row));
         } finally {
             loaded.close();
             injector.getInstance(Backbone.class).close();
@@ -332,6 +342,30 @@ class PredictionServerTest {
         closing.close(); // again: nothing
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> CLIENT.send(HttpRequest.newBuilder(
                 uri.resolve("/health")).build(), HttpResponse.BodyHandlers.ofString())).isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void aFullQueueAnswers503WithRetryAfterAndTheWaitingRequestIsStillAnswered() throws Exception {
+        // one request may wait; the batcher holds the first for up to 2 s hoping for more rows
+        try (PredictionServer small = serve(ServerSettings.builder().optPort(0).optQueueCapacity(1).optMaxBatch(64)
+                .optMaxWait(Duration.ofSeconds(2)).build())) {
+            Input row = new Input("cb", TEXTS.get(1));
+            var first = CLIENT.sendAsync(HttpRequest.newBuilder(small.getUri().resolve("/v1/predict"))
+                    .POST(HttpRequest.BodyPublishers.ofString(item(row))).build(), HttpResponse.BodyHandlers.ofString());
+            HttpRequest health = HttpRequest.newBuilder(small.getUri().resolve("/health")).build();
+            for (int i = 0; i < 400 && JsonParser.parseString(send(health).body()).getAsJsonObject().get("queued")
+                    .getAsInt() == 0; i++) {
+                Thread.sleep(5);
+            }
+            HttpResponse<String> second = post(small, "/v1/predict", item(row));
+            assertThat(second.statusCode()).as(second.body()).isEqualTo(503);
+            assertThat(second.headers().firstValue("Retry-After")).hasValue("1");
+            assertThat(json(second).getAsJsonObject("error").get("code").getAsString()).isEqualTo("overloaded");
+            assertThat(first.get().statusCode()).isEqualTo(200);
+            assertSame(json(first.get()), "cb", single(row));
+            assertThat(send(HttpRequest.newBuilder(small.getUri().resolve("/metrics")).build()).body())
+                    .contains("peft4j_rejected_total 1");
+        }
     }
 
     @Test
