@@ -189,6 +189,7 @@ class PredictionServerTest {
 
         HttpResponse<String> health = get("/health");
         assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(health.headers().firstValue("Server")).isEmpty();
         assertThat(json(health).get("status").getAsString()).isEqualTo("ok");
         assertThat(json(health).get("tasks").getAsInt()).isEqualTo(3);
     }
