@@ -57,7 +57,7 @@ final class MicroBatcher implements AutoCloseable {
     /** Requests submitted and not yet run: the queue's and the backlog's. */
     private final AtomicInteger waiting = new AtomicInteger();
     private final Thread thread;
-    private volatile boolean closing;
+    private boolean closing; // guarded by this
 
     @Inject
     MicroBatcher(MultiTaskPredictor predictor, ServerSettings settings, ServerMetrics metrics) {
@@ -79,19 +79,22 @@ final class MicroBatcher implements AutoCloseable {
      */
     CompletableFuture<List<Prediction>> submit(List<Input> rows) {
         CompletableFuture<List<Prediction>> result = new CompletableFuture<>();
-        if (closing) {
-            result.completeExceptionally(new Overloaded("The server is stopping; send the request to another replica "
-                    + "or retry once it is back."));
-            return result;
+        // under the lock the batcher takes to decide it is done, so no request is queued after that
+        synchronized (this) {
+            if (closing) {
+                result.completeExceptionally(new Overloaded("The server is stopping; send the request to another "
+                        + "replica or retry once it is back."));
+                return result;
+            }
+            if (waiting.get() >= capacity) {
+                metrics.rejected();
+                result.completeExceptionally(new Overloaded("The server's queue is full (" + capacity + " requests "
+                        + "waiting); retry in a moment, or raise the queue capacity."));
+                return result;
+            }
+            waiting.incrementAndGet();
+            queue.add(new Pending(List.copyOf(rows), result, singleTask(rows)));
         }
-        if (waiting.incrementAndGet() > capacity) {
-            waiting.decrementAndGet();
-            metrics.rejected();
-            result.completeExceptionally(new Overloaded("The server's queue is full (" + capacity + " requests "
-                    + "waiting); retry in a moment, or raise the queue capacity."));
-            return result;
-        }
-        queue.add(new Pending(List.copyOf(rows), result, singleTask(rows)));
         return result;
     }
 
@@ -117,7 +120,7 @@ final class MicroBatcher implements AutoCloseable {
 
     private void run() {
         try {
-            while (!closing || waiting.get() > 0) {
+            while (!done()) {
                 Pending first = backlog.pollFirst();
                 if (first == null) {
                     first = queue.poll(50, TimeUnit.MILLISECONDS);
@@ -132,6 +135,11 @@ final class MicroBatcher implements AutoCloseable {
         } finally {
             failWaiting();
         }
+    }
+
+    /** Whether stopping was asked and nothing waits; from then on nothing is queued. */
+    private synchronized boolean done() {
+        return closing && waiting.get() == 0;
     }
 
     private List<Pending> collect(Pending first) throws InterruptedException {
@@ -221,7 +229,9 @@ final class MicroBatcher implements AutoCloseable {
      * {@code timeoutMillis}; requests still waiting then fail with {@link Overloaded}.
      */
     void drain(long timeoutMillis) {
-        closing = true;
+        synchronized (this) {
+            closing = true;
+        }
         try {
             thread.join(Math.max(1, timeoutMillis));
         } catch (InterruptedException e) {
