@@ -33,6 +33,7 @@ import org.slf4j.LoggerFactory;
 final class MicroBatcher implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(MicroBatcher.class);
+    private static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     /** Thrown (in the future) when the queue is full: the client should retry later. */
     static final class Overloaded extends PeftException {
@@ -58,6 +59,8 @@ final class MicroBatcher implements AutoCloseable {
     private final AtomicInteger waiting = new AtomicInteger();
     private final Thread thread;
     private boolean closing; // guarded by this
+    /** Set when stopping begins: batches run with what is there instead of waiting for more rows. */
+    private volatile boolean hurry;
 
     @Inject
     MicroBatcher(MultiTaskPredictor predictor, ServerSettings settings, ServerMetrics metrics) {
@@ -158,10 +161,14 @@ final class MicroBatcher implements AutoCloseable {
         }
         long deadline = System.nanoTime() + maxWaitNanos;
         while (rows < maxBatch) {
-            long left = deadline - System.nanoTime();
-            // past the deadline, still take what is queued already, without waiting
-            Pending next = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : queue.poll();
+            long left = hurry ? 0 : deadline - System.nanoTime();
+            // past the deadline, still take what is queued already, without waiting; wait in slices
+            // so that a stop does not wait out a long maxWait
+            Pending next = left > 0 ? queue.poll(Math.min(left, SLICE_NANOS), TimeUnit.NANOSECONDS) : queue.poll();
             if (next == null) {
+                if (left > SLICE_NANOS) {
+                    continue;
+                }
                 break;
             }
             if (!fits(first, next)) {
@@ -224,11 +231,17 @@ final class MicroBatcher implements AutoCloseable {
         }
     }
 
+    /** From now on, runs each batch with the requests already there instead of waiting {@code maxWait} for more. */
+    void hurry() {
+        hurry = true;
+    }
+
     /**
      * Stops taking requests, runs those already queued, and returns when they are done or after
      * {@code timeoutMillis}; requests still waiting then fail with {@link Overloaded}.
      */
     void drain(long timeoutMillis) {
+        hurry = true;
         synchronized (this) {
             closing = true;
         }

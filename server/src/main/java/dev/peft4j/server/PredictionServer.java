@@ -139,6 +139,7 @@ public final class PredictionServer implements AutoCloseable {
             closed = true;
         }
         handler.setStopping();
+        batcher.hurry(); // requests in flight should not wait out maxWait for company
         long start = System.nanoTime();
         stopQuietly();
         long left = settings.drainTimeout().toMillis() - (System.nanoTime() - start) / 1_000_000;
