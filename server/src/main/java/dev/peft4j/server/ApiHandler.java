@@ -12,6 +12,7 @@ import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -104,35 +105,44 @@ final class ApiHandler extends Handler.Abstract {
         String body = readBody(request);
         PredictRequests.Parsed parsed = PredictRequests.parse(body, predictor.getTasks(), settings.maxItems());
         batcher.submit(parsed.items()).whenCompleteAsync((predictions, thrown) -> {
-            if (thrown == null) {
-                if (parsed.batch()) {
-                    JsonArray array = new JsonArray();
-                    for (int i = 0; i < predictions.size(); i++) {
-                        array.add(toJson(parsed.items().get(i).task(), predictions.get(i)));
-                    }
-                    JsonObject out = new JsonObject();
-                    out.add("predictions", array);
-                    answer.json(200, out);
+            try {
+                if (thrown == null) {
+                    answer.json(200, parsed.batch() ? predictions(parsed, predictions)
+                            : toJson(parsed.items().get(0).task(), predictions.get(0)));
                 } else {
-                    answer.json(200, toJson(parsed.items().get(0).task(), predictions.get(0)));
+                    answerFailure(answer, thrown);
                 }
-                return;
-            }
-            Throwable cause = thrown instanceof CompletionException && thrown.getCause() != null
-                    ? thrown.getCause() : thrown;
-            if (cause instanceof MicroBatcher.Overloaded) {
-                answer.response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
-                answer.error(new ApiError(503, "overloaded", cause.getMessage()));
-            } else if (cause instanceof PeftException && predictor.isClosed()) {
-                answer.error(new ApiError(503, "unavailable", "The server is stopping; retry the request once "
-                        + "it is back."));
-            } else if (cause instanceof PeftException) {
-                // checked before queueing, so a task removed meanwhile or a text the task cannot take
-                answer.error(new ApiError(400, "invalid_input", cause.getMessage()));
-            } else {
-                answer.failure(cause);
+            } catch (RuntimeException e) {
+                answer.failure(e);
             }
         }, responder);
+    }
+
+    private static JsonObject predictions(PredictRequests.Parsed parsed, List<Prediction> predictions) {
+        JsonArray array = new JsonArray();
+        for (int i = 0; i < predictions.size(); i++) {
+            array.add(toJson(parsed.items().get(i).task(), predictions.get(i)));
+        }
+        JsonObject out = new JsonObject();
+        out.add("predictions", array);
+        return out;
+    }
+
+    private void answerFailure(Answer answer, Throwable thrown) {
+        Throwable cause = thrown instanceof CompletionException && thrown.getCause() != null
+                ? thrown.getCause() : thrown;
+        if (cause instanceof MicroBatcher.Overloaded) {
+            answer.response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+            answer.error(new ApiError(503, "overloaded", cause.getMessage()));
+        } else if (cause instanceof PeftException && predictor.isClosed()) {
+            answer.error(new ApiError(503, "unavailable", "The server is stopping; retry the request once "
+                    + "it is back."));
+        } else if (cause instanceof PeftException) {
+            // checked before queueing, so a task removed meanwhile or a text the task cannot take
+            answer.error(new ApiError(400, "invalid_input", cause.getMessage()));
+        } else {
+            answer.failure(cause);
+        }
     }
 
     /** The body as UTF-8, refusing one over the size limit before reading it where the length is declared. */
