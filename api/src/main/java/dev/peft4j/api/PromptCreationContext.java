@@ -12,7 +12,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <pre>{@code
  * PromptCreationContext context = PromptCreationContext.builder(new PromptShape(10, 384))
- *         .optEncoder(encoder, 6, 12).optInit(PromptInit.sampledVocabulary()).optSeed(42).build();
+ *         .optEncoder(encoder).optLayers(6, 12).optInit(PromptInit.sampledVocabulary()).optSeed(42).build();
  * SoftPrompt prompt = SoftPrompt.create(plugin, plugin.parseOptions(Map.of()), context);
  * }</pre>
  *
@@ -205,13 +205,26 @@ public final class PromptCreationContext {
         }
 
         /**
-         * The frozen encoder with its layer and head counts; gives the word embeddings, the
-         * vocabulary and, unless set, the longest text (its positions minus the prompt length).
+         * The frozen encoder; gives the word embeddings, the vocabulary and, unless set, the
+         * longest text (its positions minus the prompt length).
          *
          * @since 1.1
          */
-        public Builder optEncoder(PromptableEncoder encoder, int numLayers, int numAttentionHeads) {
+        public Builder optEncoder(PromptableEncoder encoder) {
             this.encoder = Objects.requireNonNull(encoder, "encoder must not be null");
+            return this;
+        }
+
+        /**
+         * The backbone's number of layers and attention heads; unknown (0) unless set.
+         *
+         * @since 1.1
+         */
+        public Builder optLayers(int numLayers, int numAttentionHeads) {
+            if (numLayers < 1 || numAttentionHeads < 1) {
+                throw new IllegalArgumentException("Layers and attention heads must be at least 1, got "
+                        + numLayers + " and " + numAttentionHeads);
+            }
             this.numLayers = numLayers;
             this.numAttentionHeads = numAttentionHeads;
             return this;

@@ -141,7 +141,7 @@ class PromptSourceTest {
     @Test
     void theContextGivesBackboneFactsAndSaysWhatIsMissing() {
         FakeEncoder encoder = new FakeEncoder(manager, 20, 4);
-        PromptCreationContext context = PromptCreationContext.builder(SHAPE).optEncoder(encoder, 6, 12).build();
+        PromptCreationContext context = PromptCreationContext.builder(SHAPE).optEncoder(encoder).optLayers(6, 12).build();
         assertThat(context.getHiddenSize()).isEqualTo(4);
         assertThat(context.getNumLayers()).isEqualTo(6);
         assertThat(context.getNumAttentionHeads()).isEqualTo(12);
