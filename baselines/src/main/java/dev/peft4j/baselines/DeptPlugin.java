@@ -31,12 +31,12 @@ import java.util.List;
  * minus the prompt length), the prompt length is the run's, and {@code P} starts with the run's
  * prompt init. DePT trains {@code A, B} with a second, smaller learning rate (its grid: 5e-3 or
  * 5e-4 next to 0.3 for the prompt); the harness has one prompt learning rate, so option
- * {@code low-rank-lr-ratio} (default 5e-3 / 0.3 = 1/60) scales it for {@code A} and {@code B}:
+ * {@code low-rank-lr-ratio} (default 0.0167, about 5e-3 / 0.3) scales it for {@code A} and {@code B}:
  * they are stored divided by the ratio and multiplied back in the forward pass, which under Adam
  * scales their steps by the ratio.
  *
  * <p>Options: {@code rank} ({@code r}, int ≥ 1, default 45), {@code low-rank-lr-ratio} (decimal
- * above 0, default 1/60). Export: {@code P'} alone would silently drop the text update, so the
+ * above 0, default 0.0167). Export: {@code P'} alone would silently drop the text update, so the
  * harness refuses to export a DePT run as a PEFT prompt-tuning adapter.
  */
 public final class DeptPlugin extends OwnParametersPlugin {
@@ -49,7 +49,7 @@ public final class DeptPlugin extends OwnParametersPlugin {
         super(ID, "Decomposed prompt tuning: a shorter prompt plus a low-rank update of the text's "
                 + "input embeddings (Shi and Lipani 2024)",
                 List.of(OptionSpec.integer("rank", 45, Range.atLeast(1), "Rank r of the text update A (s×r) · B (r×d)"),
-                        OptionSpec.decimal("low-rank-lr-ratio", 1.0 / 60, Range.greaterThan(0),
+                        OptionSpec.decimal("low-rank-lr-ratio", 0.0167, Range.greaterThan(0),
                                 "Learning rate of A and B relative to the prompt's")));
     }
 
