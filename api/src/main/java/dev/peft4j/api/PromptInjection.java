@@ -48,6 +48,32 @@ public final class PromptInjection {
                 splice(tokenTypeIds, promptTypes, position));
     }
 
+    /**
+     * Adds a per-token update ({@link TextEmbeddingUpdate}) to the token embeddings of the text:
+     * row {@code t} of {@code update} goes to position {@code t} of every sequence whose attention
+     * mask is 1 there; padding positions are left as they are. Call it before {@link #inject}, on
+     * the embeddings of the text alone.
+     *
+     * @param update          shape {@code (T, d)}
+     * @param tokenEmbeddings shape {@code (B, T, d)}
+     * @param attentionMask   1 for tokens, 0 for padding, shape {@code (B, T)}
+     * @return the updated embeddings {@code (B, T, d)}
+     * @throws ShapeMismatchException when the shapes disagree
+     * @since 1.1
+     */
+    public static NDArray addTextUpdate(NDArray update, NDArray tokenEmbeddings, NDArray attentionMask) {
+        var u = update.getShape();
+        var e = tokenEmbeddings.getShape();
+        if (e.dimension() != 3 || u.dimension() != 2 || u.get(0) != e.get(1) || u.get(1) != e.get(2)
+                || !attentionMask.getShape().equals(new ai.djl.ndarray.types.Shape(e.get(0), e.get(1)))) {
+            throw new ShapeMismatchException("A text update of shape " + u + " and an attention mask of shape "
+                    + attentionMask.getShape() + " do not fit token embeddings of shape " + e
+                    + "; the update needs one row per token position (T, d) and the mask (B, T)");
+        }
+        NDArray keep = attentionMask.toType(tokenEmbeddings.getDataType(), false).expandDims(2);
+        return tokenEmbeddings.add(update.expandDims(0).mul(keep));
+    }
+
     private static NDArray splice(NDArray sequence, NDArray inserted, int position) {
         long length = sequence.getShape().get(1);
         if (position == 0) {

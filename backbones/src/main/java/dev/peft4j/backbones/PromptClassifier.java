@@ -19,6 +19,7 @@ import dev.peft4j.api.PromptInjection;
 import dev.peft4j.api.PromptPlacement;
 import dev.peft4j.api.ShapeMismatchException;
 import dev.peft4j.api.SoftPrompt;
+import dev.peft4j.api.TextEmbeddingUpdate;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -234,6 +235,9 @@ public final class PromptClassifier extends AbstractBlock {
                     + encoder.getMaxPositions() + ". Tokenize with maxTokens = maxLength - " + promptLength + ".");
         }
         NDArray embeddings = encoder.embedTokens(ps, ids);
+        if (softPrompt != null && softPrompt.getTextEmbeddingUpdate() != null) {
+            embeddings = updateText(ps, embeddings, mask, training);
+        }
         if (promptLength > 0) {
             NDList injected = injectPrompt(ps, embeddings, mask, types, training);
             embeddings = injected.get(0);
@@ -274,6 +278,26 @@ public final class PromptClassifier extends AbstractBlock {
         }
         injected.forEach(NDScope::register);
         return injected;
+    }
+
+    /**
+     * Adds the method's per-token update to the word embeddings of the text (before the prompt is
+     * inserted, so row {@code t} meets token {@code t}, {@code [CLS]} included; padding excluded),
+     * in a scope for the same reason as {@link #injectPrompt}.
+     */
+    private NDArray updateText(ParameterStore ps, NDArray embeddings, NDArray mask, boolean training) {
+        TextEmbeddingUpdate update = Objects.requireNonNull(Objects.requireNonNull(softPrompt).getTextEmbeddingUpdate());
+        int length = Math.toIntExact(embeddings.getShape().get(1));
+        for (var entry : Objects.requireNonNull(softPrompt).getParameters()) {
+            ps.getValue(entry.getValue(), embeddings.getDevice(), training);
+        }
+        NDArray updated;
+        try (NDScope scope = new NDScope()) {
+            updated = PromptInjection.addTextUpdate(update.computeUpdate(ps, length, training), embeddings, mask);
+            NDScope.unregister(updated);
+        }
+        NDScope.register(updated);
+        return updated;
     }
 
     @Override

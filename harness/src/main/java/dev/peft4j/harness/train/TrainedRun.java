@@ -1,6 +1,7 @@
 package dev.peft4j.harness.train;
 
 import dev.peft4j.api.AdapterConfig;
+import dev.peft4j.api.PeftException;
 import dev.peft4j.api.PromptAdapter;
 import dev.peft4j.api.PromptEmbeddings;
 import dev.peft4j.api.PromptPlacement;
@@ -24,20 +25,24 @@ import org.jspecify.annotations.Nullable;
  * @param verbalizer the template and label words of a verbalizer head (then the head arrays are
  *                   empty: the frozen MLM head scores), null for a linear head
  * @param placement  where the prompt went in training, recorded in the export
+ * @param updatesText whether the method also updates the text's input embeddings (DePT): then
+ *                   {@code P'} alone is not the trained model, and the run cannot be exported as a
+ *                   prompt-tuning adapter
  */
 public record TrainedRun(RunResult result, PromptEmbeddings prompt, float[] headWeight, float[] headBias,
-        List<String> labels, @Nullable VerbalizerTemplate verbalizer, PromptPlacement placement) {
-
-    /** A run with the prompt after {@code [CLS]}. */
-    public TrainedRun(RunResult result, PromptEmbeddings prompt, float[] headWeight, float[] headBias,
-            List<String> labels, @Nullable VerbalizerTemplate verbalizer) {
-        this(result, prompt, headWeight, headBias, labels, verbalizer, PromptPlacement.AFTER_CLS);
-    }
+        List<String> labels, @Nullable VerbalizerTemplate verbalizer, PromptPlacement placement,
+        boolean updatesText) {
 
     /** A run with a linear head. */
     public TrainedRun(RunResult result, PromptEmbeddings prompt, float[] headWeight, float[] headBias,
             List<String> labels) {
-        this(result, prompt, headWeight, headBias, labels, null);
+        this(result, prompt, headWeight, headBias, labels, null, PromptPlacement.AFTER_CLS, false);
+    }
+
+    /** A run whose method only prepends {@code P'}, placed after {@code [CLS]}. */
+    public TrainedRun(RunResult result, PromptEmbeddings prompt, float[] headWeight, float[] headBias,
+            List<String> labels, @Nullable VerbalizerTemplate verbalizer) {
+        this(result, prompt, headWeight, headBias, labels, verbalizer, PromptPlacement.AFTER_CLS, false);
     }
 
     /**
@@ -48,8 +53,20 @@ public record TrainedRun(RunResult result, PromptEmbeddings prompt, float[] head
         return toExport(backbone, maxLength, result.methodOptions());
     }
 
-    /** The export folder content of this run, for {@code backbone} at {@code maxLength} positions. */
+    /**
+     * The export folder content of this run, for {@code backbone} at {@code maxLength} positions.
+     *
+     * @throws PeftException for a method that also updates the text's input embeddings (DePT): a
+     *                       PEFT prompt-tuning adapter would hold {@code P'} alone and silently
+     *                       drop the update
+     */
     public ExportFolder toExport(Backbone backbone, int maxLength, Map<String, String> options) {
+        if (updatesText) {
+            throw new PeftException("Method '" + result.methodId() + "' of run " + result.runId() + " also adds a "
+                    + "trained update to the text's input embeddings; a prompt-tuning adapter holds only P', so "
+                    + "PEFT and peft4j's predictor would silently run without the update. Exporting such methods "
+                    + "is not supported yet: evaluate them with 'peft4j train' or 'peft4j compare'.");
+        }
         // PEFT loads the base model by its Hub id; peft4j.json keeps peft4j's own backbone name
         AdapterConfig config = AdapterConfig.promptTuning(prompt.shape(), backbone.getNumLayers(),
                 backbone.getNumAttentionHeads(), Backbones.getHuggingFaceId(backbone.getName()));

@@ -12,6 +12,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import dev.peft4j.api.Options;
 import dev.peft4j.api.PeftException;
+import dev.peft4j.api.PromptCreationContext;
 import dev.peft4j.api.PromptEmbeddings;
 import dev.peft4j.api.PromptFormatException;
 import dev.peft4j.api.PromptInit;
@@ -104,12 +105,15 @@ public final class TrainingRun {
         Options options = plugin.parseOptions(spec.methodOptions());
         var encoderBlock = backbone.getEncoder();
         PromptShape shape = new PromptShape(spec.promptLength(), encoderBlock.getHiddenSize());
-        this.softPrompt = SoftPrompt.builder()
-                .setReparameterizer(plugin.create(shape, options))
-                .optInit(init(config.init()))
+        // the framework refuses options of another plugin here (SoftPrompt.create), and a method
+        // that owns its parameters gets the backbone's facts; the longest text is what the tokenizer keeps
+        this.softPrompt = SoftPrompt.create(plugin, options, PromptCreationContext.builder(shape)
                 .optEncoder(encoderBlock)
+                .optLayers(backbone.getNumLayers(), backbone.getNumAttentionHeads())
+                .optMaxTextLength(config.maxLength() - spec.promptLength())
+                .optInit(init(config.init()))
                 .optSeed(spec.seed())
-                .build();
+                .build());
         this.template = config.isVerbalizer() ? VerbalizerTemplate.resolve(task, config) : null;
         Verbalizer verbalizer = template != null ? Verbalizer.of(backbone, template.labelWords()) : null;
         PromptClassifier.Builder builder = PromptClassifier.builder().setEncoder(encoderBlock).optSoftPrompt(softPrompt)
@@ -296,12 +300,13 @@ public final class TrainingRun {
         if (best == null) {
             throw new IllegalStateException("Run " + spec.getRunId() + " has no evaluated epoch");
         }
+        boolean updatesText = softPrompt.getTextEmbeddingUpdate() != null;
         if (template != null) {
             return new TrainedRun(result, best.prompt(), new float[0], new float[0], labels, template,
-                    config.promptPlacement());
+                    config.promptPlacement(), updatesText);
         }
         return new TrainedRun(result, best.prompt(), best.parameters().get(headNames.get("weight")),
-                best.parameters().get(headNames.get("bias")), labels, null, config.promptPlacement());
+                best.parameters().get(headNames.get("bias")), labels, null, config.promptPlacement(), updatesText);
     }
 
     /**
