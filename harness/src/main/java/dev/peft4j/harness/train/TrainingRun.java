@@ -71,7 +71,8 @@ public final class TrainingRun {
     private final TrainingConfig config;
     private final List<String> labels;
     private final PromptClassifier classifier;
-    private final SoftPrompt softPrompt;
+    /** The prompt, null for a zero-shot run (prompt length 0). */
+    private final @Nullable SoftPrompt softPrompt;
     private final Map<String, Parameter> trainable = new LinkedHashMap<>();
     /** The head's parameters by their own name ({@code weight}, {@code bias}) to their name in the model. */
     private final Map<String, String> headNames = new LinkedHashMap<>();
@@ -103,16 +104,20 @@ public final class TrainingRun {
         this.manager = manager;
         Options options = plugin.parseOptions(spec.methodOptions());
         var encoderBlock = backbone.getEncoder();
-        PromptShape shape = new PromptShape(spec.promptLength(), encoderBlock.getHiddenSize());
-        this.softPrompt = SoftPrompt.builder()
-                .setReparameterizer(plugin.create(shape, options))
+        TrainingRunCheck.checkZeroShot(spec, config);
+        this.softPrompt = spec.promptLength() == 0 ? null : SoftPrompt.builder()
+                .setReparameterizer(plugin.create(new PromptShape(spec.promptLength(), encoderBlock.getHiddenSize()),
+                        options))
                 .optInit(init(config.init()))
                 .optEncoder(encoderBlock)
                 .optSeed(spec.seed())
                 .build();
         this.template = config.isVerbalizer() ? VerbalizerTemplate.resolve(task, config) : null;
         Verbalizer verbalizer = template != null ? Verbalizer.of(backbone, template.labelWords()) : null;
-        PromptClassifier.Builder builder = PromptClassifier.builder().setEncoder(encoderBlock).optSoftPrompt(softPrompt);
+        PromptClassifier.Builder builder = PromptClassifier.builder().setEncoder(encoderBlock);
+        if (softPrompt != null) {
+            builder.optSoftPrompt(softPrompt);
+        }
         // the verbalizer's frozen MLM head replaces the linear head: the prompt is the only learner
         this.classifier = (verbalizer != null ? builder.optVerbalizer(verbalizer)
                 : builder.setNumClasses(BatchEncoder.headUnits(task))).build();
@@ -164,9 +169,21 @@ public final class TrainingRun {
         return classifier;
     }
 
-    /** The trainable prompt and its reparameterizer Φ. */
+    /**
+     * The trainable prompt and its reparameterizer Φ.
+     *
+     * @throws PeftException for a zero-shot run, which has none
+     */
     public SoftPrompt getSoftPrompt() {
+        if (softPrompt == null) {
+            throw new PeftException("Run " + spec.getRunId() + " is zero-shot (prompt length 0): it has no prompt.");
+        }
         return softPrompt;
+    }
+
+    /** Whether this is a zero-shot run: prompt length 0, the verbalizer's template alone, nothing to train. */
+    public boolean isZeroShot() {
+        return softPrompt == null;
     }
 
     /** The parameter store the step uses. */
@@ -266,7 +283,7 @@ public final class TrainingRun {
         if (headline > getBestMetric()) {
             Map<String, float[]> values = new LinkedHashMap<>();
             trainable.forEach((name, p) -> values.put(name, p.getArray().toFloatArray()));
-            best = new BestEpoch(metrics.epoch(), headline, softPrompt.export(), values);
+            best = new BestEpoch(metrics.epoch(), headline, getSoftPrompt().export(), values);
         }
         history.add(metrics);
     }
@@ -287,11 +304,15 @@ public final class TrainingRun {
     }
 
     /**
-     * The finished run: {@code result} with the best epoch's {@code P'} and head.
+     * The finished run: {@code result} with the best epoch's {@code P'} and head; a zero-shot run
+     * has neither.
      *
      * @throws IllegalStateException when no epoch was evaluated
      */
     TrainedRun finish(RunResult result) {
+        if (softPrompt == null) {
+            return new TrainedRun(result, null, new float[0], new float[0], labels, template);
+        }
         if (best == null) {
             throw new IllegalStateException("Run " + spec.getRunId() + " has no evaluated epoch");
         }
@@ -391,7 +412,7 @@ public final class TrainingRun {
             }
         }
         if (evaluated) {
-            requireTensor(tensors, BEST_PROMPT, softPrompt.getPromptShape().toShape());
+            requireTensor(tensors, BEST_PROMPT, getSoftPrompt().getPromptShape().toShape());
             expected++;
         }
         if (tensors.size() != expected) {
