@@ -36,6 +36,7 @@ grid() { # folder, compare arguments...
         echo "Budget of ${STUDY_PROCESS_HOURS:-24} process-hours spent ($(spent)); not starting $folder $*" >&2
         exit 0
     fi
+    mkdir -p "$folder"   # a shard with no run of a new grid still writes its (empty) report
     ./peft4j compare --results "$folder" "${COMMON[@]}" "$@" > /dev/null
     if [ "${STUDY_COMMIT:-0}" = 1 ]; then
         # one shard commits at a time; a shard with nothing new to commit moves on
