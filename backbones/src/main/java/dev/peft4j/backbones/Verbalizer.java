@@ -7,7 +7,9 @@ import ai.djl.training.ParameterStore;
 import dev.peft4j.api.PeftException;
 import dev.peft4j.api.ShapeMismatchException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -38,7 +40,7 @@ public final class Verbalizer {
     /** The mask token as written in templates. */
     public static final String MASK = "[MASK]";
 
-    private static final Pattern PLACEHOLDER = Pattern.compile("\\{text_[ab]}");
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z0-9_]+)}");
 
     private final MlmHead head;
     private final long maskTokenId;
@@ -107,15 +109,30 @@ public final class Verbalizer {
      * @throws PeftException when the template uses {@code {text_b}} and {@code textB} is null
      */
     public static String fill(String template, String textA, @Nullable String textB) {
+        Map<String, String> values = new HashMap<>();
+        values.put("text_a", textA);
+        if (textB != null) {
+            values.put("text_b", textB);
+        }
+        return fill(template, values);
+    }
+
+    /**
+     * {@code template} with each {@code {name}} that {@code values} holds replaced by its value, in
+     * one pass (a value that itself contains a placeholder is not filled again); other braces stay.
+     *
+     * @throws PeftException when the template uses {@code {text_b}} and {@code values} has none
+     */
+    public static String fill(String template, Map<String, String> values) {
         Matcher matcher = PLACEHOLDER.matcher(template);
         StringBuilder out = new StringBuilder();
         while (matcher.find()) {
-            String value = matcher.group().equals("{text_a}") ? textA : textB;
-            if (value == null) {
+            String value = values.get(matcher.group(1));
+            if (value == null && matcher.group(1).equals("text_b")) {
                 throw new PeftException("The template '" + template + "' needs a second text for {text_b}; pass a "
                         + "text pair.");
             }
-            matcher.appendReplacement(out, Matcher.quoteReplacement(value));
+            matcher.appendReplacement(out, Matcher.quoteReplacement(value == null ? matcher.group() : value));
         }
         matcher.appendTail(out);
         return out.toString();

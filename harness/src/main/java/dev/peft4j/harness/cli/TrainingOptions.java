@@ -68,12 +68,13 @@ final class TrainingOptions {
             + "only learner (needs a backbone with an MLM head, e.g. bert-base-uncased) (default: ${DEFAULT-VALUE}).")
     String head = TrainingConfig.DEFAULTS.head();
 
-    @Option(names = "--template", description = "Verbalizer template with {text_a}, {text_b} and one [MASK], e.g. "
-            + "\"{text_a} ? [MASK] , {text_b}\" (default: built in for cb, rte, boolq).")
+    @Option(names = "--template", description = "Verbalizer template with one [MASK] and placeholders {text_a}, "
+            + "{text_b} or the task's named fields (peft4j list shows them), e.g. \"{text_a} ? [MASK] , {text_b}\" "
+            + "(default: built in for every SuperGLUE task but record).")
     String template = TrainingConfig.DEFAULTS.template();
 
     @Option(names = "--label-words", description = "Verbalizer label words, one word piece per label, e.g. "
-            + "positive=great,negative=terrible (default: built in for cb, rte, boolq).")
+            + "positive=great,negative=terrible; for copa true=yes,false=no (default: built in with the template).")
     String labelWords = TrainingConfig.DEFAULTS.labelWords();
 
     @Option(names = "--prompt-placement", description = "after-cls: [CLS] P' text, the paper's BERT recipe; "

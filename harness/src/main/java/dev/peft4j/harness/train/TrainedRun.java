@@ -1,6 +1,7 @@
 package dev.peft4j.harness.train;
 
 import dev.peft4j.api.AdapterConfig;
+import dev.peft4j.api.InvalidOptionException;
 import dev.peft4j.api.PeftException;
 import dev.peft4j.api.PromptAdapter;
 import dev.peft4j.api.PromptEmbeddings;
@@ -18,7 +19,8 @@ import org.jspecify.annotations.Nullable;
  * verbalizer run's export records its template and label words instead of head values).
  *
  * @param result     the run's result
- * @param prompt     {@code P'} of the best epoch (Φ already applied and dropped)
+ * @param prompt     {@code P'} of the best epoch (Φ already applied and dropped), null for a
+ *                   zero-shot run (prompt length 0)
  * @param headWeight the head's weight of the best epoch, row-major {@code (classes, d)}
  * @param headBias   the head's bias of the best epoch
  * @param labels     the label names in head order
@@ -29,7 +31,7 @@ import org.jspecify.annotations.Nullable;
  *                   {@code P'} alone is not the trained model, and the run cannot be exported as a
  *                   prompt-tuning adapter
  */
-public record TrainedRun(RunResult result, PromptEmbeddings prompt, float[] headWeight, float[] headBias,
+public record TrainedRun(RunResult result, @Nullable PromptEmbeddings prompt, float[] headWeight, float[] headBias,
         List<String> labels, @Nullable VerbalizerTemplate verbalizer, PromptPlacement placement,
         boolean updatesText) {
 
@@ -56,9 +58,11 @@ public record TrainedRun(RunResult result, PromptEmbeddings prompt, float[] head
     /**
      * The export folder content of this run, for {@code backbone} at {@code maxLength} positions.
      *
-     * @throws PeftException for a method that also updates the text's input embeddings (DePT): a
-     *                       PEFT prompt-tuning adapter would hold {@code P'} alone and silently
-     *                       drop the update
+     * @throws PeftException         for a method that also updates the text's input embeddings
+     *                                (DePT): a PEFT prompt-tuning adapter would hold {@code P'} alone
+     *                                and silently drop the update
+     * @throws InvalidOptionException for a zero-shot run, or a verbalizer run that cannot be
+     *                                exported (see {@link VerbalizerTemplate#checkExportable})
      */
     public ExportFolder toExport(Backbone backbone, int maxLength, Map<String, String> options) {
         if (updatesText) {
@@ -66,6 +70,13 @@ public record TrainedRun(RunResult result, PromptEmbeddings prompt, float[] head
                     + "trained update to the text's input embeddings; a prompt-tuning adapter holds only P', so "
                     + "PEFT and peft4j's predictor would silently run without the update. Exporting such methods "
                     + "is not supported yet: evaluate them with 'peft4j train' or 'peft4j compare'.");
+        }
+        if (verbalizer != null) {
+            verbalizer.checkExportable();
+        }
+        if (prompt == null) {
+            throw new InvalidOptionException("Run " + result.runId() + " is zero-shot (prompt length 0): it has no "
+                    + "prompt to export; its result JSON holds its scores.");
         }
         // PEFT loads the base model by its Hub id; peft4j.json keeps peft4j's own backbone name
         AdapterConfig config = AdapterConfig.promptTuning(prompt.shape(), backbone.getNumLayers(),

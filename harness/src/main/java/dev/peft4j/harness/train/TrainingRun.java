@@ -72,7 +72,8 @@ public final class TrainingRun {
     private final TrainingConfig config;
     private final List<String> labels;
     private final PromptClassifier classifier;
-    private final SoftPrompt softPrompt;
+    /** The prompt, null for a zero-shot run (prompt length 0). */
+    private final @Nullable SoftPrompt softPrompt;
     private final Map<String, Parameter> trainable = new LinkedHashMap<>();
     /** The head's parameters by their own name ({@code weight}, {@code bias}) to their name in the model. */
     private final Map<String, String> headNames = new LinkedHashMap<>();
@@ -104,10 +105,11 @@ public final class TrainingRun {
         this.manager = manager;
         Options options = plugin.parseOptions(spec.methodOptions());
         var encoderBlock = backbone.getEncoder();
-        PromptShape shape = new PromptShape(spec.promptLength(), encoderBlock.getHiddenSize());
+        TrainingRunCheck.checkZeroShot(spec, config);
         // the framework refuses options of another plugin here (SoftPrompt.create), and a method
         // that owns its parameters gets the backbone's facts; the longest text is what the tokenizer keeps
-        this.softPrompt = SoftPrompt.create(plugin, options, PromptCreationContext.builder(shape)
+        this.softPrompt = spec.promptLength() == 0 ? null : SoftPrompt.create(plugin, options,
+                PromptCreationContext.builder(new PromptShape(spec.promptLength(), encoderBlock.getHiddenSize()))
                 .optEncoder(encoderBlock)
                 .optLayers(backbone.getNumLayers(), backbone.getNumAttentionHeads())
                 .optMaxTextLength(config.maxLength() - spec.promptLength())
@@ -116,8 +118,11 @@ public final class TrainingRun {
                 .build());
         this.template = config.isVerbalizer() ? VerbalizerTemplate.resolve(task, config) : null;
         Verbalizer verbalizer = template != null ? Verbalizer.of(backbone, template.labelWords()) : null;
-        PromptClassifier.Builder builder = PromptClassifier.builder().setEncoder(encoderBlock).optSoftPrompt(softPrompt)
+        PromptClassifier.Builder builder = PromptClassifier.builder().setEncoder(encoderBlock)
                 .optPlacement(config.promptPlacement());
+        if (softPrompt != null) {
+            builder.optSoftPrompt(softPrompt);
+        }
         // the verbalizer's frozen MLM head replaces the linear head: the prompt is the only learner
         this.classifier = (verbalizer != null ? builder.optVerbalizer(verbalizer)
                 : builder.setNumClasses(BatchEncoder.headUnits(task))).build();
@@ -169,9 +174,21 @@ public final class TrainingRun {
         return classifier;
     }
 
-    /** The trainable prompt and its reparameterizer Φ. */
+    /**
+     * The trainable prompt and its reparameterizer Φ.
+     *
+     * @throws PeftException for a zero-shot run, which has none
+     */
     public SoftPrompt getSoftPrompt() {
+        if (softPrompt == null) {
+            throw new PeftException("Run " + spec.getRunId() + " is zero-shot (prompt length 0): it has no prompt.");
+        }
         return softPrompt;
+    }
+
+    /** Whether this is a zero-shot run: prompt length 0, the verbalizer's template alone, nothing to train. */
+    public boolean isZeroShot() {
+        return softPrompt == null;
     }
 
     /** The parameter store the step uses. */
@@ -271,7 +288,7 @@ public final class TrainingRun {
         if (headline > getBestMetric()) {
             Map<String, float[]> values = new LinkedHashMap<>();
             trainable.forEach((name, p) -> values.put(name, p.getArray().toFloatArray()));
-            best = new BestEpoch(metrics.epoch(), headline, softPrompt.export(), values);
+            best = new BestEpoch(metrics.epoch(), headline, getSoftPrompt().export(), values);
         }
         history.add(metrics);
     }
@@ -292,11 +309,16 @@ public final class TrainingRun {
     }
 
     /**
-     * The finished run: {@code result} with the best epoch's {@code P'} and head.
+     * The finished run: {@code result} with the best epoch's {@code P'} and head; a zero-shot run
+     * has neither.
      *
      * @throws IllegalStateException when no epoch was evaluated
      */
     TrainedRun finish(RunResult result) {
+        if (softPrompt == null) {
+            return new TrainedRun(result, null, new float[0], new float[0], labels, template, config.promptPlacement(),
+                    false);
+        }
         if (best == null) {
             throw new IllegalStateException("Run " + spec.getRunId() + " has no evaluated epoch");
         }
@@ -398,7 +420,7 @@ public final class TrainingRun {
             }
         }
         if (evaluated) {
-            requireTensor(tensors, BEST_PROMPT, softPrompt.getPromptShape().toShape());
+            requireTensor(tensors, BEST_PROMPT, getSoftPrompt().getPromptShape().toShape());
             expected++;
         }
         if (tensors.size() != expected) {

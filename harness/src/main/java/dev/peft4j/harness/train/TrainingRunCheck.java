@@ -31,6 +31,7 @@ public final class TrainingRunCheck implements RunCheck {
     @Override
     public void check(RunSpec spec) {
         TrainingConfig config = TrainingConfig.fromMap(spec.shared());
+        checkZeroShot(spec, config);
         if (config.maxLength() - spec.promptLength() < MIN_TEXT_POSITIONS) {
             throw new InvalidOptionException("Prompt length " + spec.promptLength() + " leaves "
                     + (config.maxLength() - spec.promptLength()) + " positions for the text within setting "
@@ -45,6 +46,18 @@ public final class TrainingRunCheck implements RunCheck {
         if (config.isVerbalizer()) {
             // template and label words against the task; that each word is one word piece needs the backbone
             VerbalizerTemplate.resolve(task, config);
+        }
+    }
+
+    /**
+     * Refuses prompt length 0 with a linear head: a zero-shot run has nothing to train, and a
+     * linear head is untrained noise.
+     */
+    static void checkZeroShot(RunSpec spec, TrainingConfig config) {
+        if (spec.promptLength() == 0 && !config.isVerbalizer()) {
+            throw new InvalidOptionException("Prompt length 0 is a zero-shot run: the verbalizer's template alone, "
+                    + "nothing trained, so it needs --head verbalizer. With a linear head, the head-only control is a "
+                    + "prompt that cannot move: a prompt learning rate of at most 1e-5 (e.g. --lr 1e-6).");
         }
     }
 }
