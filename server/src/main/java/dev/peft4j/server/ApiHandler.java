@@ -36,7 +36,6 @@ final class ApiHandler extends Handler.Abstract {
 
     private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
     private static final String JSON = "application/json; charset=utf-8";
-    private static final String PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8";
     private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
 
     private final MultiTaskPredictor predictor;
@@ -91,7 +90,7 @@ final class ApiHandler extends Handler.Abstract {
                 case "predict" -> predict(request, answer);
                 case "tasks" -> answer.json(200, tasks());
                 case "health" -> health(answer);
-                default -> answer.send(200, PROMETHEUS, metrics.scrape());
+                default -> answer.send(200, metrics.contentType(), metrics.scrape());
             }
         } catch (ApiError e) {
             answer.error(e);
