@@ -1,6 +1,10 @@
 package dev.peft4j.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 
 import dev.peft4j.inference.Prediction;
 import dev.peft4j.inference.Predictor;
@@ -44,6 +48,20 @@ class PredictorExamplesTest {
         }
 
         assertThat(MultiTaskJavaExample.classifyMixed(backbone, folder, folder)).isEqualTo(expected);
+    }
+
+    @Test
+    void serverExampleAnswersOverHttpAsThePredictorDoes() throws Exception {
+        Path folder = TrainedExport.folder();
+        JsonObject answer = JsonParser.parseString(
+                ServerGuiceExample.askOnce(folder, "It is raining.", "The street is wet.")).getAsJsonObject();
+
+        try (Predictor predictor = Predictor.open(folder)) {
+            Prediction p = predictor.predict("It is raining.", "The street is wet.");
+            assertThat(answer.get("task").getAsString()).isEqualTo("cb");
+            assertThat(answer.get("label").getAsString()).isEqualTo(p.label());
+            assertThat(answer.get("score").getAsDouble()).isCloseTo(p.score(), within(1e-5));
+        }
     }
 
     @Test

@@ -23,7 +23,8 @@ class ReadmeSnippetsTest {
                 "src/test/kotlin/dev/peft4j/examples/PredictorKotlinExample.kt",
                 "src/test/java/dev/peft4j/examples/PredictorGuiceExample.java",
                 "src/test/java/dev/peft4j/examples/MultiTaskJavaExample.java",
-                "src/test/java/dev/peft4j/examples/LowRankPromptPlugin.java"}) {
+                "src/test/java/dev/peft4j/examples/LowRankPromptPlugin.java",
+                "src/test/java/dev/peft4j/examples/ServerGuiceExample.java"}) {
             String code = Files.readString(MODULE.resolve(source)).strip();
             assertThat(snippets).as("README.md holds %s verbatim", source).contains(code);
         }
