@@ -60,7 +60,8 @@ public final class BertEncoder extends AbstractBlock implements PromptableEncode
 
     /**
      * Builds the encoder and fills it with {@code weights} (Hugging Face names, no {@code bert.}
-     * prefix; extra names such as the pooler are ignored), then freezes it.
+     * prefix; extra names such as the pooler are ignored), then freezes it. Each layer's query, key
+     * and value tensors are concatenated into one and closed; the parameters become views of it.
      *
      * @throws ShapeMismatchException listing every missing tensor and every tensor whose shape
      *                                differs from what {@code config} implies
@@ -84,8 +85,12 @@ public final class BertEncoder extends AbstractBlock implements PromptableEncode
         Map<String, Shape> expected = expectedShapes(config);
         checkWeights(expected, weights, source);
         checkFinite(expected.keySet(), weights, source);
+        Map<String, NDArray> presets = new LinkedHashMap<>(weights);
+        for (int i = 0; i < layers.size(); i++) {
+            layers.get(i).fuseProjections(presets, "encoder.layer." + i + ".");
+        }
         for (Map.Entry<String, Parameter> entry : byName.entrySet()) {
-            entry.getValue().setInitializer(new Preset(weights.get(entry.getKey())));
+            entry.getValue().setInitializer(new Preset(presets.get(entry.getKey())));
         }
         Shape ids = new Shape(1, 1);
         initialize(manager, DataType.FLOAT32, ids, ids, ids);
@@ -116,8 +121,11 @@ public final class BertEncoder extends AbstractBlock implements PromptableEncode
         return Collections.unmodifiableMap(map);
     }
 
-    /** The tensor names and shapes a model of {@code config} needs. */
-    static Map<String, Shape> expectedShapes(BertConfig config) {
+    /**
+     * The tensor names and shapes a model of {@code config} needs, in Hugging Face's
+     * {@code BertModel} naming (no {@code bert.} prefix), e.g. to write a folder of random weights.
+     */
+    public static Map<String, Shape> expectedShapes(BertConfig config) {
         long d = config.hiddenSize();
         long inner = config.intermediateSize();
         Map<String, Shape> shapes = new LinkedHashMap<>();
@@ -282,13 +290,25 @@ public final class BertEncoder extends AbstractBlock implements PromptableEncode
                 .add(Embedding.embedding(positions, positionTable, SparseFormat.DENSE).singletonOrThrow())
                 .add(Embedding.embedding(tokenTypeIds, typeTable, SparseFormat.DENSE).singletonOrThrow());
         x = embeddingsNorm.forward(parameterStore, new NDList(x), training).head();
-        // (B, 1, 1, T): 0 where attended, the most negative float on padding keys (as Hugging Face does)
-        NDArray additiveMask = attentionMask.toType(DataType.FLOAT32, false).neg().add(1f)
-                .mul(-Float.MAX_VALUE).reshape(shape.get(0), 1, 1, length);
+        // a batch without padding gets no mask: adding zeros to every layer's scores costs a pass
+        // over (B, H, T, T) each way. Otherwise (B, 1, 1, T): 0 where attended, the most negative
+        // float on padding keys (as Hugging Face does), built once for all layers.
+        NDArray additiveMask = hasPadding(attentionMask)
+                ? attentionMask.toType(DataType.FLOAT32, false).neg().add(1f).mul(-Float.MAX_VALUE)
+                        .reshape(shape.get(0), 1, 1, length)
+                : null;
         for (BertLayer layer : layers) {
-            x = layer.forward(parameterStore, new NDList(x, additiveMask), training).head();
+            NDList layerInputs = additiveMask == null ? new NDList(x) : new NDList(x, additiveMask);
+            x = layer.forward(parameterStore, layerInputs, training).head();
         }
         return x;
+    }
+
+    /** Whether any position of the 0/1 mask is 0 (one read back to the host per forward). */
+    private static boolean hasPadding(NDArray attentionMask) {
+        try (NDArray smallest = attentionMask.min()) {
+            return smallest.toType(DataType.INT64, false).getLong() == 0;
+        }
     }
 
     private void checkInputs(Shape embeddings, Shape mask, Shape types) {

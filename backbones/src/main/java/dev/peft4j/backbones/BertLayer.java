@@ -1,6 +1,7 @@
 package dev.peft4j.backbones;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -18,8 +19,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One post-LayerNorm BERT layer: multi-head self-attention, add and LayerNorm, exact-GELU
- * feed-forward, add and LayerNorm. Input {@code (B, T, d)} and the additive attention mask
- * {@code (B, 1, 1, T)}; output {@code (B, T, d)}.
+ * feed-forward, add and LayerNorm. Input {@code (B, T, d)} and, when any key is padding, the
+ * additive attention mask {@code (B, 1, 1, T)}; output {@code (B, T, d)}. The query, key and value
+ * projections run as one product over their fused weights ({@link #fuseProjections}); the
+ * {@code query}, {@code key} and {@code value} blocks only hold the parameters under their names.
  */
 final class BertLayer extends AbstractBlock {
 
@@ -34,6 +37,10 @@ final class BertLayer extends AbstractBlock {
     private final Linear intermediate;
     private final Linear output;
     private final LayerNorm outputNorm;
+    // (3d, d) and (3d): the query, key and value weights and biases in one tensor each; the three
+    // Linear blocks' parameters are views of their row blocks (see fuseProjections)
+    private @Nullable NDArray projectionWeight;
+    private @Nullable NDArray projectionBias;
 
     BertLayer(BertConfig config) {
         super(VERSION);
@@ -75,32 +82,76 @@ final class BertLayer extends AbstractBlock {
         map.put(prefix + ".bias", block.getParameters().get("beta"));
     }
 
+    /**
+     * Concatenates this layer's query, key and value weights and biases from {@code weights} into one
+     * {@code (3d, d)} weight and one {@code (3d)} bias, so that the forward pass runs one product
+     * instead of three, and puts row blocks of them (views, not copies) back into {@code weights}
+     * under the Hugging Face names: the parameters then share the fused tensors' storage and still
+     * read as the original values. The separate source tensors are closed.
+     */
+    void fuseProjections(Map<String, NDArray> weights, String prefix) {
+        String[] names = {"attention.self.query", "attention.self.key", "attention.self.value"};
+        for (String part : new String[] {".weight", ".bias"}) {
+            NDList separate = new NDList();
+            for (String name : names) {
+                separate.add(weights.get(prefix + name + part));
+            }
+            NDArray fused = NDArrays.concat(separate, 0);
+            separate.close();
+            NDList blocks = fused.split(names.length, 0);
+            for (int i = 0; i < names.length; i++) {
+                weights.put(prefix + names[i] + part, blocks.get(i));
+            }
+            if (part.equals(".weight")) {
+                projectionWeight = fused;
+            } else {
+                projectionBias = fused;
+            }
+        }
+    }
+
     @Override
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, @Nullable PairList<String, Object> params) {
         NDArray x = inputs.get(0);
-        NDArray additiveMask = inputs.get(1);
+        // absent when no key is padding: adding zeros would be a pass over (B, H, T, T) for nothing
+        NDArray additiveMask = inputs.size() > 1 ? inputs.get(1) : null;
         long batch = x.getShape().get(0);
         long length = x.getShape().get(1);
         int heads = config.numHeads();
         int headSize = config.headSize();
+        int d = config.hiddenSize();
 
-        NDArray q = heads(query.forward(ps, new NDList(x), training).head(), batch, length, heads, headSize);
-        NDArray k = heads(key.forward(ps, new NDList(x), training).head(), batch, length, heads, headSize);
-        NDArray v = heads(value.forward(ps, new NDList(x), training).head(), batch, length, heads, headSize);
-        // scores (B, H, T, T): q k^T / sqrt(dh) plus the mask, which is very negative on padding keys.
-        // The divisor is a tensor made by libtorch (full), not x.div(Number): DJL wraps a Number in a
-        // tensor over a Java direct buffer and closes it at once, yet autograd keeps it for the
-        // backward pass of div, which then reads freed memory once the buffer is collected.
+        // one (B, T, 3d) product for Q, K and V, then views of its three column blocks
+        NDArray projected = x.getNDArrayInternal().linear(x, fused(projectionWeight), fused(projectionBias)).head();
+        NDList qkv = projected.split(3, 2);
+        // Q is scaled by 1/sqrt(dh) before the product, a pass over (B, T, d) rather than over the
+        // (B, H, T, T) scores. The divisor is a tensor made by libtorch (full), not x.div(Number):
+        // DJL wraps a Number in a tensor over a Java direct buffer and closes it at once, yet autograd
+        // keeps it for the backward pass of div, which then reads freed memory once the buffer is collected.
         NDArray divisor = x.getManager().full(new Shape(), (float) Math.sqrt(headSize), x.getDataType(), x.getDevice());
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div(divisor).add(additiveMask);
-        NDArray context = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(batch, length, heads * headSize);
+        NDArray q = heads(qkv.get(0).div(divisor), batch, length, heads, headSize);
+        NDArray k = heads(qkv.get(1), batch, length, heads, headSize);
+        NDArray v = heads(qkv.get(2), batch, length, heads, headSize);
+        // scores (B, H, T, T) plus the mask, which is very negative on padding keys
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2));
+        if (additiveMask != null) {
+            scores = scores.add(additiveMask);
+        }
+        NDArray context = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(batch, length, d);
         NDArray attended = attentionOutput.forward(ps, new NDList(context), training).head().add(x);
         attended = attentionNorm.forward(ps, new NDList(attended), training).head();
 
         NDArray hidden = Activation.gelu(intermediate.forward(ps, new NDList(attended), training).head());
         NDArray out = output.forward(ps, new NDList(hidden), training).head().add(attended);
         return outputNorm.forward(ps, new NDList(out), training);
+    }
+
+    private static NDArray fused(@Nullable NDArray projection) {
+        if (projection == null) {
+            throw new IllegalStateException("BertLayer: the query, key and value projections were not fused at load");
+        }
+        return projection;
     }
 
     private static NDArray heads(NDArray x, long batch, long length, int heads, int headSize) {

@@ -47,7 +47,8 @@ import org.jspecify.annotations.Nullable;
  * fixed length, RTE's task shape) with its FLOP count and ratio to the peak; Φ's share of the step;
  * inference latency with an exported residual prompt against a plain prompt and no prompt; memory
  * over many steps; backbone load time; optionally float32 against bf16-matmul and a full RTE epoch
- * with and without length bucketing.
+ * with and without length bucketing; evaluation throughput at the larger inference batch against
+ * the peak; and the step at BERT-Base's shape (random weights, batch 8).
  */
 public final class Benchmark {
 
@@ -72,6 +73,7 @@ public final class Benchmark {
     private final @Nullable DataLocator data;
     private final int predictorCalls;
     private final int predictorBatchCalls;
+    private final int baseShapeSteps;
     private final MatmulPrecision precision;
     private final int threads;
     private final String command;
@@ -96,6 +98,7 @@ public final class Benchmark {
         this.data = b.data;
         this.predictorCalls = b.predictorCalls;
         this.predictorBatchCalls = b.predictorBatchCalls;
+        this.baseShapeSteps = b.baseShapeSteps;
         this.precision = b.precision;
         this.threads = b.threads;
         this.command = b.command;
@@ -112,6 +115,10 @@ public final class Benchmark {
         if (predictorCalls > 0 && predictorBatchCalls < 1) {
             throw new PeftException("Benchmark: the predictor section needs at least 1 batched call (got "
                     + predictorBatchCalls + ")");
+        }
+        if (baseShapeSteps == 1 || baseShapeSteps < 0) {
+            throw new PeftException("Benchmark: the BERT-Base-shaped step needs 0 (off) or at least 2 steps (got "
+                    + baseShapeSteps + ")");
         }
         if (rteEpoch && data == null) {
             throw new PeftException("Benchmark: the RTE epoch needs a data folder (--data)");
@@ -169,6 +176,8 @@ public final class Benchmark {
             progress("step %.4f s median, %.1f GFLOP/s, %.3f of the %.1f GFLOP/s peak (paired %.3f); Φ share %.4f",
                     stepRun.seconds.median(), achieved, achieved / peak, peak, stepReport.pairedRatioToPeak(), phi.share());
             BenchmarkReport.InferenceSection inference = inference(backbone, registry);
+            BenchmarkReport.Evaluation evaluation = evaluation(encoder, inference, peak);
+            BenchmarkReport.BaseShapeStep baseShape = baseShapeSteps > 0 ? baseShape(backbone, registry, peak) : null;
             BenchmarkReport.Precision precisionReport = comparePrecision ? precision(backbone, registry) : null;
             List<BenchmarkReport.ThreadRow> threadRows = compareThreads
                     ? threads(backbone, registry, total) : List.of();
@@ -186,7 +195,7 @@ public final class Benchmark {
                     "Java " + Runtime.version() + ", DJL PyTorch " + engine.getVersion(), inEffect, started,
                     loadBefore, ProcessStatus.loadAverage());
             return new BenchmarkReport(environment, load, gemm, peak, shapes, stepReport, phi, forwardSection, inference,
-                    stepRun.memory, precisionReport, threadRows, epochs, predictor, command);
+                    stepRun.memory, precisionReport, threadRows, epochs, predictor, command, evaluation, baseShape);
         }
     }
 
@@ -523,6 +532,75 @@ public final class Benchmark {
         }
     }
 
+    // ---------------------------------------------------------------- evaluation throughput
+
+    /**
+     * Evaluation (no gradients) at the larger inference batch, from the exported-prompt variant of
+     * the inference section: examples per second and the forward's GFLOP/s over the GEMM peak.
+     */
+    private BenchmarkReport.Evaluation evaluation(BertEncoder encoder, BenchmarkReport.InferenceSection inference,
+            double peak) {
+        BenchmarkReport.Inference row = inference.rows().stream()
+                .filter(r -> r.batchSize() == inferenceBatch && r.variant().startsWith("exported "))
+                .reduce((a, b) -> b).orElseThrow();
+        double seconds = row.seconds().median();
+        double flops = FlopCount.of(row.batchSize(), row.positions(), encoder.getNumLayers(), encoder.getHiddenSize(),
+                encoder.getConfig().intermediateSize(), 2, 0).getForward();
+        double gflops = flops / seconds / 1e9;
+        progress("evaluation batch %d: %.1f examples/s, %.1f GFLOP/s, %.3f of the peak", row.batchSize(),
+                row.batchSize() / seconds, gflops, gflops / peak);
+        return new BenchmarkReport.Evaluation(row.variant(), row.batchSize(), row.positions(), row.seconds(),
+                row.batchSize() / seconds, flops, gflops, gflops / peak);
+    }
+
+    // ---------------------------------------------------------------- BERT-Base-shaped step
+
+    /**
+     * The training step at BERT-Base's shape (batch 8, this run's positions) on random weights
+     * written to a temporary folder, each step paired with a GEMM timed just before it.
+     */
+    private BenchmarkReport.BaseShapeStep baseShape(Backbone small, PluginRegistry registry, double peak) {
+        int batchSize = 8;
+        int size = gemmSizes.stream().mapToInt(Integer::intValue).max().orElse(1024);
+        long written = System.nanoTime();
+        java.nio.file.Path folder = BaseShapeModel.write(small.getManager());
+        try (Backbone backbone = Backbones.load(folder.toString(), Device.fromName(device));
+                NDManager manager = backbone.getManager().newSubManager()) {
+            double loadSeconds = (System.nanoTime() - written) / 1e9;
+            progress("BERT-Base-shaped random model written and loaded in %.1f s", loadSeconds);
+            TrainingRun step = TrainingRun.create(backbone, SuperGlueTasks.rte(), registry.get(method),
+                    spec(method, methodOptions, "rte", batchSize), manager);
+            List<Example> batch = syntheticBatch(batchSize, 6);
+            EncodedBatch encoded = step.encode(batch);
+            List<Double> seconds = new ArrayList<>();
+            List<Double> ratios = new ArrayList<>();
+            BertEncoder encoder = backbone.getEncoder();
+            int positions = encoded.length() + promptLength;
+            double flops = FlopCount.of(batchSize, positions, encoder.getNumLayers(), encoder.getHiddenSize(),
+                    encoder.getConfig().intermediateSize(), step.getClassifier().getNumClasses(),
+                    phiForwardFlops(step.getSoftPrompt())).getTotal();
+            for (int i = 0; i < baseShapeSteps + 1; i++) {
+                Stats g = matmul(backbone, size, size, size, 1);
+                long t = System.nanoTime();
+                step.step(encoded, batch, null);
+                double s = (System.nanoTime() - t) / 1e9;
+                if (i > 0) {
+                    seconds.add(s);
+                    ratios.add(flops / s / (2.0 * size * size * size / g.best()));
+                }
+            }
+            Stats stats = Stats.of(seconds);
+            double achieved = flops / stats.median() / 1e9;
+            progress("BERT-Base-shaped step %.3f s median, %.1f GFLOP/s, %.3f of the peak (paired %.3f)",
+                    stats.median(), achieved, achieved / peak, Stats.of(ratios).median());
+            return new BenchmarkReport.BaseShapeStep(encoder.getNumLayers(), encoder.getHiddenSize(),
+                    encoder.getNumAttentionHeads(), encoder.getConfig().intermediateSize(), batchSize, positions,
+                    loadSeconds, flops, stats, achieved, achieved / peak, Stats.of(ratios).median());
+        } finally {
+            BaseShapeModel.delete(folder);
+        }
+    }
+
     // ---------------------------------------------------------------- matmul precision
 
     /**
@@ -669,6 +747,7 @@ public final class Benchmark {
         private @Nullable DataLocator data;
         private int predictorCalls;
         private int predictorBatchCalls;
+        private int baseShapeSteps = 20;
         private MatmulPrecision precision = MatmulPrecision.FLOAT32;
         private int threads;
         private String command = "peft4j bench";
@@ -770,6 +849,15 @@ public final class Benchmark {
         public Builder optPredictor(int calls, int batchCalls) {
             this.predictorCalls = calls;
             this.predictorBatchCalls = batchCalls;
+            return this;
+        }
+
+        /**
+         * Measured training steps at BERT-Base's shape (12 layers, width 768, batch 8, this run's
+         * positions) on random weights, 0 to skip (default 20).
+         */
+        public Builder optBaseShapeSteps(int steps) {
+            this.baseShapeSteps = steps;
             return this;
         }
 

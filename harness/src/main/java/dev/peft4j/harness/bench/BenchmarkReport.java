@@ -60,6 +60,18 @@ public final class BenchmarkReport {
             int rounds, List<PredictorRow> rows, double latencyExportedOverPlain,
             double throughputExportedOverPlain) {}
 
+    /**
+     * Evaluation (no gradients) at one batch size: examples per second and the forward's FLOP rate
+     * over the GEMM peak.
+     */
+    record Evaluation(String variant, int batchSize, int positions, Stats seconds, double examplesPerSecond,
+            double forwardFlops, double achievedGflops, double ratioToPeak) {}
+
+    /** The training step at BERT-Base's shape on random weights, against the same GEMM peak. */
+    record BaseShapeStep(int layers, int width, int heads, int feedForward, int batchSize, int positions,
+            double writeAndLoadSeconds, double totalFlops, Stats seconds, double achievedGflops, double ratioToPeak,
+            double pairedRatioToPeak) {}
+
     /** Mean resident memory and live arrays over a window of steps. */
     record MemoryWindow(int firstStep, int lastStep, double residentMiB, double heapCommittedMiB, double liveArrays,
             Stats stepSeconds) {}
@@ -99,10 +111,13 @@ public final class BenchmarkReport {
     final List<Epoch> rteEpoch;
     final @Nullable PredictorSection predictor;
     final String command;
+    final Evaluation evaluation;
+    final @Nullable BaseShapeStep baseShape;
 
     BenchmarkReport(Environment environment, Load load, List<Gemm> gemm, double peakGflops,
             List<ShapeGemm> shapeGemm, Step step, PhiShare phi, ForwardSection forwardProfile, InferenceSection inference, Memory memory,
-            @Nullable Precision precision, List<ThreadRow> threads, List<Epoch> rteEpoch, @Nullable PredictorSection predictor, String command) {
+            @Nullable Precision precision, List<ThreadRow> threads, List<Epoch> rteEpoch, @Nullable PredictorSection predictor, String command,
+            Evaluation evaluation, @Nullable BaseShapeStep baseShape) {
         this.environment = environment;
         this.load = load;
         this.gemm = List.copyOf(gemm);
@@ -118,6 +133,8 @@ public final class BenchmarkReport {
         this.rteEpoch = List.copyOf(rteEpoch);
         this.predictor = predictor;
         this.command = command;
+        this.evaluation = evaluation;
+        this.baseShape = baseShape;
     }
 
     /** The GEMM peak in GFLOP/s (the best of all square sizes). */
@@ -148,6 +165,7 @@ public final class BenchmarkReport {
                 .append(" after.\n\n");
         md.append("Backbone `").append(load.backbone()).append("` loaded in ").append(f3(load.seconds()))
                 .append(" s.\n\n");
+        targets(md);
         md.append("## GEMM peak (float32)\n\n| size | best s | median s | best GFLOP/s | median GFLOP/s |\n")
                 .append("|---:|---:|---:|---:|---:|\n");
         for (Gemm g : gemm) {
@@ -210,6 +228,11 @@ public final class BenchmarkReport {
                     .append(" | ").append(f5(i.seconds().median())).append(" | ").append(f5(i.seconds().p10()))
                     .append(" | ").append(f5(i.seconds().p90())).append(" |\n");
         }
+        md.append("\nEvaluation throughput (").append(evaluation.variant()).append(", batch ")
+                .append(evaluation.batchSize()).append("): **").append(f1(evaluation.examplesPerSecond()))
+                .append(" examples/s**, ").append(f3(evaluation.forwardFlops() / 1e9)).append(" GFLOP per batch, ")
+                .append(f1(evaluation.achievedGflops())).append(" GFLOP/s = **").append(f3(evaluation.ratioToPeak()))
+                .append("** of the peak.\n");
         inference.exportedOverPlain().forEach((batch, ratio) -> md.append("\nExported residual over plain prompt, ")
                 .append(batch).append(": **").append(f3(ratio)).append("**"));
         md.append("\n\n## Memory over ").append(memory.steps()).append(" steps\n\n")
@@ -230,6 +253,22 @@ public final class BenchmarkReport {
             }
             md.append("\nStep speed-up bf16-matmul over float32: **").append(f2(precision.stepSpeedup()))
                     .append("×**; GEMM: ").append(f2(precision.gemmSpeedup())).append("×.\n");
+        }
+        if (baseShape != null) {
+            BaseShapeStep b = baseShape;
+            md.append("\n## Training step at BERT-Base's shape (random weights)\n\n").append(b.layers())
+                    .append(" layers, d ").append(b.width()).append(", ").append(b.heads()).append(" heads, d_ff ")
+                    .append(b.feedForward()).append(", batch ").append(b.batchSize()).append(", ").append(b.positions())
+                    .append(" positions; timing depends on shapes only, so random weights stand in for the ")
+                    .append("checkpoint (written and loaded in ").append(f1(b.writeAndLoadSeconds())).append(" s).\n\n")
+                    .append("| quantity | value |\n|---|---:|\n");
+            row(md, "step total GFLOP", f3(b.totalFlops() / 1e9));
+            row(md, "step time median s (p10–p90)", f4(b.seconds().median()) + " (" + f4(b.seconds().p10()) + "–"
+                    + f4(b.seconds().p90()) + ")");
+            row(md, "achieved GFLOP/s (median step)", f1(b.achievedGflops()));
+            row(md, "**ratio to peak**", "**" + f3(b.ratioToPeak()) + "**");
+            row(md, "**paired ratio** (each step over a GEMM timed just before it)", "**" + f3(b.pairedRatioToPeak())
+                    + "**");
         }
         if (!threads.isEmpty()) {
             md.append("\n## Intra-op threads (rounds interleaved)\n\n| threads | GEMM best GFLOP/s | step median s | ")
@@ -253,6 +292,27 @@ public final class BenchmarkReport {
             predictor(md, predictor);
         }
         return md.toString();
+    }
+
+    /** The headline ratios (issue "Performance"), each against the same run's float32 GEMM peak. */
+    private void targets(StringBuilder md) {
+        md.append("## Summary against the float32 GEMM peak (").append(f1(peakGflops)).append(" GFLOP/s)\n\n")
+                .append("| figure | value | target |\n|---|---:|---:|\n");
+        StepSetup s = step.setup();
+        row(md, "float32 training step / peak, " + s.backbone() + ", batch " + s.batchSize() + ", " + s.positions()
+                + " positions", f3(step.ratioToPeak()) + " (paired " + f3(step.pairedRatioToPeak()) + ")", "≥ 0.70");
+        if (baseShape != null) {
+            BaseShapeStep b = baseShape;
+            row(md, "float32 training step / peak, BERT-Base shape (random weights), batch " + b.batchSize() + ", "
+                    + b.positions() + " positions", f3(b.ratioToPeak()) + " (paired " + f3(b.pairedRatioToPeak())
+                    + ")", "≥ 0.70");
+        }
+        if (precision != null) {
+            row(md, "bf16-matmul step speed-up over float32", f2(precision.stepSpeedup()) + "×", "≥ 2.2×");
+        }
+        row(md, "evaluation (no gradients), batch " + evaluation.batchSize() + ": examples/s; GFLOP/s / peak",
+                f1(evaluation.examplesPerSecond()) + "; " + f3(evaluation.ratioToPeak()), "≥ 0.70");
+        md.append('\n');
     }
 
     private static void predictor(StringBuilder md, PredictorSection p) {
@@ -297,6 +357,10 @@ public final class BenchmarkReport {
                 .append(f1(w.residentMiB())).append(" | ").append(f1(w.heapCommittedMiB())).append(" | ")
                 .append(f1(w.liveArrays())).append(" | ")
                 .append(f4(w.stepSeconds().median())).append(" |\n");
+    }
+
+    private static void row(StringBuilder md, String name, String value, String target) {
+        md.append("| ").append(name).append(" | ").append(value).append(" | ").append(target).append(" |\n");
     }
 
     private static void row(StringBuilder md, String name, String value) {

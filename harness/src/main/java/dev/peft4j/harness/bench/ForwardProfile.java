@@ -39,18 +39,22 @@ final class ForwardProfile {
             NDArray q = m.randomUniform(-1f, 1f, new Shape(b, heads, t, headSize), DataType.FLOAT32);
             NDArray k = m.randomUniform(-1f, 1f, new Shape(b, heads, t, headSize), DataType.FLOAT32);
             NDArray scores = m.randomUniform(-1f, 1f, new Shape(b, heads, t, t), DataType.FLOAT32);
-            NDArray mask = m.zeros(new Shape(b, 1, 1, t));
             NDArray gamma = m.ones(new Shape(width));
             NDArray ctx = m.randomUniform(-1f, 1f, new Shape(b, heads, t, headSize), DataType.FLOAT32);
+            NDArray wqkv = m.randomUniform(-0.1f, 0.1f, new Shape(3L * width, width), DataType.FLOAT32);
+            NDArray bqkv = m.zeros(new Shape(3L * width));
+            NDArray divisor = m.full(new Shape(), (float) Math.sqrt(headSize), DataType.FLOAT32, m.getDevice());
             double mm = 2.0 * b * t;
-            rows.add(row("linear d→d (Q, K, V, output)", 4, layers, mm * width * width, repeats,
+            rows.add(row("linear d→3d (fused Q, K, V)", 1, layers, mm * width * 3 * width, repeats,
+                    () -> x.getNDArrayInternal().linear(x, wqkv, bqkv).head()));
+            rows.add(row("linear d→d (attention output)", 1, layers, mm * width * width, repeats,
                     () -> x.matMul(wdd).add(bias)));
             rows.add(row("linear d→d_ff (up)", 1, layers, mm * width * feedForward, repeats, () -> x.matMul(wdf)));
             rows.add(row("linear d_ff→d (down)", 1, layers, mm * feedForward * width, repeats, () -> h.matMul(wfd)));
-            rows.add(row("split heads (reshape + transpose) ×3", 3, layers, 0, repeats,
-                    () -> x.reshape(b, t, heads, headSize).transpose(0, 2, 1, 3).add(0f)));
-            rows.add(row("scores q·kᵀ / √d_h + mask", 1, layers, 2.0 * b * t * t * width, repeats,
-                    () -> q.matMul(k.transpose(0, 1, 3, 2)).div((float) Math.sqrt(headSize)).add(mask)));
+            rows.add(row("scale Q by 1/√d_h (on (B, T, d), not on the scores)", 1, layers, 0, repeats,
+                    () -> x.div(divisor)));
+            rows.add(row("scores q·kᵀ (no mask: the batch has no padding)", 1, layers, 2.0 * b * t * t * width,
+                    repeats, () -> q.matMul(k.transpose(0, 1, 3, 2))));
             rows.add(row("softmax over keys", 1, layers, 0, repeats, () -> scores.softmax(-1)));
             rows.add(row("context probs·v", 1, layers, 2.0 * b * t * t * width, repeats, () -> scores.matMul(ctx)));
             rows.add(row("merge heads (transpose + reshape)", 1, layers, 0, repeats,

@@ -78,6 +78,11 @@ final class BenchCommand implements Callable<Integer> {
             description = "Timed batched predictor calls (--inference-batch pairs each) per variant (default: ${DEFAULT-VALUE}).")
     int predictorBatchCalls;
 
+    @Option(names = "--bert-base-steps", defaultValue = "20",
+            description = "Measured training steps at BERT-Base's shape (random weights, batch 8), 0 to skip "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int bertBaseSteps;
+
     @Mixin
     DeviceOptions where;
 
@@ -93,7 +98,7 @@ final class BenchCommand implements Callable<Integer> {
                 .optSteps(steps).optWarmup(warmup)
                 .optGemmSizes(gemmSizes).optInferenceBatch(inferenceBatch).optRepeats(repeats)
                 .optComparePrecision(comparePrecision).optCompareThreads(compareThreads).optPrecision(MatmulPrecision.parse(precision))
-                .optThreads(threads).optLog(err)
+                .optThreads(threads).optBaseShapeSteps(bertBaseSteps).optLog(err)
                 .optCommand("peft4j " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
         if (rteEpoch) {
             builder.optRteEpoch(DataLocator.builder().optDataFolder(where.data).optEnvironment(System.getenv()).build());

@@ -22,7 +22,7 @@ class BenchCommandTest {
                 // one libtorch thread: on a shared, oversubscribed machine two spinning OpenMP threads make every
                 // small operation wait for a descheduled thread (see docs/BENCHMARKS.md); the comparison of
                 // thread counts is skipped here for the same reason
-                "--threads", "1", "--no-compare-threads", "--out", out.toString());
+                "--threads", "1", "--no-compare-threads", "--bert-base-steps", "0", "--out", out.toString());
         assertThat(status).isZero();
 
         JsonObject json = JsonParser.parseString(Files.readString(out.resolve("bench.json"))).getAsJsonObject();
@@ -52,14 +52,20 @@ class BenchCommandTest {
         assertThat(json.getAsJsonObject("precision").getAsJsonArray("rows")).hasSize(2);
         assertThat(number(json, "precision.stepSpeedup")).isStrictlyBetween(0.0, 10.0);
         assertThat(json.getAsJsonArray("threads")).isEmpty();
-        assertThat(json.getAsJsonObject("forwardProfile").getAsJsonArray("rows")).hasSize(11);
+        assertThat(json.getAsJsonObject("forwardProfile").getAsJsonArray("rows")).hasSize(12);
         assertThat(number(json, "forwardProfile.sumSeconds")).isPositive();
         assertThat(number(json, "forwardProfile.measuredForwardSeconds.median")).isPositive();
         assertThat(json.getAsJsonArray("rteEpoch")).isEmpty();
+        assertThat(number(json, "evaluation.batchSize")).isEqualTo(3);
+        assertThat(number(json, "evaluation.examplesPerSecond")).isPositive();
+        assertThat(number(json, "evaluation.ratioToPeak")).isStrictlyBetween(0.0, 10.0);
+        assertThat(json.has("baseShape")).isFalse();
         assertThat(number(json, "environment.cores")).isPositive();
 
         String markdown = Files.readString(out.resolve("bench.md"));
         assertThat(markdown).contains("## GEMM peak", "## Training step", "ratio to peak", "Φ share",
-                "Where the forward goes", "## Inference", "## Memory over 6 steps", "## Matmul precision", "loaded in");
+                "Where the forward goes", "## Inference", "## Memory over 6 steps", "## Matmul precision", "loaded in",
+                "## Summary against the float32 GEMM peak", "Evaluation throughput");
+        assertThat(markdown).doesNotContain("BERT-Base shape");
     }
 }
