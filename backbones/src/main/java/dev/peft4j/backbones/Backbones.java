@@ -269,6 +269,70 @@ public final class Backbones {
         }
     }
 
+    /**
+     * Whether {@code nameOrFolder} is a Hugging Face T5 folder ({@code config.json} with
+     * {@code model_type} "t5"), to be loaded with {@link #loadT5} rather than {@link #load}.
+     */
+    public static boolean isT5Folder(String nameOrFolder) {
+        Path folder = asPath(nameOrFolder);
+        if (folder == null || !HuggingFaceFolderReader.isModelFolder(folder)) {
+            return false;
+        }
+        try {
+            return HuggingFaceFolderReader.modelType(folder).equals("t5");
+        } catch (BackboneException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Loads a T5 ({@code T5ForConditionalGeneration}: T5 v1.0, v1.1, flan-t5) from a Hugging Face
+     * folder with {@code config.json} and {@code model.safetensors} (float32 or float16; bfloat16
+     * must be converted first), plus its {@code tokenizer.json} when present, with every weight
+     * on {@code device}.
+     *
+     * @throws BackboneException for a missing or corrupt file, another model type, an unsupported
+     *                           feed-forward, or weights that do not match their configuration
+     */
+    public static T5Backbone loadT5(Path folder, Device device) {
+        EngineCheck.require(ENGINE);
+        if (!HuggingFaceFolderReader.isModelFolder(folder)) {
+            throw new BackboneException("No T5 model folder at " + folder.toAbsolutePath() + ": it needs config.json "
+                    + "and model.safetensors (and tokenizer.json to tokenize text).");
+        }
+        T5Config config = HuggingFaceFolderReader.readT5Config(folder);
+        Path tokenizerFile = folder.resolve(HuggingFaceFolderReader.TOKENIZER_FILE);
+        byte[] tokenizerJson = null;
+        if (Files.isRegularFile(tokenizerFile)) {
+            try {
+                tokenizerJson = Files.readAllBytes(tokenizerFile);
+            } catch (IOException e) {
+                throw new BackboneException("Cannot read " + tokenizerFile + " (" + e + ")", e);
+            }
+        }
+        NDManager manager = NDManager.newBaseManager(device, ENGINE);
+        TextTokenizer tokenizer = null;
+        try {
+            Map<String, NDArray> weights = HuggingFaceFolderReader.readWeights(folder, manager);
+            if (tokenizerJson != null) {
+                tokenizer = new TextTokenizer(tokenizerJson, tokenizerFile.toString(), config.maxPositions());
+            }
+            String source = folder.resolve(HuggingFaceFolderReader.WEIGHTS_FILE) + " (with "
+                    + HuggingFaceFolderReader.CONFIG_FILE + ")";
+            T5Model model = new T5Model(config, weights, tokenizer, manager, source);
+            // duplicates of shared.weight and an old, unused cross-attention bias
+            weights.values().stream().filter(a -> model.parametersByHuggingFaceName().values().stream()
+                    .noneMatch(p -> p.getArray() == a)).forEach(NDArray::close);
+            return new T5Backbone(folder.toString(), model, tokenizer, manager);
+        } catch (RuntimeException e) {
+            if (tokenizer != null) {
+                tokenizer.close();
+            }
+            manager.close();
+            throw e;
+        }
+    }
+
     private static boolean isParameter(BertEncoder encoder, NDArray array) {
         return encoder.parametersByHuggingFaceName().values().stream().anyMatch(p -> p.getArray() == array);
     }
