@@ -197,6 +197,33 @@ class TextToTextClassifierTest {
     }
 
     @Test
+    void aFolderWithATokenizerTurnsTextsIntoInputsAndLabelTexts() {
+        try (Backbone tiny = Backbones.load(TinyT5Folder.shared().toString(), Device.cpu())) {
+            assertThat(tiny.isTextToText()).isTrue();
+            List<long[]> labels = TextToTextClassifier.labelTokenIds(tiny, List.of("entailment", "not_entailment"));
+            assertThat(labels).containsExactly(new long[] {3, 1}, new long[] {4, 1});
+            EncodedBatch batch = tiny.getTokenizer().encode(List.of("rte sentence1: Max painted a coat.", "Max"), 32);
+            List<String> vocabulary = TinyT5Folder.vocabulary();
+            long[] ids = batch.tokenIds();
+            assertThat(batch.length()).isEqualTo(9);
+            assertThat(java.util.Arrays.copyOf(ids, 9)).containsExactly(vocabulary.indexOf("rte"),
+                    vocabulary.indexOf("sentence1"), vocabulary.indexOf(":"), vocabulary.indexOf("max"),
+                    vocabulary.indexOf("painted"), vocabulary.indexOf("a"), vocabulary.indexOf("coat"),
+                    vocabulary.indexOf("."), 1);
+            // </s> appended, then padding with the pad id 0 and mask 0
+            assertThat(java.util.Arrays.copyOfRange(ids, 9, 18)).containsExactly(vocabulary.indexOf("max"), 1, 0, 0, 0,
+                    0, 0, 0, 0);
+            assertThat(batch.tokenCount(1)).isEqualTo(2);
+            TextToTextClassifier classifier = TextToTextClassifier.builder()
+                    .setModel(tiny.getT5Model().orElseThrow()).setLabelTokenIds(labels).build();
+            NDArray scores = classifier.forward(new ParameterStore(manager, false), batch.toNDList(manager), false)
+                    .singletonOrThrow();
+            assertThat(scores.getShape()).isEqualTo(new Shape(2, 2));
+            assertThat(scores.max().getFloat()).isNegative();
+        }
+    }
+
+    @Test
     void labelTextsMustBeDistinctAndNonEmpty() {
         assertThatThrownBy(() -> TextToTextClassifier.builder().setModel(backbone.getT5Model().orElseThrow())
                 .setLabelTokenIds(List.of(new long[] {9, 1}, new long[] {9, 1})).build())
