@@ -13,7 +13,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A finished run: its result and the best epoch's exported prompt {@code P'} and head (a
- * verbalizer run's export records its template and label words instead of head values).
+ * verbalizer run's export records its template and label words instead of head values, a
+ * text-to-text run's its template and label texts).
  *
  * @param result     the run's result
  * @param prompt     {@code P'} of the best epoch (Φ already applied and dropped)
@@ -21,15 +22,28 @@ import org.jspecify.annotations.Nullable;
  * @param headBias   the head's bias of the best epoch
  * @param labels     the label names in head order
  * @param verbalizer the template and label words of a verbalizer head (then the head arrays are
- *                   empty: the frozen MLM head scores), null for a linear head
+ *                   empty: the frozen MLM head scores), null for other heads
+ * @param textToText the template and label texts of a T5 run's text-to-text head (then the head
+ *                   arrays are empty: the frozen decoder scores), null for other heads
  */
 public record TrainedRun(RunResult result, PromptEmbeddings prompt, float[] headWeight, float[] headBias,
-        List<String> labels, @Nullable VerbalizerTemplate verbalizer) {
+        List<String> labels, @Nullable VerbalizerTemplate verbalizer, @Nullable TextToTextTemplate textToText) {
+
+    /** A run with a linear head, or with a verbalizer head when {@code verbalizer} is not null. */
+    public TrainedRun(RunResult result, PromptEmbeddings prompt, float[] headWeight, float[] headBias,
+            List<String> labels, @Nullable VerbalizerTemplate verbalizer) {
+        this(result, prompt, headWeight, headBias, labels, verbalizer, null);
+    }
+
+    /** A T5 run with a text-to-text head. */
+    public TrainedRun(RunResult result, PromptEmbeddings prompt, List<String> labels, TextToTextTemplate textToText) {
+        this(result, prompt, new float[0], new float[0], labels, null, textToText);
+    }
 
     /** A run with a linear head. */
     public TrainedRun(RunResult result, PromptEmbeddings prompt, float[] headWeight, float[] headBias,
             List<String> labels) {
-        this(result, prompt, headWeight, headBias, labels, null);
+        this(result, prompt, headWeight, headBias, labels, null, null);
     }
 
     /**

@@ -12,7 +12,7 @@ import java.util.function.Function;
 /**
  * Checks what {@link PromptTrainer} would refuse only once a run starts: the training settings,
  * the prompt length against {@code max-length}, the method and its options (through the plugin's
- * own parser), the task and its splits, and a verbalizer head's template and label words. Needs no backbone and reads no data.
+ * own parser), the task and its splits, and a verbalizer or text-to-text head's template and label words. Needs no backbone and reads no data.
  */
 public final class TrainingRunCheck implements RunCheck {
 
@@ -45,6 +45,9 @@ public final class TrainingRunCheck implements RunCheck {
         if (config.isVerbalizer()) {
             // template and label words against the task; that each word is one word piece needs the backbone
             VerbalizerTemplate.resolve(task, config);
+        }
+        if (config.isTextToText()) {
+            TextToTextTemplate.resolve(task, config);
         }
     }
 }

@@ -100,23 +100,31 @@ public record VerbalizerTemplate(String template, List<String> labelWords) {
             throw new InvalidOptionException("The verbalizer template '" + template + "' holds " + masks + " "
                     + MASK + "; it needs exactly one, where the label word goes.");
         }
+        checkPlaceholders(template, pair, taskId, "verbalizer template");
+    }
+
+    /**
+     * Checks that {@code template} uses {@code {text_a}} (and {@code {text_b}} for pairs) once each
+     * and no other placeholder; {@code what} names the template in messages.
+     */
+    static void checkPlaceholders(String template, boolean pair, String taskId, String what) {
         List<String> found = new ArrayList<>();
         Matcher matcher = PLACEHOLDER.matcher(template);
         while (matcher.find()) {
             String name = matcher.group(1);
             if (!name.equals("text_a") && !name.equals("text_b")) {
-                throw new InvalidOptionException("The verbalizer template '" + template + "' has the unknown "
+                throw new InvalidOptionException("The " + what + " '" + template + "' has the unknown "
                         + "placeholder {" + name + "}; use {text_a} and {text_b} (the task's first and second text).");
             }
             if (found.contains(name)) {
-                throw new InvalidOptionException("The verbalizer template '" + template + "' uses {" + name
+                throw new InvalidOptionException("The " + what + " '" + template + "' uses {" + name
                         + "} twice; use each text once.");
             }
             found.add(name);
         }
         List<String> needed = pair ? List.of("text_a", "text_b") : List.of("text_a");
         if (!found.containsAll(needed) || !needed.containsAll(found)) {
-            throw new InvalidOptionException("The verbalizer template '" + template + "' must use "
+            throw new InvalidOptionException("The " + what + " '" + template + "' must use "
                     + needed.stream().map(n -> "{" + n + "}").toList() + " for task '" + taskId + "' ("
                     + (pair ? "two texts" : "one text") + "), found " + found.stream().map(n -> "{" + n + "}").toList()
                     + ".");
