@@ -57,8 +57,18 @@ public record TrainedRun(RunResult result, PromptEmbeddings prompt, float[] head
     /** The export folder content of this run, for {@code backbone} at {@code maxLength} positions. */
     public ExportFolder toExport(Backbone backbone, int maxLength, Map<String, String> options) {
         // PEFT loads the base model by its Hub id; peft4j.json keeps peft4j's own backbone name
+        String baseModel = Backbones.getHuggingFaceId(backbone.getName());
+        if (textToText != null) {
+            // PEFT's layout for a T5 prompt: SEQ_2_SEQ_LM, the prompt before the encoder input
+            AdapterConfig config = AdapterConfig.promptTuningSeq2Seq(prompt.shape(), backbone.getNumLayers(),
+                    backbone.getNumAttentionHeads(), baseModel);
+            return new ExportFolder(new PromptAdapter(config, prompt), headWeight, headBias,
+                    new ExportFolder.Settings(result.taskId(), labels, backbone.getName(), maxLength,
+                            result.methodId(), options, result.runId(), result.metric(), result.bestMetric(),
+                            TrainingConfig.TEXT_TO_TEXT, textToText.template(), textToText.labelTexts()));
+        }
         AdapterConfig config = AdapterConfig.promptTuning(prompt.shape(), backbone.getNumLayers(),
-                backbone.getNumAttentionHeads(), Backbones.getHuggingFaceId(backbone.getName()));
+                backbone.getNumAttentionHeads(), baseModel);
         return new ExportFolder(new PromptAdapter(config, prompt), headWeight, headBias,
                 new ExportFolder.Settings(result.taskId(), labels, backbone.getName(), maxLength, result.methodId(),
                         options, result.runId(), result.metric(), result.bestMetric(),

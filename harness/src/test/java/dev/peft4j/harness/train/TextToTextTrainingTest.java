@@ -2,25 +2,41 @@ package dev.peft4j.harness.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
+import dev.peft4j.api.AdapterConfig;
 import dev.peft4j.api.InvalidOptionException;
+import dev.peft4j.api.PromptAdapter;
+import dev.peft4j.api.PromptAdapterFiles;
+import dev.peft4j.api.PromptFormatException;
 import dev.peft4j.backbones.Backbone;
 import dev.peft4j.backbones.Backbones;
 import dev.peft4j.backbones.TextToTextClassifier;
 import dev.peft4j.backbones.TinyBertFolder;
 import dev.peft4j.backbones.TinyT5Folder;
 import dev.peft4j.harness.TestData;
+import dev.peft4j.harness.data.DataLocator;
+import dev.peft4j.harness.eval.Evaluator;
 import dev.peft4j.harness.experiment.RunSpec;
+import dev.peft4j.harness.task.Example;
 import dev.peft4j.harness.task.SuperGlueTasks;
+import dev.peft4j.harness.task.Task;
 import dev.peft4j.harness.task.TextInput;
+import dev.peft4j.inference.ExportFolder;
+import dev.peft4j.inference.Prediction;
+import dev.peft4j.inference.Predictor;
 import dev.peft4j.plugins.PluginRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A T5 backbone through the one training core ({@link PromptTrainer}, {@link TrainingRun}): the
@@ -93,6 +109,67 @@ class TextToTextTrainingTest {
             assertThat(run.result().epochs()).as(method).hasSize(1);
             assertThat(run.prompt().shape().width()).as(method).isEqualTo(TinyT5Folder.HIDDEN);
         }
+    }
+
+    @Test
+    void anExportIsAPeftSeq2SeqAdapterThatEvalAndPredictorServeAlike(@TempDir Path temp) throws Exception {
+        TrainedRun run = trainer(t5).train(spec("rte", "residual-prompt", "text-to-text", Map.of("epochs", "2")));
+        Path folder = temp.resolve("export");
+        run.toExport(t5, 64).write(folder);
+
+        assertThat(folder.resolve(ExportFolder.HEAD_FILE)).doesNotExist();
+        PromptAdapter adapter = PromptAdapterFiles.read(folder);
+        assertThat(adapter.config().taskType()).isEqualTo(AdapterConfig.SEQ_2_SEQ_LM);
+        assertThat(adapter.config().transformerSubmodules()).isEqualTo(2);
+        assertThat(adapter.embeddings()).isEqualTo(run.prompt());
+        assertThat(Files.readString(folder.resolve(PromptAdapterFiles.CONFIG_FILE)))
+                .contains("\"num_transformer_submodules\": 2");
+        ExportFolder export = ExportFolder.read(folder);
+        assertThat(export.settings().headKind()).isEqualTo("text-to-text");
+        assertThat(export.settings().template()).isEqualTo("rte sentence1: {text_a} sentence2: {text_b}");
+        assertThat(export.settings().labelWords()).containsExactly("entailment", "not_entailment");
+
+        Task rte = SuperGlueTasks.rte();
+        DataLocator data = DataLocator.builder().optDataFolder(TestData.synthetic()).build();
+        List<Example> val = rte.load("val", data.locate(rte, "val")).subList(0, 6);
+        float[][] scores;
+        try (ExportedClassifier classifier = new ExportedClassifier(export, t5, rte)) {
+            scores = classifier.score(val);
+        }
+        List<String> first = val.stream().map(e -> e.inputs().get(0).text()).toList();
+        List<String> second = val.stream().map(e -> Objects.requireNonNull(e.inputs().get(0).textPair())).toList();
+        try (Predictor predictor = Predictor.open(folder, t5)) {
+            assertThat(predictor.getPromptLength()).isEqualTo(4);
+            List<Prediction> predicted = predictor.predictPairs(first, second);
+            for (int i = 0; i < val.size(); i++) {
+                double[] p = Evaluator.softmax(scores[i]);
+                for (int c = 0; c < p.length; c++) {
+                    assertThat(predicted.get(i).probabilities().get(rte.getLabels().get(c))).isCloseTo(p[c],
+                            within(1e-5));
+                }
+            }
+            // greedy decoding of free text: words of the tiny vocabulary, at most 3 of them
+            String generated = predictor.generate(first.get(0), second.get(0), 3);
+            assertThat(generated.isBlank() ? 0 : generated.split(" ").length).isBetween(0, 3);
+            assertThatThrownBy(() -> predictor.generate("x", 0)).hasMessageContaining("at least 1");
+        }
+        // the adapter alone re-imported as the export's prompt scores the same
+        ExportFolder reimported = new ExportFolder(PromptAdapterFiles.read(folder), new float[0], new float[0],
+                export.settings());
+        try (ExportedClassifier classifier = new ExportedClassifier(reimported, t5, rte)) {
+            assertThat(classifier.score(val)).isDeepEqualTo(scores);
+        }
+    }
+
+    @Test
+    void aTextToTextExportNeedsASeq2SeqAdapter(@TempDir Path temp) throws Exception {
+        TrainedRun run = trainer(t5).train(spec("rte", "prompt-tuning", "text-to-text", Map.of("epochs", "1")));
+        ExportFolder export = run.toExport(t5, 64);
+        AdapterConfig encoderOnly = AdapterConfig.promptTuning(run.prompt().shape(), 2, 4, null);
+        ExportFolder wrong = new ExportFolder(new PromptAdapter(encoderOnly, run.prompt()), new float[0], new float[0],
+                export.settings());
+        assertThatThrownBy(() -> wrong.write(temp.resolve("wrong"))).isInstanceOf(PromptFormatException.class)
+                .hasMessageContaining("where a T5 prompt is SEQ_2_SEQ_LM");
     }
 
     @Test
