@@ -1,5 +1,6 @@
 package dev.peft4j.harness.cli;
 
+import dev.peft4j.backbones.Backbones;
 import dev.peft4j.harness.train.TrainingConfig;
 import java.util.Map;
 import java.util.TreeMap;
@@ -65,15 +66,20 @@ final class TrainingOptions {
 
     @Option(names = "--head", description = "linear: a trained linear head on [CLS]; verbalizer: the frozen "
             + "masked-LM head scores one label word per label at a [MASK] of a cloze template, so the prompt is the "
-            + "only learner (needs a backbone with an MLM head, e.g. bert-base-uncased) (default: ${DEFAULT-VALUE}).")
-    String head = TrainingConfig.DEFAULTS.head();
+            + "only learner (needs a backbone with an MLM head, e.g. bert-base-uncased); text-to-text: a T5 "
+            + "backbone's frozen decoder scores one label text per label (default: linear, text-to-text for a T5 "
+            + "folder).")
+    String head = "";
 
     @Option(names = "--template", description = "Verbalizer template with {text_a}, {text_b} and one [MASK], e.g. "
-            + "\"{text_a} ? [MASK] , {text_b}\" (default: built in for cb, rte, boolq).")
+            + "\"{text_a} ? [MASK] , {text_b}\" (default: built in for cb, rte, boolq); for text-to-text the T5 "
+            + "input, e.g. \"rte sentence1: {text_a} sentence2: {text_b}\" (default: built in for cb, rte, boolq, "
+            + "wic).")
     String template = TrainingConfig.DEFAULTS.template();
 
     @Option(names = "--label-words", description = "Verbalizer label words, one word piece per label, e.g. "
-            + "positive=great,negative=terrible (default: built in for cb, rte, boolq).")
+            + "positive=great,negative=terrible (default: built in for cb, rte, boolq); for text-to-text the label "
+            + "texts (default: the T5 paper's for cb, rte, boolq, wic, else the label names).")
     String labelWords = TrainingConfig.DEFAULTS.labelWords();
 
     @Mixin
@@ -85,9 +91,12 @@ final class TrainingOptions {
 
     /** The validated settings. */
     TrainingConfig toConfig() {
+        // a T5 folder classifies text to text; every other backbone defaults to the linear head
+        String kind = !head.isBlank() ? head
+                : Backbones.isT5Folder(backbone) ? TrainingConfig.TEXT_TO_TEXT : TrainingConfig.DEFAULTS.head();
         return new TrainingConfig(backbone, epochs, batchSize, evalBatchSize, maxLength, headLearningRate,
                 weightDecay, maxGradNorm, maxSteps, trainSplit, evalSplit, init, trainLimit, evalLimit, bucket, matmulPrecision,
-                evalEvery, head, template, labelWords);
+                evalEvery, kind, template, labelWords);
     }
 
     /** The settings as a run's shared configuration. */
