@@ -379,7 +379,9 @@ public final class T5Model extends AbstractBlock implements PromptableEncoder {
         NDArray weights = ps.getValue(parameters.get(stack + "block.0.layer.0.SelfAttention.relative_attention_bias"
                 + ".weight"), device, false);
         NDArray index = manager.create(table, new Shape(queries * (long) keys)).toDevice(device, false);
-        NDArray bias = weights.get(index).reshape(queries, keys, config.numHeads()).transpose(2, 0, 1).expandDims(0);
+        // looked up through the index (the step's array), so the result lands on the step's manager, not the model's
+        NDArray bias = Embedding.embedding(index, weights, SparseFormat.DENSE).singletonOrThrow()
+                .reshape(queries, keys, config.numHeads()).transpose(2, 0, 1).expandDims(0);
         if (!causal) {
             return bias;
         }

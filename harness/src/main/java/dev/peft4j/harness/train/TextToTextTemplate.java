@@ -20,6 +20,7 @@ import java.util.Map;
  * {@code cb hypothesis: ... premise: ...} with {@code entailment}/{@code contradiction}/{@code neutral};
  * BoolQ {@code boolq question: ... passage: ...} (passage last, so that truncation cuts the passage)
  * with {@code False}/{@code True}; WiC {@code wic word: <word>: sentence1 sentence2: ...} with
+ * {@code False}/{@code True}; MultiRC {@code multirc question: <question answer> paragraph: ...} with
  * {@code False}/{@code True}.
  *
  * @param template   the template, e.g. {@code rte sentence1: {text_a} sentence2: {text_b}}
@@ -35,6 +36,8 @@ public record TextToTextTemplate(String template, List<String> labelTexts) {
             "boolq", new VerbalizerTemplate.BuiltIn("boolq question: {text_a} passage: {text_b}",
                     "false=False,true=True"),
             "wic", new VerbalizerTemplate.BuiltIn("wic word: {text_a} sentence2: {text_b}",
+                    "false=False,true=True"),
+            "multirc", new VerbalizerTemplate.BuiltIn("multirc question: {text_a} paragraph: {text_b}",
                     "false=False,true=True"));
 
     /** Copies the label texts. */
@@ -59,10 +62,12 @@ public record TextToTextTemplate(String template, List<String> labelTexts) {
      */
     public static TextToTextTemplate resolve(Task task, TrainingConfig config) {
         TaskKind kind = task.getKind();
-        boolean pair = kind == TaskKind.TEXT_PAIR_CLASSIFICATION;
+        // MultiRC's answer options are pairs (question and answer, paragraph) judged false or true one by one
+        boolean pair = kind == TaskKind.TEXT_PAIR_CLASSIFICATION || kind == TaskKind.GROUPED_BINARY;
         if (kind != TaskKind.SINGLE_TEXT_CLASSIFICATION && !pair) {
             throw new InvalidOptionException("Task '" + task.getId() + "' is " + kind + "; the text-to-text head "
-                    + "classifies one or two texts into labels (multiple-choice tasks are not supported with T5 yet).");
+                    + "classifies one or two texts into labels (multiple-choice and candidate-scoring tasks are not "
+                    + "supported with T5 yet).");
         }
         VerbalizerTemplate.BuiltIn builtIn = BUILT_IN.get(task.getId());
         String fallbackTemplate = pair ? "{text_a} {text_b}" : "{text_a}";

@@ -193,6 +193,8 @@ class TextToTextTrainingTest {
         assertThat(cb.labelTexts()).containsExactly("entailment", "contradiction", "neutral");
         TextToTextTemplate boolq = TextToTextTemplate.resolve(SuperGlueTasks.boolq(), builtIn);
         assertThat(boolq.labelTexts()).containsExactly("False", "True");
+        assertThat(TextToTextTemplate.resolve(SuperGlueTasks.multirc(), builtIn).template())
+                .isEqualTo("multirc question: {text_a} paragraph: {text_b}");
         TrainingConfig own = TrainingConfig.fromMap(Map.of("head", "text-to-text", "template",
                 "nli premise: {text_a} hypothesis: {text_b}", "label-words", "entailment=yes,not_entailment=no"));
         TextToTextTemplate rte = TextToTextTemplate.resolve(SuperGlueTasks.rte(), own);
