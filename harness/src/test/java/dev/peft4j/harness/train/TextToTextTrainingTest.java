@@ -173,6 +173,29 @@ class TextToTextTrainingTest {
     }
 
     @Test
+    void aStoppedT5RunResumesToTheSameResult(@TempDir Path uninterrupted, @TempDir Path interrupted) {
+        RunSpec spec = spec("cb", "residual-prompt", "text-to-text", Map.of("train-limit", "16"));
+        TrainedRun reference = TestTrainers.of(t5, TestData.synthetic(), uninterrupted, new TrainingListener() {})
+                .train(spec);
+        TrainingListener stop = new TrainingListener() {
+            @Override
+            public void afterCheckpoint(RunSpec run, int epoch) {
+                if (epoch == 1) {
+                    throw new IllegalStateException("forced stop");
+                }
+            }
+        };
+        assertThatThrownBy(() -> TestTrainers.of(t5, TestData.synthetic(), interrupted, stop).train(spec))
+                .hasMessage("forced stop");
+
+        TrainedRun resumed = TestTrainers.of(t5, TestData.synthetic(), interrupted, new TrainingListener() {})
+                .train(spec);
+
+        assertThat(resumed.result().epochs()).isEqualTo(reference.result().epochs());
+        assertThat(resumed.prompt()).isEqualTo(reference.prompt());
+    }
+
+    @Test
     void theHeadMustFitTheBackbone() {
         assertThatThrownBy(() -> trainer(t5).train(spec("rte", "prompt-tuning", null, Map.of())))
                 .isInstanceOf(InvalidOptionException.class).hasMessageContaining("--head text-to-text");
