@@ -276,7 +276,8 @@ public final class Backbones {
 
     /**
      * Whether {@code nameOrFolder} is a Hugging Face T5 folder ({@code config.json} with
-     * {@code model_type} "t5"), to be loaded with {@link #loadT5} rather than {@link #load}.
+     * {@code model_type} "t5"), for which {@link #load} gives a {@link Backbone} holding a
+     * {@link T5Model} (and the command line picks the text-to-text head). Reads only config.json.
      */
     public static boolean isT5Folder(String nameOrFolder) {
         Path folder = asPath(nameOrFolder);

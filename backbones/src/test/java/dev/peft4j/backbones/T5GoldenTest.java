@@ -1,6 +1,7 @@
 package dev.peft4j.backbones;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
@@ -21,6 +22,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +33,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -93,8 +96,28 @@ class T5GoldenTest {
                 0, 1, 512));
         assertThat(v11.feedForward()).isEqualTo(T5Config.FeedForward.GATED_GELU);
         assertThat(v11.tieWordEmbeddings()).isFalse();
-        assertThat(models.get("t5-tiny-v11").getT5Model().orElseThrow().parametersByHuggingFaceName()).containsKey("lm_head.weight");
-        assertThat(models.get("t5-tiny-v1").getT5Model().orElseThrow().parametersByHuggingFaceName()).doesNotContainKey("lm_head.weight");
+        assertThat(models.get("t5-tiny-v11").getT5Model().orElseThrow().parametersByHuggingFaceName())
+                .containsKey("lm_head.weight");
+        assertThat(models.get("t5-tiny-v1").getT5Model().orElseThrow().parametersByHuggingFaceName())
+                .doesNotContainKey("lm_head.weight");
+        // the fixture folders have no tokenizer.json: loading works, tokenizing says what is missing
+        Backbone v1Backbone = models.get("t5-tiny-v1");
+        assertThat(v1Backbone.isTextToText()).isTrue();
+        assertThat(Backbones.isT5Folder(folder("t5-tiny-v1").toString())).isTrue();
+        assertThatThrownBy(v1Backbone::getTokenizer).isInstanceOf(BackboneException.class)
+                .hasMessageContaining("has no tokenizer.json");
+        assertThatThrownBy(v1Backbone::getEncoder).isInstanceOf(BackboneException.class)
+                .hasMessageContaining("getT5Model()");
+    }
+
+    @Test
+    void anUnsupportedFeedForwardIsRefusedNamingIt(@TempDir Path temp) throws IOException {
+        Path copy = Files.createDirectories(temp.resolve("silu"));
+        Files.copy(folder("t5-tiny-v11").resolve("model.safetensors"), copy.resolve("model.safetensors"));
+        Files.writeString(copy.resolve("config.json"), Files.readString(folder("t5-tiny-v11").resolve("config.json"))
+                .replace("\"gated-gelu\"", "\"gated-silu\""));
+        assertThatThrownBy(() -> Backbones.load(copy.toString(), Device.cpu())).isInstanceOf(BackboneException.class)
+                .hasMessageContaining("gated-silu").hasMessageContaining("\"gated-gelu\" (T5 v1.1, flan-t5)");
     }
 
     @Test
@@ -227,7 +250,8 @@ class T5GoldenTest {
         List<Long> shape = new ArrayList<>();
         List<Double> values = new ArrayList<>();
         flatten(expected, shape, values, 0);
-        assertThat(actual.getShape()).as(kind).isEqualTo(new Shape(shape.stream().mapToLong(Long::longValue).toArray()));
+        assertThat(actual.getShape()).as(kind)
+                .isEqualTo(new Shape(shape.stream().mapToLong(Long::longValue).toArray()));
         float[] got = actual.toType(DataType.FLOAT32, false).toFloatArray();
         double worst = 0;
         int worstAt = 0;
