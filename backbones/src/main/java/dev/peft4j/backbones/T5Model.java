@@ -243,22 +243,25 @@ public final class T5Model extends AbstractBlock implements PromptableEncoder {
     }
 
     /**
-     * Runs the decoder stack on {@code decoderInputIds} {@code (B, L)} (int64; the start token 0
-     * first) against the encoder's output {@code (B, T, d)} and its mask {@code (B, T)}. Causal:
-     * position {@code t} sees decoder inputs {@code 0..t}, so padding at the end of shorter rows
-     * changes nothing before it.
+     * Runs the decoder stack on {@code decoderInputIds} {@code (B * R, L)} (int64; the start token
+     * 0 first) against the encoder's output {@code (B, T, d)} and its mask {@code (B, T)}. With
+     * {@code R > 1} several decoder inputs share one encoder input: decoder row {@code b * R + r}
+     * attends to encoder row {@code b}, whose keys and values are computed once (text-to-text
+     * scoring decodes every label text of an input this way). Causal: position {@code t} sees
+     * decoder inputs {@code 0..t}, so padding at the end of shorter rows changes nothing before it.
      *
-     * @return the decoder's hidden state {@code (B, L, d)}, after its final layer norm
+     * @return the decoder's hidden state {@code (B * R, L, d)}, after its final layer norm
      */
     public NDArray decode(ParameterStore parameterStore, NDArray decoderInputIds, NDArray encoderHidden,
             NDArray encoderMask, boolean training) {
         Shape ids = decoderInputIds.getShape();
         Shape hidden = encoderHidden.getShape();
-        if (ids.dimension() != 2 || hidden.dimension() != 3 || ids.get(0) != hidden.get(0)
+        if (ids.dimension() != 2 || hidden.dimension() != 3 || hidden.get(0) == 0 || ids.get(0) % hidden.get(0) != 0
                 || !encoderMask.getShape().equals(new Shape(hidden.get(0), hidden.get(1)))) {
-            throw new ShapeMismatchException("T5Model.decode: decoder input ids " + ids + " (B, L), encoder states "
+            throw new ShapeMismatchException("T5Model.decode: decoder input ids " + ids + " (B * R, L), encoder states "
                     + hidden + " (B, T, d) and encoder mask " + encoderMask.getShape() + " (B, T) disagree");
         }
+        long repeats = ids.get(0) / hidden.get(0);
         int length = (int) ids.get(1);
         NDArray x = embedTokens(parameterStore, decoderInputIds);
         NDArray selfBias = positionBias(parameterStore, x, "decoder.", length, length, true);
@@ -267,8 +270,11 @@ public final class T5Model extends AbstractBlock implements PromptableEncoder {
             String block = "decoder.block." + i + ".layer.";
             x = x.add(attention(parameterStore, block + "0.SelfAttention.",
                     norm(parameterStore, x, block + "0.layer_norm.weight"), null, selfBias));
-            x = x.add(attention(parameterStore, block + "1.EncDecAttention.",
-                    norm(parameterStore, x, block + "1.layer_norm.weight"), encoderHidden, crossMask));
+            NDArray normed = norm(parameterStore, x, block + "1.layer_norm.weight");
+            x = x.add(repeats == 1
+                    ? attention(parameterStore, block + "1.EncDecAttention.", normed, encoderHidden, crossMask)
+                    : sharedCrossAttention(parameterStore, block + "1.EncDecAttention.", normed, encoderHidden,
+                            crossMask, repeats));
             x = x.add(feedForward(parameterStore, block + "2.", norm(parameterStore, x, block + "2.layer_norm.weight")));
         }
         return norm(parameterStore, x, "decoder.final_layer_norm.weight");
@@ -321,6 +327,29 @@ public final class T5Model extends AbstractBlock implements PromptableEncoder {
         NDArray v = heads(project(ps, kv, prefix + "v.weight"), batch, keys);
         NDArray weights = q.matMul(k.transpose(0, 1, 3, 2)).add(bias).softmax(-1);
         NDArray context = weights.matMul(v).transpose(0, 2, 1, 3).reshape(batch, queries, config.innerDim());
+        return project(ps, context, prefix + "o.weight");
+    }
+
+    /**
+     * Cross-attention of {@code x} {@code (B * R, L, d)} over {@code source} {@code (B, T, d)}, each
+     * group of {@code R} rows over one source row: keys and values are projected once per source
+     * row and broadcast in the products, never copied {@code R} times.
+     */
+    private NDArray sharedCrossAttention(ParameterStore ps, String prefix, NDArray x, NDArray source,
+            NDArray paddingMask, long repeats) {
+        long sources = source.getShape().get(0);
+        long queries = x.getShape().get(1);
+        long keys = source.getShape().get(1);
+        int heads = config.numHeads();
+        // (B, R, H, L, dKv) against (B, 1, H, T, dKv)
+        NDArray q = heads(project(ps, x, prefix + "q.weight"), sources * repeats, queries)
+                .reshape(sources, repeats, heads, queries, config.dKv());
+        NDArray k = heads(project(ps, source, prefix + "k.weight"), sources, keys).expandDims(1);
+        NDArray v = heads(project(ps, source, prefix + "v.weight"), sources, keys).expandDims(1);
+        NDArray bias = paddingMask.reshape(sources, 1, 1, 1, keys);
+        NDArray weights = q.matMul(k.transpose(0, 1, 2, 4, 3)).add(bias).softmax(-1);
+        NDArray context = weights.matMul(v).reshape(sources * repeats, heads, queries, config.dKv())
+                .transpose(0, 2, 1, 3).reshape(sources * repeats, queries, config.innerDim());
         return project(ps, context, prefix + "o.weight");
     }
 

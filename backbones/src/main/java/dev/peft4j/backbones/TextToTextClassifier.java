@@ -29,7 +29,8 @@ import org.jspecify.annotations.Nullable;
  * prepended to the encoder input (PEFT's {@code SEQ_2_SEQ_LM} convention), and each class a label
  * text (e.g. "entailment", "not_entailment") that the frozen decoder scores. The score of a class
  * is the log-likelihood of its label tokens ({@code </s>} included) by teacher forcing; all
- * classes of a batch are scored in one decoder pass. {@code forward(ps, NDList(tokenIds,
+ * classes of a batch are scored in one decoder pass, whose cross-attention reads each input's
+ * encoder states once for all its label texts. {@code forward(ps, NDList(tokenIds,
  * attentionMask[, ignored]), training)} returns these scores {@code (B, C)}; the predicted class is
  * their argmax, and {@link #loss} is the cross-entropy of the gold label text (the mean negative
  * log-likelihood per gold label token, what transformers' {@code labels=} loss computes).
@@ -261,30 +262,24 @@ public final class TextToTextClassifier extends AbstractBlock {
 
     /**
      * The log-likelihood of every class's label text for every input, {@code (B, C)}, from one
-     * decoder pass over the {@code B * C} (input, label) pairs.
+     * decoder pass over the {@code B * C} (input, label) pairs ({@link T5Model#decode} with
+     * {@code R = C}).
      */
     public NDArray scores(ParameterStore ps, NDArray tokenIds, NDArray attentionMask, boolean training) {
         NDList encoded = encode(ps, tokenIds, attentionMask, training);
         NDArray hidden = encoded.get(0);
         NDArray mask = encoded.get(1);
-        Shape shape = hidden.getShape();
-        long batch = shape.get(0);
-        long length = shape.get(1);
-        long d = shape.get(2);
+        long batch = hidden.getShape().get(0);
         int classes = getNumClasses();
         NDManager manager = tokenIds.getManager();
         Shape perClass = new Shape(classes, labelLength);
         NDArray target = manager.create(labels, perClass);
         NDArray inputs = manager.create(decoderInputs, perClass);
         NDArray weights = manager.create(labelMask, perClass);
-        // every input repeated once per class, every label once per input: row b * C + c
-        NDArray pairedHidden = hidden.expandDims(1).broadcast(new Shape(batch, classes, length, d))
-                .reshape(batch * classes, length, d);
-        NDArray pairedMask = mask.expandDims(1).broadcast(new Shape(batch, classes, length))
-                .reshape(batch * classes, length);
+        // every label once per input, row b * C + c; the decoder reads input b's encoder states without copies
         Shape paired = new Shape(batch * classes, labelLength);
         NDArray logProbs = model.logits(ps, model.decode(ps, inputs.expandDims(0).broadcast(
-                new Shape(batch, classes, labelLength)).reshape(paired), pairedHidden, pairedMask, training))
+                new Shape(batch, classes, labelLength)).reshape(paired), hidden, mask, training))
                 .logSoftmax(-1);
         NDArray tokens = logProbs.gather(target.expandDims(0).broadcast(new Shape(batch, classes, labelLength))
                 .reshape(batch * classes, labelLength, 1), 2).reshape(paired);
