@@ -10,7 +10,8 @@ import ai.djl.ndarray.index.NDIndex;
  * are attended to (mask 1) and belong to segment 0.
  *
  * <p>BERT-family encoders insert after {@code [CLS]} ({@code position = 1}), giving
- * {@code [CLS] P' tokens [SEP]}; decoder-style models usually insert at 0.
+ * {@code [CLS] P' tokens [SEP]}, or, as Hugging Face PEFT does, at 0 ({@code P' [CLS] tokens [SEP]});
+ * {@link PromptPlacement} names both. Decoder-style models usually insert at 0.
  *
  * @since 1.0
  */
@@ -45,6 +46,32 @@ public final class PromptInjection {
                 splice(tokenEmbeddings, promptBatch, position),
                 splice(attentionMask, promptMask, position),
                 splice(tokenTypeIds, promptTypes, position));
+    }
+
+    /**
+     * Adds a per-token update ({@link TextEmbeddingUpdate}) to the token embeddings of the text:
+     * row {@code t} of {@code update} goes to position {@code t} of every sequence whose attention
+     * mask is 1 there; padding positions are left as they are. Call it before {@link #inject}, on
+     * the embeddings of the text alone.
+     *
+     * @param update          shape {@code (T, d)}
+     * @param tokenEmbeddings shape {@code (B, T, d)}
+     * @param attentionMask   1 for tokens, 0 for padding, shape {@code (B, T)}
+     * @return the updated embeddings {@code (B, T, d)}
+     * @throws ShapeMismatchException when the shapes disagree
+     * @since 1.1
+     */
+    public static NDArray addTextUpdate(NDArray update, NDArray tokenEmbeddings, NDArray attentionMask) {
+        var u = update.getShape();
+        var e = tokenEmbeddings.getShape();
+        if (e.dimension() != 3 || u.dimension() != 2 || u.get(0) != e.get(1) || u.get(1) != e.get(2)
+                || !attentionMask.getShape().equals(new ai.djl.ndarray.types.Shape(e.get(0), e.get(1)))) {
+            throw new ShapeMismatchException("A text update of shape " + u + " and an attention mask of shape "
+                    + attentionMask.getShape() + " do not fit token embeddings of shape " + e
+                    + "; the update needs one row per token position (T, d) and the mask (B, T)");
+        }
+        NDArray keep = attentionMask.toType(tokenEmbeddings.getDataType(), false).expandDims(2);
+        return tokenEmbeddings.add(update.expandDims(0).mul(keep));
     }
 
     private static NDArray splice(NDArray sequence, NDArray inserted, int position) {

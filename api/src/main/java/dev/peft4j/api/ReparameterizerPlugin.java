@@ -24,6 +24,20 @@ import java.util.Map;
  * <p>Or extend {@link AbstractReparameterizerPlugin}, which holds these fixed values and checks
  * that the options passed to {@code create} were parsed for the plugin.
  *
+ * <p><b>Methods that own their parameters (API 1.1).</b> A method that is not "a trainable
+ * {@code P} plus Φ" overrides {@link #createPrompt} instead of {@link #create(PromptShape, Options)}
+ * and returns a {@link PromptSource}: it creates every parameter itself, reads backbone facts
+ * (width, layers, heads, the word-embedding matrix) from the {@link PromptCreationContext}, and may
+ * also update the text's input embeddings ({@link TextEmbeddingUpdate}). The framework
+ * ({@link SoftPrompt#create}) refuses options parsed for another plugin before it calls the
+ * plugin, so a plugin need not check them itself.
+ *
+ * <pre>{@code
+ * public PromptSource createPrompt(PromptCreationContext context, Options options) {
+ *     return new LowRankPrompt(context.getPromptShape(), options.getInt("rank"));
+ * }
+ * }</pre>
+ *
  * @since 1.0
  */
 public interface ReparameterizerPlugin {
@@ -59,14 +73,42 @@ public interface ReparameterizerPlugin {
     List<OptionSpec> getOptions();
 
     /**
-     * Creates a fresh, uninitialized reparameterizer Φ for prompts of {@code shape}.
+     * Creates a fresh, uninitialized reparameterizer Φ for prompts of {@code shape}. A method
+     * that owns its parameters ({@link #createPrompt}) has no Φ and keeps this default, which
+     * refuses.
      *
      * @param shape   the prompt shape {@code (n, d)}
      * @param options values validated against {@link #getOptions()}
      * @throws InvalidOptionException when options belong to another plugin
+     * @throws PluginException        when the method has no reparameterizer Φ
      * @since 1.0
      */
-    Reparameterizer create(PromptShape shape, Options options);
+    default Reparameterizer create(PromptShape shape, Options options) {
+        throw new PluginException("Method '" + getId() + "' creates its own prompt parameters and has no "
+                + "reparameterizer; create it with SoftPrompt.create(plugin, options, context)");
+    }
+
+    /**
+     * Creates the method's prompt for {@code context}: every parameter it trains, yielding
+     * {@code P'} of {@code context.getPromptShape()}. The default serves 1.0 plugins: a trainable
+     * {@code P} (started with the context's init and seed) followed by {@link #create(PromptShape,
+     * Options) Φ}. Call it through {@link SoftPrompt#create}, which checks the options first.
+     *
+     * @param context the prompt shape and read-only facts of the frozen backbone
+     * @param options values validated against {@link #getOptions()}, already checked to be this plugin's
+     * @since 1.1
+     */
+    default PromptSource createPrompt(PromptCreationContext context, Options options) {
+        SoftPrompt.Builder builder = SoftPrompt.builder()
+                .setReparameterizer(create(context.getPromptShape(), options))
+                .optInit(context.getInit())
+                .optSeed(context.getSeed());
+        PromptableEncoder encoder = context.getEncoder();
+        if (encoder != null) {
+            builder.optEncoder(encoder);
+        }
+        return builder.build();
+    }
 
     /**
      * Creates Φ with every option at its default.

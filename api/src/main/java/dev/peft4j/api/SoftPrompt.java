@@ -30,18 +30,35 @@ import org.jspecify.annotations.Nullable;
  * prompt.initialize(manager, DataType.FLOAT32);
  * }</pre>
  *
+ * <p>Since API 1.1 a soft prompt may instead wrap a method's own {@link PromptSource}
+ * ({@link #create}, {@link Builder#setPromptSource}): then there is no framework-owned {@code P}
+ * and no Φ, the source's parameters are the trainable ones, and a source that implements
+ * {@link TextEmbeddingUpdate} also updates the text's input embeddings.
+ *
  * @since 1.0
  */
-public final class SoftPrompt extends AbstractBlock {
+public final class SoftPrompt extends AbstractBlock implements PromptSource {
 
     private static final byte VERSION = 1;
 
     private final PromptShape shape;
-    private final Parameter prompt;
-    private final Reparameterizer reparameterizer;
+    private final @Nullable Parameter prompt;
+    private final @Nullable Reparameterizer reparameterizer;
+    private final @Nullable PromptSource source;
 
     private SoftPrompt(Builder builder) {
         super(VERSION);
+        if (builder.source != null) {
+            if (builder.reparameterizer != null) {
+                throw new PeftException("SoftPrompt.builder(): set either a reparameterizer or a prompt source, not both");
+            }
+            this.source = addChildBlock("source", builder.source);
+            this.shape = builder.source.getPromptShape();
+            this.prompt = null;
+            this.reparameterizer = null;
+            return;
+        }
+        this.source = null;
         Reparameterizer phi = Objects.requireNonNull(builder.reparameterizer,
                 "SoftPrompt.builder(): setReparameterizer(...) is required");
         this.shape = phi.getPromptShape();
@@ -65,6 +82,26 @@ public final class SoftPrompt extends AbstractBlock {
     }
 
     /**
+     * Creates the prompt of {@code plugin} for {@code context}, the way the framework does:
+     * refuses options parsed for another plugin (so no plugin has to check), asks the plugin
+     * for its {@link ReparameterizerPlugin#createPrompt prompt}, and checks its shape.
+     *
+     * @throws InvalidOptionException when {@code options} were parsed for another plugin
+     * @throws ShapeMismatchException when the plugin's prompt is not of the context's shape
+     * @since 1.1
+     */
+    public static SoftPrompt create(ReparameterizerPlugin plugin, Options options, PromptCreationContext context) {
+        options.requireFor(plugin.getId());
+        PromptSource created = plugin.createPrompt(context, options);
+        if (!created.getPromptShape().equals(context.getPromptShape())) {
+            throw new ShapeMismatchException("Plugin '" + plugin.getId() + "' created a prompt of shape "
+                    + created.getPromptShape() + " for a context of shape " + context.getPromptShape()
+                    + "; a plugin must yield the shape its context gives");
+        }
+        return created instanceof SoftPrompt soft ? soft : builder().setPromptSource(created).build();
+    }
+
+    /**
      * Initializes {@code P} with its init values and Φ with its own initializers.
      *
      * @since 1.0
@@ -85,23 +122,52 @@ public final class SoftPrompt extends AbstractBlock {
     /**
      * The trainable {@code P}.
      *
+     * @throws PeftException for a method that owns its parameters ({@link #hasPromptParameter()} is false)
      * @since 1.0
      */
     public Parameter getPromptParameter() {
+        if (prompt == null) {
+            throw new PeftException(this + " has no framework-owned P: its method owns its parameters; "
+                    + "read them with getParameters()");
+        }
         return prompt;
     }
 
     /**
      * Φ.
      *
+     * @throws PeftException for a method that owns its parameters ({@link #hasPromptParameter()} is false)
      * @since 1.0
      */
     public Reparameterizer getReparameterizer() {
+        if (reparameterizer == null) {
+            throw new PeftException(this + " has no reparameterizer: its method computes P' from its own parameters");
+        }
         return reparameterizer;
     }
 
     /**
-     * The number of trainable values: {@code n·d} for {@code P} plus every parameter of Φ.
+     * Whether this soft prompt holds a trainable {@code P} and Φ (a 1.0-style method); false for
+     * a method's own {@link PromptSource}.
+     *
+     * @since 1.1
+     */
+    public boolean hasPromptParameter() {
+        return prompt != null;
+    }
+
+    /**
+     * The method's update of the text's input embeddings, or {@code null} when it has none.
+     *
+     * @since 1.1
+     */
+    public @Nullable TextEmbeddingUpdate getTextEmbeddingUpdate() {
+        return source instanceof TextEmbeddingUpdate update ? update : null;
+    }
+
+    /**
+     * The number of trainable values: {@code n·d} for {@code P} plus every parameter of Φ, or
+     * every trainable parameter of the method's own source.
      *
      * @throws IllegalStateException before {@link #initialize(NDManager, DataType)}
      * @since 1.0
@@ -125,6 +191,7 @@ public final class SoftPrompt extends AbstractBlock {
      * @return {@code P'}, shape {@code (n, d)}
      * @since 1.0
      */
+    @Override
     public NDArray computePrompt(ParameterStore parameterStore, boolean training) {
         return forward(parameterStore, new NDList(), training).singletonOrThrow();
     }
@@ -140,7 +207,11 @@ public final class SoftPrompt extends AbstractBlock {
         if (!isInitialized()) {
             throw new IllegalStateException("Initialize (and train) the soft prompt before exporting it");
         }
-        NDManager owner = prompt.getArray().getManager();
+        var parameters = getParameters();
+        if (parameters.isEmpty()) {
+            throw new IllegalStateException(this + " has no parameters to export from");
+        }
+        NDManager owner = parameters.valueAt(0).getArray().getManager();
         try (NDManager scratch = owner.newSubManager(); NDScope scope = new NDScope()) {
             NDArray value = computePrompt(new ParameterStore(scratch, false), false);
             return PromptEmbeddings.fromNDArray(value);
@@ -150,8 +221,12 @@ public final class SoftPrompt extends AbstractBlock {
     @Override
     protected NDList forwardInternal(
             ParameterStore parameterStore, NDList inputs, boolean training, @Nullable PairList<String, Object> params) {
-        NDArray p = parameterStore.getValue(prompt, prompt.getArray().getDevice(), training);
-        return new NDList(reparameterizer.reparameterize(parameterStore, p, training));
+        if (source != null) {
+            return new NDList(source.computePrompt(parameterStore, training));
+        }
+        Parameter p = Objects.requireNonNull(prompt);
+        NDArray value = parameterStore.getValue(p, p.getArray().getDevice(), training);
+        return new NDList(Objects.requireNonNull(reparameterizer).reparameterize(parameterStore, value, training));
     }
 
     @Override
@@ -161,12 +236,17 @@ public final class SoftPrompt extends AbstractBlock {
 
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
-        reparameterizer.initialize(manager, dataType, shape.toShape());
+        if (source != null) {
+            source.initialize(manager, dataType);
+        } else {
+            Objects.requireNonNull(reparameterizer).initialize(manager, dataType, shape.toShape());
+        }
     }
 
     @Override
     public String toString() {
-        return "SoftPrompt" + shape + " with " + reparameterizer.getClass().getSimpleName();
+        Object inner = source != null ? source : Objects.requireNonNull(reparameterizer);
+        return "SoftPrompt" + shape + " with " + inner.getClass().getSimpleName();
     }
 
     /** Fills {@code P} with precomputed initial values. */
@@ -184,6 +264,7 @@ public final class SoftPrompt extends AbstractBlock {
      */
     public static final class Builder {
         private @Nullable Reparameterizer reparameterizer;
+        private @Nullable PromptSource source;
         private PromptInit init = PromptInit.uniform();
         private @Nullable PromptableEncoder encoder;
         private long seed = 42;
@@ -197,6 +278,17 @@ public final class SoftPrompt extends AbstractBlock {
          */
         public Builder setReparameterizer(Reparameterizer reparameterizer) {
             this.reparameterizer = Objects.requireNonNull(reparameterizer, "reparameterizer must not be null");
+            return this;
+        }
+
+        /**
+         * A method's own prompt, instead of {@code P} and Φ: the soft prompt then holds no
+         * {@code P}, and init, encoder and seed do not apply (the source drew its own values).
+         *
+         * @since 1.1
+         */
+        public Builder setPromptSource(PromptSource source) {
+            this.source = Objects.requireNonNull(source, "source must not be null");
             return this;
         }
 

@@ -16,8 +16,10 @@ import ai.djl.util.PairList;
 import dev.peft4j.api.PeftException;
 import dev.peft4j.api.PromptEmbeddings;
 import dev.peft4j.api.PromptInjection;
+import dev.peft4j.api.PromptPlacement;
 import dev.peft4j.api.ShapeMismatchException;
 import dev.peft4j.api.SoftPrompt;
+import dev.peft4j.api.TextEmbeddingUpdate;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -52,6 +54,11 @@ import org.jspecify.annotations.Nullable;
  * input holds one {@code [MASK]} and the class logits are the frozen MLM head's logits of the
  * label words there (see {@link Verbalizer}), so a soft prompt is the only learner.
  *
+ * <p><b>Placement.</b> {@link Builder#optPlacement} with {@link PromptPlacement#BEFORE_INPUT}
+ * gives Hugging Face PEFT's input {@code P' [CLS] S [SEP]} instead; the linear head then reads
+ * position 0, the first prompt vector, as PEFT's sequence classifier does, and the verbalizer the
+ * {@code [MASK]} wherever it lands.
+ *
  * <p>Texts must leave room for the prompt: tokenize with {@code maxTokens = maxLength -
  * getPromptLength()}; a longer input fails with a {@link ShapeMismatchException}.
  *
@@ -73,6 +80,7 @@ public final class PromptClassifier extends AbstractBlock {
     private final @Nullable SoftPrompt softPrompt;
     private final @Nullable Parameter fixedPrompt;
     private final int promptLength;
+    private final PromptPlacement placement;
     private final @Nullable Linear head;
     private final @Nullable Verbalizer verbalizer;
 
@@ -95,6 +103,7 @@ public final class PromptClassifier extends AbstractBlock {
                     + "(inference with an exported prompt), not both");
         }
         this.numClasses = outputs;
+        this.placement = builder.placement;
         int d = encoder.getHiddenSize();
         if (builder.softPrompt != null) {
             checkWidth(builder.softPrompt.getPromptShape().width(), d);
@@ -145,9 +154,14 @@ public final class PromptClassifier extends AbstractBlock {
         return softPrompt;
     }
 
-    /** The number of prompt vectors inserted after {@code [CLS]} (0 without a prompt). */
+    /** The number of prompt vectors in each input (0 without a prompt). */
     public int getPromptLength() {
         return promptLength;
+    }
+
+    /** Where the prompt goes in each input; {@link PromptPlacement#AFTER_CLS} unless the builder chose. */
+    public PromptPlacement getPlacement() {
+        return placement;
     }
 
     /** The number of classes {@code C}. */
@@ -156,7 +170,8 @@ public final class PromptClassifier extends AbstractBlock {
     }
 
     /**
-     * The linear classification head on the {@code [CLS]} output.
+     * The linear classification head on the output at position 0 ({@code [CLS]} after-cls, the
+     * first prompt vector before-input).
      *
      * @throws PeftException for a verbalizer classifier, which has none ({@link #getVerbalizer()})
      */
@@ -220,6 +235,9 @@ public final class PromptClassifier extends AbstractBlock {
                     + encoder.getMaxPositions() + ". Tokenize with maxTokens = maxLength - " + promptLength + ".");
         }
         NDArray embeddings = encoder.embedTokens(ps, ids);
+        if (softPrompt != null && softPrompt.getTextEmbeddingUpdate() != null) {
+            embeddings = updateText(ps, embeddings, mask, training);
+        }
         if (promptLength > 0) {
             NDList injected = injectPrompt(ps, embeddings, mask, types, training);
             embeddings = injected.get(0);
@@ -230,12 +248,13 @@ public final class PromptClassifier extends AbstractBlock {
         if (verbalizer != null) {
             return new NDList(verbalizer.score(ps, hidden, ids, promptLength, training));
         }
+        // position 0 in both placements: [CLS], or the first prompt vector as PEFT's SEQ_CLS model reads it
         NDArray cls = hidden.get(new NDIndex(":, 0, :"));
         return Objects.requireNonNull(head).forward(ps, new NDList(cls), training);
     }
 
     /**
-     * Computes {@code P'} and places it after {@code [CLS]}. Φ's intermediate arrays land on the
+     * Computes {@code P'} and places it after {@code [CLS]} or before the input. Φ's intermediate arrays land on the
      * prompt parameter's manager (every result lands on its first operand's manager), which lives
      * as long as the model; a scope closes them here so a long training run does not grow. Autograd
      * keeps what backward needs on its own. The three results live on the token ids' manager and
@@ -254,11 +273,31 @@ public final class PromptClassifier extends AbstractBlock {
             NDArray prompt = softPrompt != null
                     ? softPrompt.computePrompt(ps, training)
                     : ps.getValue(Objects.requireNonNull(fixedPrompt), device, training);
-            injected = PromptInjection.inject(prompt, embeddings, mask, types, 1);
+            injected = PromptInjection.inject(prompt, embeddings, mask, types, placement.insertionIndex());
             NDScope.unregister(injected);
         }
         injected.forEach(NDScope::register);
         return injected;
+    }
+
+    /**
+     * Adds the method's per-token update to the word embeddings of the text (before the prompt is
+     * inserted, so row {@code t} meets token {@code t}, {@code [CLS]} included; padding excluded),
+     * in a scope for the same reason as {@link #injectPrompt}.
+     */
+    private NDArray updateText(ParameterStore ps, NDArray embeddings, NDArray mask, boolean training) {
+        TextEmbeddingUpdate update = Objects.requireNonNull(Objects.requireNonNull(softPrompt).getTextEmbeddingUpdate());
+        int length = Math.toIntExact(embeddings.getShape().get(1));
+        for (var entry : Objects.requireNonNull(softPrompt).getParameters()) {
+            ps.getValue(entry.getValue(), embeddings.getDevice(), training);
+        }
+        NDArray updated;
+        try (NDScope scope = new NDScope()) {
+            updated = PromptInjection.addTextUpdate(update.computeUpdate(ps, length, training), embeddings, mask);
+            NDScope.unregister(updated);
+        }
+        NDScope.register(updated);
+        return updated;
     }
 
     @Override
@@ -282,7 +321,8 @@ public final class PromptClassifier extends AbstractBlock {
         String prompt = softPrompt != null ? softPrompt.toString()
                 : fixedPrompt != null ? "fixed prompt (" + promptLength + ")" : "no prompt";
         return "PromptClassifier(" + prompt + ", " + encoder + ", " + numClasses + " classes"
-                + (verbalizer != null ? ", " + verbalizer : "") + ")";
+                + (verbalizer != null ? ", " + verbalizer : "")
+                + (placement != PromptPlacement.AFTER_CLS ? ", prompt " + placement.id() : "") + ")";
     }
 
     /** Fills the fixed prompt with its exported values. */
@@ -300,6 +340,7 @@ public final class PromptClassifier extends AbstractBlock {
         private @Nullable SoftPrompt softPrompt;
         private @Nullable PromptEmbeddings fixedPrompt;
         private @Nullable Verbalizer verbalizer;
+        private PromptPlacement placement = PromptPlacement.AFTER_CLS;
 
         private Builder() {}
 
@@ -333,6 +374,16 @@ public final class PromptClassifier extends AbstractBlock {
          */
         public Builder optVerbalizer(Verbalizer verbalizer) {
             this.verbalizer = Objects.requireNonNull(verbalizer, "verbalizer must not be null");
+            return this;
+        }
+
+        /**
+         * Where the prompt goes: {@link PromptPlacement#AFTER_CLS} (the default, the paper's
+         * {@code [CLS] P' S [SEP]}) or {@link PromptPlacement#BEFORE_INPUT} (Hugging Face PEFT's
+         * {@code P' [CLS] S [SEP]}, the head on position 0). Train and serve with the same one.
+         */
+        public Builder optPlacement(PromptPlacement placement) {
+            this.placement = Objects.requireNonNull(placement, "placement must not be null");
             return this;
         }
 

@@ -87,6 +87,12 @@ public final class TextToTextClassifier extends AbstractBlock {
         int d = model.getHiddenSize();
         if (builder.softPrompt != null) {
             checkWidth(builder.softPrompt.getPromptShape().width(), d);
+            if (builder.softPrompt.getTextEmbeddingUpdate() != null) {
+                // only P' goes in here: a text update would silently not be applied, nor trained
+                throw new PeftException("TextToTextClassifier: the soft prompt's method also updates the text's "
+                        + "input embeddings (TextEmbeddingUpdate, as DePT does), which the T5 path does not support "
+                        + "yet; use a method that only prepends a prompt, or a BERT encoder with PromptClassifier");
+            }
             this.softPrompt = addChildBlock("softPrompt", builder.softPrompt);
             this.fixedPrompt = null;
             this.promptLength = builder.softPrompt.getPromptShape().length();

@@ -7,7 +7,9 @@ import ai.djl.training.ParameterStore;
 import dev.peft4j.api.PeftException;
 import dev.peft4j.api.ShapeMismatchException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -38,7 +40,7 @@ public final class Verbalizer {
     /** The mask token as written in templates. */
     public static final String MASK = "[MASK]";
 
-    private static final Pattern PLACEHOLDER = Pattern.compile("\\{text_[ab]}");
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z0-9_]+)}");
 
     private final MlmHead head;
     private final long maskTokenId;
@@ -107,15 +109,30 @@ public final class Verbalizer {
      * @throws PeftException when the template uses {@code {text_b}} and {@code textB} is null
      */
     public static String fill(String template, String textA, @Nullable String textB) {
+        Map<String, String> values = new HashMap<>();
+        values.put("text_a", textA);
+        if (textB != null) {
+            values.put("text_b", textB);
+        }
+        return fill(template, values);
+    }
+
+    /**
+     * {@code template} with each {@code {name}} that {@code values} holds replaced by its value, in
+     * one pass (a value that itself contains a placeholder is not filled again); other braces stay.
+     *
+     * @throws PeftException when the template uses {@code {text_b}} and {@code values} has none
+     */
+    public static String fill(String template, Map<String, String> values) {
         Matcher matcher = PLACEHOLDER.matcher(template);
         StringBuilder out = new StringBuilder();
         while (matcher.find()) {
-            String value = matcher.group().equals("{text_a}") ? textA : textB;
-            if (value == null) {
+            String value = values.get(matcher.group(1));
+            if (value == null && matcher.group(1).equals("text_b")) {
                 throw new PeftException("The template '" + template + "' needs a second text for {text_b}; pass a "
                         + "text pair.");
             }
-            matcher.appendReplacement(out, Matcher.quoteReplacement(value));
+            matcher.appendReplacement(out, Matcher.quoteReplacement(value == null ? matcher.group() : value));
         }
         matcher.appendTail(out);
         return out.toString();
@@ -176,7 +193,7 @@ public final class Verbalizer {
      *
      * @param hidden       encoder outputs {@code (B, T + promptLength, d)}
      * @param tokenIds     the input token ids {@code (B, T)}, each row with one {@code [MASK]}
-     * @param promptLength the number of prompt vectors inserted after {@code [CLS]}
+     * @param promptLength the number of prompt vectors, inserted after {@code [CLS]} or before the input
      */
     public NDArray score(ParameterStore parameterStore, NDArray hidden, NDArray tokenIds, int promptLength,
             boolean training) {
@@ -187,7 +204,7 @@ public final class Verbalizer {
                     + tokenIds.getShape() + " plus a prompt of " + promptLength);
         }
         long d = shape.get(2);
-        // [MASK] sits at token position p >= 1, so after the prompt (inserted at 1) at p + promptLength
+        // [MASK] sits at token position p >= 1, so after the prompt (inserted at 1 or 0) at p + promptLength
         NDArray positions = tokenIds.eq(maskTokenId).toType(DataType.INT32, false).argMax(1).add(promptLength);
         NDArray index = positions.reshape(batch, 1, 1).broadcast(new Shape(batch, 1, d));
         NDArray atMask = hidden.gather(index, 1).reshape(batch, d);

@@ -232,4 +232,14 @@ class TextToTextClassifierTest {
                 .setLabelTokenIds(List.of(new long[0])).build())
                 .isInstanceOf(PeftException.class).hasMessageContaining("no tokens");
     }
+
+    @Test
+    void aPromptWithATextUpdateIsRefusedRatherThanDropped() {
+        // only P' goes into the T5 encoder: a method's text update (DePT) would silently be lost
+        SoftPrompt updating = SoftPrompt.builder()
+                .setPromptSource(new TextEmbeddingUpdateTest.Updating(new PromptShape(3, 16), 8)).build();
+        assertThatThrownBy(() -> TextToTextClassifier.builder().setModel(backbone.getT5Model().orElseThrow())
+                .setLabelTokenIds(LABELS).optSoftPrompt(updating).build())
+                .isInstanceOf(PeftException.class).hasMessageContaining("also updates the text's input embeddings");
+    }
 }

@@ -15,6 +15,7 @@ import dev.peft4j.api.PromptAdapter;
 import dev.peft4j.api.PromptAdapterFiles;
 import dev.peft4j.api.PromptEmbeddings;
 import dev.peft4j.api.PromptFormatException;
+import dev.peft4j.api.PromptPlacement;
 import dev.peft4j.api.internal.AtomicFiles;
 import dev.peft4j.api.internal.SafetensorsHeader;
 import dev.peft4j.backbones.Backbone;
@@ -43,7 +44,8 @@ import org.slf4j.LoggerFactory;
  * A trained prompt ready for inference: the Hugging Face PEFT prompt adapter files
  * ({@code adapter_config.json}, {@code adapter_model.safetensors} with {@code P'}), the task head
  * ({@code head.safetensors}: {@code weight} {@code (classes, d)} and {@code bias}), and peft4j's
- * own settings ({@code peft4j.json}: task, labels, backbone, max length, method and run).
+ * own settings ({@code peft4j.json}: task, labels, backbone, max length, prompt placement, method
+ * and run).
  *
  * <p>An export with a verbalizer head ({@link Settings#isVerbalizer()}) has no
  * {@code head.safetensors} and empty head arrays: {@code peft4j.json} records its template and
@@ -93,15 +95,36 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
      *                   or a text-to-text head's input template
      * @param labelWords a verbalizer's label words, or a text-to-text head's label texts, one per
      *                   label in label order
+     * @param placement  where the prompt goes ({@link PromptPlacement#id()}: {@code after-cls} or
+     *                   {@code before-input}); null in exports written before it was recorded,
+     *                   which are {@code after-cls}
      */
     public record Settings(String task, List<String> labels, String backbone, int maxLength, String method,
             Map<String, String> options, String runId, String metric, double bestMetric, @Nullable String head,
-            @Nullable String template, @Nullable List<String> labelWords) {
+            @Nullable String template, @Nullable List<String> labelWords, @Nullable String placement) {
 
-        /** Settings of an export with a linear head. */
+        /** Settings of an export with the prompt after {@code [CLS]}. */
+        public Settings(String task, List<String> labels, String backbone, int maxLength, String method,
+                Map<String, String> options, String runId, String metric, double bestMetric, @Nullable String head,
+                @Nullable String template, @Nullable List<String> labelWords) {
+            this(task, labels, backbone, maxLength, method, options, runId, metric, bestMetric, head, template,
+                    labelWords, PromptPlacement.AFTER_CLS.id());
+        }
+
+        /** Settings of an export with a linear head and the prompt after {@code [CLS]}. */
         public Settings(String task, List<String> labels, String backbone, int maxLength, String method,
                 Map<String, String> options, String runId, String metric, double bestMetric) {
             this(task, labels, backbone, maxLength, method, options, runId, metric, bestMetric, null, null, null);
+        }
+
+        /**
+         * Where the prompt goes: {@link #placement()} parsed, {@link PromptPlacement#AFTER_CLS}
+         * when the export does not record it.
+         *
+         * @throws dev.peft4j.api.InvalidOptionException for an unknown placement
+         */
+        public PromptPlacement promptPlacement() {
+            return placement == null ? PromptPlacement.AFTER_CLS : PromptPlacement.parse(placement);
         }
 
         /** Whether the backbone's MLM head scores label words ({@code head} is {@code verbalizer}). */
@@ -136,9 +159,11 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
      * {@code peft4j.json} records the SHA-256 of both tensor files, so {@link #read} can tell a
      * folder that mixes files of different exports.
      *
-     * @throws PeftException when the folder holds other files or cannot be written
+     * @throws PeftException when the folder holds other files or cannot be written, or the
+     *     settings name an unknown placement
      */
     public void write(Path folder) {
+        settings.promptPlacement(); // an unknown placement fails here, not when the export is read
         requireReplaceable(folder);
         boolean verbalizer = settings.hasFrozenHead();
         if (verbalizer) {
@@ -242,6 +267,9 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
             throw new PromptFormatException("Cannot read " + settingsFile + " (" + e.getMessage()
                     + "). An export folder holds the prompt adapter, " + HEAD_FILE + " and " + SETTINGS_FILE + ".", e);
         }
+        if (settings != null) {
+            checkPlacement(settingsFile, settings);
+        }
         Path headFile = folder.resolve(HEAD_FILE);
         if (settings != null && settings.hasFrozenHead()) {
             checkFrozenHead(settings, adapter, 0, folder);
@@ -288,6 +316,42 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
         return new ExportFolder(adapter, weight, bias, settings);
     }
 
+    private static void checkPlacement(Path settingsFile, Settings settings) {
+        try {
+            settings.promptPlacement();
+        } catch (PeftException e) {
+            throw new PromptFormatException(settingsFile + " records the prompt placement '" + settings.placement()
+                    + "', which this peft4j does not know (after-cls or before-input). " + RE_EXPORT, e);
+        }
+    }
+
+    /**
+     * The placement recorded in the folder's {@code peft4j.json} ({@code after-cls} when the file
+     * predates the record), or null when the folder has no {@code peft4j.json}, as a prompt adapter
+     * that Hugging Face PEFT saved.
+     *
+     * @throws PromptFormatException when the file cannot be read or names an unknown placement
+     */
+    static @Nullable PromptPlacement recordedPlacement(Path folder) {
+        Path settingsFile = folder.resolve(SETTINGS_FILE);
+        if (!Files.exists(settingsFile)) {
+            return null;
+        }
+        Settings settings;
+        try {
+            settings = GSON.fromJson(Files.readString(settingsFile), Settings.class);
+        } catch (IOException | RuntimeException e) {
+            throw new PromptFormatException("Cannot read " + settingsFile + " (" + e.getMessage() + "), which "
+                    + "records where the prompt goes. Copy the export folder again, or remove the file to use the "
+                    + "prompt as Hugging Face PEFT places it.", e);
+        }
+        if (settings == null) {
+            return PromptPlacement.AFTER_CLS;
+        }
+        checkPlacement(settingsFile, settings);
+        return settings.promptPlacement();
+    }
+
     private static byte[] bytes(Path file) {
         try {
             return Files.readAllBytes(file);
@@ -328,7 +392,12 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
                 : !AdapterConfig.SEQ_2_SEQ_LM.equals(adapter.config().taskType())
                         ? "has a " + adapter.config().taskType() + " adapter where a T5 prompt is "
                                 + AdapterConfig.SEQ_2_SEQ_LM
-                : headValues != 0 ? "has a linear head's values besides its text-to-text head" : null;
+                : headValues != 0 ? "has a linear head's values besides its text-to-text head"
+                // T5 has no [CLS]: its prompt always goes before the encoder input, whatever a file says
+                : settings.placement() != null && settings.promptPlacement() != PromptPlacement.AFTER_CLS
+                        ? "records the prompt placement '" + settings.placement() + "', which a T5 prompt does not "
+                                + "take (it always goes before the encoder input)"
+                : null;
         if (problem != null) {
             throw new PromptFormatException("The text-to-text export " + folder + " " + problem + ". " + RE_EXPORT);
         }
@@ -393,8 +462,8 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
 
     /**
      * The classifier this export describes, ready to score: the frozen {@code encoder}, {@code P'}
-     * as a fixed prompt (no Φ) and the head, one output per entry of {@link #headBias()}. Its
-     * arrays live on {@code manager}.
+     * as a fixed prompt (no Φ) placed as {@link Settings#promptPlacement()} says, and the head, one
+     * output per entry of {@link #headBias()}. Its arrays live on {@code manager}.
      */
     public PromptClassifier newClassifier(BertEncoder encoder, NDManager manager) {
         if (settings.isTextToText()) {
@@ -408,6 +477,7 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
                 .setEncoder(encoder)
                 .setNumClasses(headBias.length)
                 .optFixedPrompt(getPrompt())
+                .optPlacement(settings.promptPlacement())
                 .build();
         classifier.initialize(manager, ai.djl.ndarray.types.DataType.FLOAT32, new Shape(1, 1));
         var head = classifier.getHead().getParameters();
@@ -435,6 +505,7 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
                 .setEncoder(backbone.getEncoder())
                 .optVerbalizer(newVerbalizer(backbone))
                 .optFixedPrompt(getPrompt())
+                .optPlacement(settings.promptPlacement())
                 .build();
         classifier.initialize(manager, ai.djl.ndarray.types.DataType.FLOAT32, new Shape(1, 1));
         return classifier;

@@ -9,6 +9,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import dev.peft4j.api.PeftException;
+import dev.peft4j.api.PromptPlacement;
 import dev.peft4j.api.Suggestions;
 import dev.peft4j.backbones.Backbone;
 import dev.peft4j.backbones.BertEncoder;
@@ -45,15 +46,18 @@ import org.jspecify.annotations.Nullable;
  * export alone gives (within float rounding, 1e-5): the same tokenization and truncation (each
  * task keeps its own {@code maxLength}), the same positions, the same head.
  *
- * <p><b>Prompts of different lengths.</b> Each row is laid out as {@code [CLS] P'(task) text
- * [SEP]} followed by padding, so a row with a shorter prompt is simply a shorter sequence: the
+ * <p><b>Prompts of different lengths and placements.</b> Each row is laid out as its task's export
+ * says, {@code [CLS] P'(task) text [SEP]} or, for an export trained with Hugging Face PEFT's
+ * placement, {@code P'(task) [CLS] text [SEP]}, followed by padding; tasks of both placements mix
+ * in one batch. A row with a shorter prompt is simply a shorter sequence: the
  * positions that a longer prompt would take are padding at the row's end, masked out of attention
  * like any text padding. Zero-padding the prompts in place (after {@code [CLS]}) would shift the
  * text's position ids of short-prompt rows and change their results; grouping rows by prompt
  * length would cost one forward pass per length. The rows are gathered on the device from the
  * token embeddings and a {@code (B, n_max, d)} tensor of the rows' zero-padded prompts.
  *
- * <p><b>Heads.</b> A linear head reads its rows' {@code [CLS]} states; a verbalizer task fills its
+ * <p><b>Heads.</b> A linear head reads its rows' states at position 0 ({@code [CLS]}, or the first
+ * prompt vector before the input, as {@link Predictor} does); a verbalizer task fills its
  * template with the row's texts and scores its label words with the backbone's frozen MLM head at
  * the row's {@code [MASK]}. Multiple-choice exports are refused, as {@link Predictor} refuses them.
  *
@@ -110,7 +114,11 @@ public final class MultiTaskPredictor implements AutoCloseable {
      * backbone stays the caller's: close it after this predictor.
      */
     public static MultiTaskPredictor open(Backbone backbone) {
-        return new MultiTaskPredictor(Objects.requireNonNull(backbone, "backbone"));
+        if (Objects.requireNonNull(backbone, "backbone").isTextToText()) {
+            throw new PeftException("MultiTaskPredictor serves BERT-family encoders; " + backbone.getName() + " is a "
+                    + "T5, whose exports score label texts. Serve each T5 export with its own Predictor.");
+        }
+        return new MultiTaskPredictor(backbone);
     }
 
     /**
@@ -161,6 +169,10 @@ public final class MultiTaskPredictor implements AutoCloseable {
         }
         guard.use(() -> {
             ExportFolder export = Predictor.read(exportFolder);
+            if (export.settings().isTextToText()) {
+                throw new PeftException("MultiTaskPredictor: the export in " + exportFolder + " scores label texts "
+                        + "with a T5 (text-to-text head), which it does not serve; use a Predictor for it.");
+            }
             Predictor.checkBackboneName(exportFolder, export.settings().backbone(), backbone);
             Predictor.check(exportFolder, export, backbone);
             Task added = new Task(task, exportFolder, export, backbone);
@@ -360,7 +372,7 @@ public final class MultiTaskPredictor implements AutoCloseable {
             sequenceLength = Math.max(sequenceLength, rowTasks.get(r).promptLength + ids[r].length);
         }
         // host side: padded token ids, and where each output position of a row comes from in
-        // concat([CLS], prompts (B, n_max, d), text tokens): [CLS] P'(row) text, then padding
+        // concat([CLS], prompts (B, n_max, d), text tokens): [CLS] P'(row) text or P'(row) [CLS] text, then padding
         long[] tokenIds = new long[rows * textLength];
         long[] source = new long[rows * sequenceLength];
         long[] mask = new long[rows * sequenceLength];
@@ -369,15 +381,18 @@ public final class MultiTaskPredictor implements AutoCloseable {
         for (int r = 0; r < rows; r++) {
             Task task = rowTasks.get(r);
             int n = task.promptLength;
+            int insert = task.placement.insertionIndex();
             System.arraycopy(ids[r], 0, tokenIds, r * textLength, ids[r].length);
             for (int j = 0; j < n + ids[r].length; j++) {
                 int at = r * sequenceLength + j;
                 mask[at] = 1;
-                if (j > n) {
-                    source[at] = j + promptMax - n; // text token j - n, after the n_max prompt slots
-                    segments[at] = types[r][j - n];
+                if (j >= insert && j < insert + n) {
+                    source[at] = 1 + j - insert; // the row's own prompt vector j - insert (segment 0)
                 } else {
-                    source[at] = j; // [CLS] and the row's own prompt vectors
+                    int token = j < insert ? j : j - n;
+                    // [CLS] first, other text tokens after the n_max prompt slots
+                    source[at] = token == 0 ? 0 : token + promptMax;
+                    segments[at] = types[r][token];
                 }
             }
             readAt[r] = task.verbalizer == null ? 0 : maskPosition(ids[r], task.verbalizer) + n;
@@ -538,6 +553,7 @@ public final class MultiTaskPredictor implements AutoCloseable {
         final ExportFolder.Settings settings;
         final List<String> labels;
         final int promptLength;
+        final PromptPlacement placement;
         final int maxTokens;
         final NDManager arrays;
         final NDArray prompt;
@@ -555,6 +571,7 @@ public final class MultiTaskPredictor implements AutoCloseable {
             this.settings = export.settings();
             this.labels = List.copyOf(settings.labels());
             this.promptLength = export.getPrompt().shape().length();
+            this.placement = settings.promptPlacement();
             this.maxTokens = settings.maxLength() - promptLength;
             this.verbalizer = settings.isVerbalizer() ? export.newVerbalizer(backbone) : null;
             this.labelTokenIds = verbalizer != null ? verbalizer.getLabelTokenIds() : new long[0];

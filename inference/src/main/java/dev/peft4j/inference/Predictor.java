@@ -10,6 +10,7 @@ import ai.djl.training.ParameterStore;
 import dev.peft4j.api.PeftException;
 import dev.peft4j.api.PromptFormatException;
 import dev.peft4j.api.PromptAdapterFiles;
+import dev.peft4j.api.PromptPlacement;
 import dev.peft4j.api.internal.SafetensorsHeader;
 import dev.peft4j.backbones.Backbone;
 import dev.peft4j.backbones.Backbones;
@@ -29,8 +30,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * Serves predictions from an export folder (written by {@code peft4j train --export-dir} or
  * {@link ExportFolder#write}): the frozen backbone with the exported prompt {@code P'} as a fixed
- * input ({@code [CLS] P' text [SEP]}; no Φ, so inference costs what plain prompt tuning costs) and
- * the trained linear head on the {@code [CLS]} output.
+ * input ({@code [CLS] P' text [SEP]}, or {@code P' [CLS] text [SEP]} for an export trained with
+ * Hugging Face PEFT's placement, see {@link #getPlacement()}; no Φ, so inference costs what plain
+ * prompt tuning costs) and the trained linear head on the output at position 0.
  *
  * <pre>{@code
  * try (Predictor predictor = Predictor.open(Path.of("exports/cb"))) {
@@ -207,7 +209,9 @@ public final class Predictor implements AutoCloseable {
                 + "'), which peft4j does not use as a head: transformers' BertForSequenceClassification applies it "
                 + "to BERT's pooler output (dense and tanh) at position 0, where PEFT puts the prompt, while peft4j's "
                 + "head reads the [CLS] state directly, with the prompt after [CLS]; its probabilities would be wrong. "
-                + "Put your own head on PromptedEncoder's embeddings with Placement.BEFORE_INPUT.";
+                + "Put your own head on PromptedEncoder's embeddings (PromptPlacement.BEFORE_INPUT, its default for a "
+                + "folder without " + ExportFolder.SETTINGS_FILE + "), or train a peft4j head with PEFT's placement: "
+                + "peft4j train --prompt-placement before-input.";
     }
 
     private static void checkSettings(Path folder, ExportFolder.Settings settings) {
@@ -286,9 +290,20 @@ public final class Predictor implements AutoCloseable {
         return backbone;
     }
 
-    /** The number of prompt vectors placed after {@code [CLS]}. */
+    /** The number of prompt vectors in each input. */
     public int getPromptLength() {
         return promptLength;
+    }
+
+    /**
+     * Where the prompt goes, as the export records it: after {@code [CLS]} (the head reads
+     * {@code [CLS]}) or before the input as Hugging Face PEFT places it (the head reads position 0,
+     * the first prompt vector). A T5 export's prompt always goes before the encoder input, as
+     * PEFT's {@code SEQ_2_SEQ_LM} places it: {@link PromptPlacement#BEFORE_INPUT}.
+     */
+    public PromptPlacement getPlacement() {
+        return classifier instanceof PromptClassifier encoderClassifier ? encoderClassifier.getPlacement()
+                : PromptPlacement.BEFORE_INPUT;
     }
 
     /** The most tokens of text ({@code [CLS]} and {@code [SEP]} included) kept per input: maxLength minus the prompt. */

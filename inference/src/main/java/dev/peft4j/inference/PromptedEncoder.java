@@ -11,6 +11,7 @@ import dev.peft4j.api.PeftException;
 import dev.peft4j.api.PromptAdapter;
 import dev.peft4j.api.PromptAdapterFiles;
 import dev.peft4j.api.PromptInjection;
+import dev.peft4j.api.PromptPlacement;
 import dev.peft4j.backbones.Backbone;
 import dev.peft4j.backbones.EncodedBatch;
 import java.nio.file.Path;
@@ -32,14 +33,18 @@ import org.jspecify.annotations.Nullable;
  * {@code num_attention_heads}, when given, its own, and {@code num_virtual_tokens} must leave room
  * for text. Configs of other PEFT types (LORA, ...) are refused as not being prompt adapters.
  *
- * <p><b>Where the prompt goes.</b> {@link Placement#AFTER_CLS} (the default) gives
- * {@code [CLS] P' text [SEP]}, peft4j's convention (the paper's BERT recipe), right for prompts
- * trained with peft4j. Hugging Face PEFT prepends virtual tokens to the whole input,
- * {@code P' [CLS] text [SEP]}: choose {@link Placement#BEFORE_INPUT} for prompts trained there.
- * Either way positions are numbered over the whole sequence and the prompt is segment 0.
+ * <p><b>Where the prompt goes</b> ({@link PromptPlacement}). {@link PromptPlacement#AFTER_CLS}
+ * gives {@code [CLS] P' text [SEP]}, peft4j's convention (the paper's BERT recipe). Hugging Face
+ * PEFT prepends virtual tokens to the whole input, {@code P' [CLS] text [SEP]}
+ * ({@link PromptPlacement#BEFORE_INPUT}). By default the folder decides: a peft4j export's
+ * {@code peft4j.json} records the placement it was trained with ({@code after-cls} when it predates
+ * the record), and a folder without that file, as PEFT saves one, gets PEFT's placement;
+ * {@link Builder#optPlacement} overrides. Either way positions are numbered over the whole
+ * sequence and the prompt is segment 0.
  *
  * <p><b>Pooling.</b> {@link Pooling#CLS} (the default) returns the last hidden state of the
- * {@code [CLS]} token (wherever the placement puts it), what peft4j's classification head reads;
+ * {@code [CLS]} token (wherever the placement puts it), what peft4j's classification head reads
+ * after {@code [CLS]} (before the input the head reads position 0, the first prompt vector);
  * {@link Pooling#MEAN} averages the text tokens' states ({@code [CLS]} and {@code [SEP]}
  * included, padding and prompt vectors excluded), as sentence-transformers models such as
  * all-MiniLM-L6-v2 do.
@@ -49,14 +54,6 @@ import org.jspecify.annotations.Nullable;
  * {@link Predictor}; closing frees the prompt but never the backbone.
  */
 public final class PromptedEncoder implements AutoCloseable {
-
-    /** Where the prompt vectors are placed in each sequence. */
-    public enum Placement {
-        /** {@code [CLS] P' text [SEP]}: peft4j's convention. */
-        AFTER_CLS,
-        /** {@code P' [CLS] text [SEP]}: Hugging Face PEFT's prompt tuning. */
-        BEFORE_INPUT
-    }
 
     /** How a sequence's hidden states become one vector. */
     public enum Pooling {
@@ -72,7 +69,7 @@ public final class PromptedEncoder implements AutoCloseable {
     private final PromptAdapter adapter;
     private final Backbone backbone;
     private final Pooling pooling;
-    private final Placement placement;
+    private final PromptPlacement placement;
     private final int maxTokens;
     private final NDManager manager;
     private final NDArray prompt;
@@ -83,8 +80,10 @@ public final class PromptedEncoder implements AutoCloseable {
         this.folder = Objects.requireNonNull(builder.folder, "PromptedEncoder.builder(): setAdapterFolder(...) is required");
         this.backbone = Objects.requireNonNull(builder.backbone, "PromptedEncoder.builder(): setBackbone(...) is required");
         this.pooling = builder.pooling;
-        this.placement = builder.placement;
         this.adapter = PromptAdapterFiles.read(folder);
+        // a peft4j export says where its prompt goes; a folder PEFT saved gets PEFT's placement
+        PromptPlacement chosen = builder.placement != null ? builder.placement : ExportFolder.recordedPlacement(folder);
+        this.placement = chosen != null ? chosen : PromptPlacement.BEFORE_INPUT;
         Compatibility.check(adapter.config(), backbone, folder, 3);
         int n = adapter.config().numVirtualTokens();
         int positions = backbone.getEncoder().getMaxPositions();
@@ -103,8 +102,9 @@ public final class PromptedEncoder implements AutoCloseable {
     }
 
     /**
-     * Opens a prompt adapter folder on {@code backbone}, with the prompt after {@code [CLS]} and
-     * {@code [CLS]} pooling. The backbone stays the caller's: close it after this encoder.
+     * Opens a prompt adapter folder on {@code backbone}, with the prompt where the folder says (a
+     * peft4j export's placement, PEFT's for a folder without {@code peft4j.json}) and {@code [CLS]}
+     * pooling. The backbone stays the caller's: close it after this encoder.
      *
      * @throws dev.peft4j.api.PromptFormatException when the folder or a file is missing or corrupt, or
      *     the adapter is not a prompt adapter
@@ -135,7 +135,7 @@ public final class PromptedEncoder implements AutoCloseable {
     }
 
     /** Where the prompt goes. */
-    public Placement getPlacement() {
+    public PromptPlacement getPlacement() {
         return placement;
     }
 
@@ -203,7 +203,7 @@ public final class PromptedEncoder implements AutoCloseable {
     private float[] forward(EncodedBatch batch) {
         var encoder = backbone.getEncoder();
         int n = adapter.config().numVirtualTokens();
-        int position = placement == Placement.AFTER_CLS ? 1 : 0;
+        int position = placement.insertionIndex();
         try (NDManager step = manager.newSubManager(); NDScope scope = new NDScope()) {
             NDList inputs = batch.toNDList(step);
             NDArray embeddings = encoder.embedTokens(parameterStore, inputs.get(0));
@@ -211,8 +211,7 @@ public final class PromptedEncoder implements AutoCloseable {
             NDArray hidden = encoder.encode(parameterStore, injected.get(0), injected.get(1), injected.get(2), false);
             NDArray pooled;
             if (pooling == Pooling.CLS) {
-                int cls = placement == Placement.AFTER_CLS ? 0 : n;
-                pooled = hidden.get(new NDIndex(":, {}, :", cls));
+                pooled = hidden.get(new NDIndex(":, {}, :", placement.clsIndex(n)));
             } else {
                 long length = hidden.getShape().get(1);
                 float[] notPrompt = new float[(int) length];
@@ -244,7 +243,7 @@ public final class PromptedEncoder implements AutoCloseable {
         private @Nullable Path folder;
         private @Nullable Backbone backbone;
         private Pooling pooling = Pooling.CLS;
-        private Placement placement = Placement.AFTER_CLS;
+        private @Nullable PromptPlacement placement;
         private int maxLength;
 
         private Builder() {}
@@ -267,8 +266,12 @@ public final class PromptedEncoder implements AutoCloseable {
             return this;
         }
 
-        /** Where the prompt goes; {@link Placement#AFTER_CLS} by default. */
-        public Builder optPlacement(Placement placement) {
+        /**
+         * Where the prompt goes; by default the placement a peft4j export records, or
+         * {@link PromptPlacement#BEFORE_INPUT} (Hugging Face PEFT's) for a folder without
+         * {@code peft4j.json}.
+         */
+        public Builder optPlacement(PromptPlacement placement) {
             this.placement = Objects.requireNonNull(placement, "placement");
             return this;
         }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.peft4j.api.PromptAdapterFiles;
+import dev.peft4j.api.PromptPlacement;
 import dev.peft4j.api.PromptFormatException;
 import dev.peft4j.backbones.Backbone;
 import dev.peft4j.backbones.Backbones;
@@ -98,7 +99,7 @@ class PeftFoldersTest {
         return folder;
     }
 
-    private static List<float[]> embed(Path folder, PromptedEncoder.Placement placement) {
+    private static List<float[]> embed(Path folder, PromptPlacement placement) {
         try (PromptedEncoder encoder = PromptedEncoder.builder().setAdapterFolder(folder).setBackbone(backbone)
                 .optPlacement(placement).build()) {
             return encoder.embedAll(TEXTS);
@@ -111,7 +112,7 @@ class PeftFoldersTest {
         Path peft = peftFolder("peft-fe", config("FEATURE_EXTRACTION", "null"), Map.of("prompt_embeddings", prompt),
                 Map.of("prompt_embeddings", "[4,384]"));
 
-        for (var placement : PromptedEncoder.Placement.values()) {
+        for (var placement : PromptPlacement.values()) {
             List<float[]> fromPeft = embed(peft, placement);
             List<float[]> fromExport = embed(exportFolder, placement);
             for (int i = 0; i < TEXTS.size(); i++) {
@@ -129,8 +130,8 @@ class PeftFoldersTest {
                 Map.of("prompt_embeddings", "[4,384]", "base_model.classifier.weight", "[3,384]",
                         "base_model.classifier.bias", "[3]"));
 
-        List<float[]> fromPeft = embed(peft, PromptedEncoder.Placement.BEFORE_INPUT);
-        List<float[]> fromExport = embed(exportFolder, PromptedEncoder.Placement.BEFORE_INPUT);
+        List<float[]> fromPeft = embed(peft, PromptPlacement.BEFORE_INPUT);
+        List<float[]> fromExport = embed(exportFolder, PromptPlacement.BEFORE_INPUT);
         assertThat(fromPeft.get(0)).containsExactly(fromExport.get(0));
 
         assertThatThrownBy(() -> Predictor.open(peft, backbone))
@@ -142,25 +143,46 @@ class PeftFoldersTest {
                 .hasMessageContaining("Placement.BEFORE_INPUT");
     }
 
-    /** Every name, shape and dtype the Python recipe in docs/PEFT-INTEROP.md reads from an export. */
+    /**
+     * Every name, shape, dtype and value the Python recipe in docs/PEFT-INTEROP.md reads from an
+     * export, for both placements (the recipe's arithmetic is PromptPlacementServingTest's).
+     */
     @Test
     void anExportHoldsWhatThePythonRecipeReads() throws IOException {
-        JsonObject config = json(exportFolder.resolve(PromptAdapterFiles.CONFIG_FILE));
-        assertThat(config.get("peft_type").getAsString()).isEqualTo("PROMPT_TUNING");
-        assertThat(config.get("task_type").getAsString()).isEqualTo("FEATURE_EXTRACTION");
-        assertThat(config.get("num_virtual_tokens").getAsInt()).isEqualTo(4);
-        assertThat(config.get("token_dim").getAsInt()).isEqualTo(384);
+        ExportFolder.Settings s = export.settings();
+        ExportFolder before = new ExportFolder(export.adapter(), export.headWeight(), export.headBias(),
+                new ExportFolder.Settings(s.task(), s.labels(), s.backbone(), s.maxLength(), s.method(), s.options(),
+                        s.runId(), s.metric(), s.bestMetric(), null, null, null, "before-input"));
+        Path beforeFolder = Exports.write(before, temp.resolve("export-before-input"));
+        for (Path folder : List.of(exportFolder, beforeFolder)) {
+            JsonObject config = json(folder.resolve(PromptAdapterFiles.CONFIG_FILE));
+            assertThat(config.get("peft_type").getAsString()).isEqualTo("PROMPT_TUNING");
+            // PeftModel.from_pretrained: PeftModelForFeatureExtraction on AutoModel, no classifier to load
+            assertThat(config.get("task_type").getAsString()).isEqualTo("FEATURE_EXTRACTION");
+            // what AutoModel and AutoTokenizer load
+            assertThat(config.get("base_model_name_or_path").getAsString()).isEqualTo(Exports.MINILM);
+            assertThat(config.get("num_virtual_tokens").getAsInt()).isEqualTo(4);
+            assertThat(config.get("token_dim").getAsInt()).isEqualTo(384);
+            assertThat(config.get("num_transformer_submodules").getAsInt()).isEqualTo(1);
 
-        assertThat(tensors(exportFolder.resolve(PromptAdapterFiles.WEIGHTS_FILE)))
-                .isEqualTo(Map.of("prompt_embeddings", "F32 [4,384]"));
-        assertThat(tensors(exportFolder.resolve(ExportFolder.HEAD_FILE)))
-                .isEqualTo(Map.of("weight", "F32 [3,384]", "bias", "F32 [3]"));
+            // prompt_encoder["default"].embedding.weight after loading
+            assertThat(tensors(folder.resolve(PromptAdapterFiles.WEIGHTS_FILE)))
+                    .isEqualTo(Map.of("prompt_embeddings", "F32 [4,384]"));
+            assertThat(tensors(folder.resolve(ExportFolder.HEAD_FILE)))
+                    .isEqualTo(Map.of("weight", "F32 [3,384]", "bias", "F32 [3]"));
 
-        JsonObject settings = json(exportFolder.resolve(ExportFolder.SETTINGS_FILE));
-        assertThat(settings.getAsJsonArray("labels").toString())
-                .isEqualTo("[\"entailment\",\"contradiction\",\"neutral\"]");
-        assertThat(settings.get("maxLength").getAsInt()).isEqualTo(64);
-        assertThat(settings.get("backbone").getAsString()).isEqualTo(Exports.MINILM);
+            JsonObject settings = json(folder.resolve(ExportFolder.SETTINGS_FILE));
+            assertThat(settings.getAsJsonArray("labels").toString())
+                    .isEqualTo("[\"entailment\",\"contradiction\",\"neutral\"]");
+            assertThat(settings.get("maxLength").getAsInt()).isEqualTo(64);
+            assertThat(settings.get("backbone").getAsString()).isEqualTo(Exports.MINILM);
+            // a linear head: no 'head' key (a verbalizer export says "verbalizer" and has no head file)
+            assertThat(settings.has("head")).isFalse();
+            String placement = settings.get("placement").getAsString();
+            assertThat(placement).isEqualTo(folder == exportFolder ? "after-cls" : "before-input");
+            // the recipe's splice index: 1 after [CLS], 0 before the input; the head reads position 0 either way
+            assertThat(PromptPlacement.parse(placement).insertionIndex()).isEqualTo(folder == exportFolder ? 1 : 0);
+        }
     }
 
     private static JsonObject json(Path file) throws IOException {

@@ -8,6 +8,7 @@ import dev.peft4j.api.AdapterConfig;
 import dev.peft4j.api.PeftException;
 import dev.peft4j.api.PromptAdapter;
 import dev.peft4j.api.PromptAdapterFiles;
+import dev.peft4j.api.PromptPlacement;
 import dev.peft4j.api.PromptEmbeddings;
 import dev.peft4j.api.PromptFormatException;
 import dev.peft4j.api.PromptShape;
@@ -52,7 +53,7 @@ class PromptedEncoderTest {
 
     @Test
     void clsEmbeddingUnderTheExportedHeadGivesThePredictorsProbabilities() {
-        try (PromptedEncoder encoder = PromptedEncoder.open(adapterFolder, backbone);
+        try (PromptedEncoder encoder = PromptedEncoder.open(exportFolder, backbone);
                 Predictor predictor = Predictor.open(exportFolder, backbone)) {
             assertThat(encoder.getDimension()).isEqualTo(384);
             assertThat(encoder.getAdapter()).isEqualTo(export.adapter());
@@ -87,7 +88,7 @@ class PromptedEncoderTest {
         List<String> texts = TEXTS.subList(1, 3);
         for (var pooling : List.of(PromptedEncoder.Pooling.CLS, PromptedEncoder.Pooling.MEAN)) {
             var placement = pooling == PromptedEncoder.Pooling.CLS
-                    ? PromptedEncoder.Placement.BEFORE_INPUT : PromptedEncoder.Placement.AFTER_CLS;
+                    ? PromptPlacement.BEFORE_INPUT : PromptPlacement.AFTER_CLS;
             try (PromptedEncoder encoder = PromptedEncoder.builder().setAdapterFolder(adapterFolder)
                     .setBackbone(backbone).optPooling(pooling).optPlacement(placement).optMaxLength(128).build()) {
                 List<float[]> batch = encoder.embedAll(texts);
@@ -109,7 +110,7 @@ class PromptedEncoderTest {
         for (var spec : List.of(List.of("CLS", "AFTER_CLS"), List.of("MEAN", "AFTER_CLS"), List.of("CLS", "BEFORE_INPUT"))) {
             try (PromptedEncoder encoder = PromptedEncoder.builder().setAdapterFolder(adapterFolder)
                     .setBackbone(backbone).optPooling(PromptedEncoder.Pooling.valueOf(spec.get(0)))
-                    .optPlacement(PromptedEncoder.Placement.valueOf(spec.get(1))).build()) {
+                    .optPlacement(PromptPlacement.valueOf(spec.get(1))).build()) {
                 results[k++] = encoder.embed(TEXTS.get(0));
             }
         }

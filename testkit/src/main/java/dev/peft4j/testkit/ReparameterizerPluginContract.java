@@ -21,12 +21,14 @@ import dev.peft4j.api.OptionSpec;
 import dev.peft4j.api.Options;
 import dev.peft4j.api.PromptAdapter;
 import dev.peft4j.api.PromptAdapterFiles;
+import dev.peft4j.api.PromptCreationContext;
 import dev.peft4j.api.PromptEmbeddings;
 import dev.peft4j.api.PromptShape;
 import dev.peft4j.api.Reparameterizer;
 import dev.peft4j.api.ReparameterizerPlugin;
 import dev.peft4j.api.ShapeMismatchException;
 import dev.peft4j.api.SoftPrompt;
+import dev.peft4j.api.TextEmbeddingUpdate;
 import dev.peft4j.nn.AdamW;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -44,7 +46,9 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,9 +61,12 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>the id is lower-case kebab, the description is not blank, the API version runs here;
  *   <li>every declared default parses back to itself; unknown option names fail naming the
  *       plugin; the values of {@link #invalidOptions()} are rejected naming the option;
- *   <li>Φ keeps the shape {@code (n, d)} for several shapes and rejects other input shapes;
- *   <li>gradients reach {@code P} and every trainable parameter of Φ, and agree with central
- *       finite differences computed in double precision;
+ *   <li>the prompt keeps the shape {@code (n, d)} for several shapes; a Φ rejects other input shapes;
+ *   <li>gradients reach every trainable parameter ({@code P} and Φ's, or those of a method that
+ *       owns its parameters, text update included) and agree with central finite differences
+ *       computed in double precision;
+ *   <li>a {@link TextEmbeddingUpdate} has one row per token position, independent of the batch
+ *       length, and zero rows past its length;
  *   <li>the same seed gives bit-identical prompts;
  *   <li>{@link SoftPrompt#export()} equals the evaluation-mode forward pass bit for bit, and the
  *       exported adapter folder holds exactly {@code P'} and reads back equal;
@@ -74,14 +81,23 @@ import org.junit.jupiter.api.io.TempDir;
  * }
  * }</pre>
  *
+ * <p>Every prompt is created the way the framework creates it, {@link SoftPrompt#create} with a
+ * {@link PromptCreationContext} holding a small random word-embedding matrix ({@value #VOCABULARY}
+ * rows), 2 layers, 2 heads and texts of at most {@value #TEXT_LENGTH} tokens; the framework, not
+ * the plugin, refuses options parsed for another plugin.
+ *
  * <p>The checks run on DJL's default engine (the kit brings PyTorch) on CPU and take a few
- * seconds for a small Φ. Override {@link #optionsForTest()} to run them with smaller settings.
+ * seconds for a small method. Override {@link #optionsForTest()} to run them with smaller settings.
  */
 public abstract class ReparameterizerPluginContract {
 
     private static final List<PromptShape> SHAPES =
             List.of(new PromptShape(1, 8), new PromptShape(5, 16), new PromptShape(10, 32));
     private static final PromptShape SMALL = new PromptShape(5, 16);
+    /** Rows of the word-embedding matrix the checks give a method. */
+    static final int VOCABULARY = 40;
+    /** The longest text, in tokens, the checks' creation contexts announce. */
+    static final int TEXT_LENGTH = 6;
 
     private @org.jspecify.annotations.Nullable NDManager manager;
 
@@ -156,8 +172,8 @@ public abstract class ReparameterizerPluginContract {
         }
         Options defaults = plugin.parseOptions(Map.of());
         assertThat(defaults).isEqualTo(Options.defaults(plugin.getId(), plugin.getOptions()));
-        Reparameterizer phi = plugin.create(new PromptShape(2, 8));
-        assertThat(phi.getPromptShape()).isEqualTo(new PromptShape(2, 8));
+        SoftPrompt prompt = SoftPrompt.create(plugin, defaults, context(new PromptShape(2, 8), 1));
+        assertThat(prompt.getPromptShape()).isEqualTo(new PromptShape(2, 8));
     }
 
     /** An unknown option name fails with a message naming the option and the plugin. */
@@ -167,16 +183,6 @@ public abstract class ReparameterizerPluginContract {
         assertThatThrownBy(() -> plugin.parseOptions(Map.of("no-such-option", "1")))
                 .isInstanceOf(InvalidOptionException.class)
                 .hasMessageContaining("no-such-option")
-                .hasMessageContaining(plugin.getId());
-    }
-
-    /** Options parsed for another plugin are refused by {@code create}. */
-    @Test
-    void optionsOfAnotherPluginAreRefused() {
-        ReparameterizerPlugin plugin = plugin();
-        Options foreign = Options.defaults(plugin.getId() + "-other", plugin.getOptions());
-        assertThatThrownBy(() -> plugin.create(SMALL, foreign))
-                .isInstanceOf(InvalidOptionException.class)
                 .hasMessageContaining(plugin.getId());
     }
 
@@ -194,7 +200,7 @@ public abstract class ReparameterizerPluginContract {
         }
     }
 
-    /** Φ maps {@code (n, d)} to {@code (n, d)} in training and evaluation mode. */
+    /** The prompt is {@code (n, d)} in training and evaluation mode, for several shapes. */
     @Test
     void keepsTheShapeOfThePrompt() {
         for (PromptShape shape : SHAPES) {
@@ -204,16 +210,19 @@ public abstract class ReparameterizerPluginContract {
                     .isEqualTo(shape.toShape());
             assertThat(prompt.computePrompt(store, true).getShape()).as("training output for %s", shape)
                     .isEqualTo(shape.toShape());
-            assertThat(prompt.getReparameterizer().getOutputShapes(new Shape[] {shape.toShape()}))
-                    .containsExactly(shape.toShape());
+            if (prompt.hasPromptParameter()) {
+                assertThat(prompt.getReparameterizer().getOutputShapes(new Shape[] {shape.toShape()}))
+                        .containsExactly(shape.toShape());
+            }
         }
     }
 
-    /** An input of another shape than Φ was created for fails with a shape mismatch. */
+    /** An input of another shape than Φ was created for fails with a shape mismatch (methods with a Φ only). */
     @Test
     void rejectsInputsOfAnotherShape() {
-        Reparameterizer phi = plugin().create(SMALL, options());
-        phi.initialize(manager(), DataType.FLOAT32, SMALL.toShape());
+        SoftPrompt prompt = newPrompt(SMALL, 1, DataType.FLOAT32);
+        Assumptions.assumeTrue(prompt.hasPromptParameter(), "the method owns its parameters and has no Φ");
+        Reparameterizer phi = prompt.getReparameterizer();
         ParameterStore store = new ParameterStore(manager(), false);
         for (Shape wrong : List.of(new Shape(SMALL.length() + 1, SMALL.width()),
                 new Shape(SMALL.length(), SMALL.width() + 1), new Shape(1, SMALL.length(), SMALL.width()))) {
@@ -225,14 +234,20 @@ public abstract class ReparameterizerPluginContract {
         }
     }
 
-    /** Gradients of a scalar loss reach {@code P} and every trainable parameter of Φ. */
+    /**
+     * After one training step, gradients of a scalar loss of {@code P'} (and of the text update,
+     * if any) reach every trainable parameter: {@code P} and Φ's, or all of a method's own.
+     */
     @Test
     void gradientsReachThePromptAndEveryParameter() {
         SoftPrompt prompt = newPrompt(SMALL, 3, DataType.FLOAT32);
+        // one step first: a factor that starts at zero (LoRA-style) blocks its partner's gradient at init only
+        trainBriefly(prompt, newOptimizer(prompt), 0, 1);
         NDArray weights = manager().create(ParameterValues.uniformFloats(11, (int) SMALL.size(), 1), SMALL.toShape());
+        NDArray updateWeights = manager().create(
+                ParameterValues.uniformFloats(12, TEXT_LENGTH * SMALL.width(), 1), new Shape(TEXT_LENGTH, SMALL.width()));
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-            NDArray output = prompt.computePrompt(new ParameterStore(manager(), false), true);
-            collector.backward(output.mul(weights).sum());
+            collector.backward(weightedLoss(prompt, new ParameterStore(manager(), false), true, weights, updateWeights));
         }
         int trainable = 0;
         for (Pair<String, Parameter> entry : prompt.getParameters()) {
@@ -244,21 +259,26 @@ public abstract class ReparameterizerPluginContract {
             assertThat(java.util.Arrays.stream(gradient)).as("gradient of %s", entry.getKey()).allMatch(Double::isFinite);
             assertThat(maxAbs(gradient)).as("largest gradient of %s", entry.getKey()).isGreaterThan(0);
         }
-        assertThat(trainable).as("trainable parameters, P included").isGreaterThanOrEqualTo(1);
-        assertThat(prompt.getPromptParameter().requiresGradient()).as("P is trainable").isTrue();
+        assertThat(trainable).as("trainable parameters").isGreaterThanOrEqualTo(1);
+        if (prompt.hasPromptParameter()) {
+            assertThat(prompt.getPromptParameter().requiresGradient()).as("P is trainable").isTrue();
+        }
     }
 
     /**
-     * Autograd gradients of {@code sum(P' * R)} for {@code P} and every parameter of Φ agree with
-     * central finite differences, all in double precision (evaluation mode, so dropout is off).
+     * Autograd gradients of {@code sum(P' * R)} (plus {@code sum(U * S)} for a text update
+     * {@code U}) for every trainable parameter agree with central finite differences, all in
+     * double precision (evaluation mode, so dropout is off).
      */
     @Test
     void gradientsAgreeWithFiniteDifferences() {
         SoftPrompt prompt = newPrompt(SMALL, 5, DataType.FLOAT64);
         NDArray weights = manager().create(ParameterValues.uniform(13, (int) SMALL.size(), 1), SMALL.toShape());
+        NDArray updateWeights = manager().create(
+                ParameterValues.uniform(14, TEXT_LENGTH * SMALL.width(), 1), new Shape(TEXT_LENGTH, SMALL.width()));
         ParameterStore store = new ParameterStore(manager(), false);
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-            collector.backward(prompt.computePrompt(store, false).mul(weights).sum());
+            collector.backward(weightedLoss(prompt, store, false, weights, updateWeights));
         }
         Random random = new Random(17);
         double step = 1e-6;
@@ -274,10 +294,10 @@ public abstract class ReparameterizerPluginContract {
                 double original = values[i];
                 values[i] = original + step;
                 ParameterValues.overwrite(array, values);
-                double plus = loss(prompt, store, weights);
+                double plus = loss(prompt, store, weights, updateWeights);
                 values[i] = original - step;
                 ParameterValues.overwrite(array, values);
-                double minus = loss(prompt, store, weights);
+                double minus = loss(prompt, store, weights, updateWeights);
                 values[i] = original;
                 ParameterValues.overwrite(array, values);
                 double numeric = (plus - minus) / (2 * step);
@@ -289,12 +309,44 @@ public abstract class ReparameterizerPluginContract {
         }
     }
 
-    /** The same seed (engine and prompt init) gives bit-identical initial prompts. */
+    /** The same seed (engine and prompt init) gives bit-identical initial prompts and text updates. */
     @Test
     void sameSeedGivesIdenticalPrompts() {
-        PromptEmbeddings first = newPrompt(SMALL, 21, DataType.FLOAT32).export();
-        PromptEmbeddings second = newPrompt(SMALL, 21, DataType.FLOAT32).export();
-        assertThat(second).isEqualTo(first);
+        SoftPrompt first = newPrompt(SMALL, 21, DataType.FLOAT32);
+        SoftPrompt second = newPrompt(SMALL, 21, DataType.FLOAT32);
+        assertThat(second.export()).isEqualTo(first.export());
+        assertThat(parameterBytes(second)).as("every parameter, byte for byte").isEqualTo(parameterBytes(first));
+    }
+
+    /**
+     * A text update has {@code (T, d)} rows for a batch of length {@code T}; row {@code t} does not
+     * depend on {@code T}; rows past {@link TextEmbeddingUpdate#getMaxTextLength()} are zero; the
+     * length is the context's. Methods without a text update pass trivially.
+     */
+    @Test
+    void textEmbeddingUpdateIsPerTokenAndStopsAtItsLength() {
+        SoftPrompt prompt = newPrompt(SMALL, 25, DataType.FLOAT32);
+        TextEmbeddingUpdate update = prompt.getTextEmbeddingUpdate();
+        if (update == null) {
+            return;
+        }
+        trainBriefly(prompt, newOptimizer(prompt), 0, 2);
+        ParameterStore store = new ParameterStore(manager(), false);
+        assertThat(update.getMaxTextLength()).as("rows of the update, from the creation context").isEqualTo(TEXT_LENGTH);
+        int longer = TEXT_LENGTH + 3;
+        float[] full = update.computeUpdate(store, longer, false).toFloatArray();
+        assertThat(full).as("values of an update of %d rows", longer).hasSize(longer * SMALL.width());
+        int rows = TEXT_LENGTH * SMALL.width();
+        assertThat(java.util.Arrays.copyOfRange(full, rows, full.length)).as("rows past the update's length")
+                .containsOnly(0f);
+        assertThat(maxAbs(toDoubles(java.util.Arrays.copyOfRange(full, 0, rows)))).as("the trained rows")
+                .isGreaterThan(0);
+        for (int length : List.of(1, TEXT_LENGTH - 1, TEXT_LENGTH)) {
+            NDArray part = update.computeUpdate(store, length, false);
+            assertThat(part.getShape()).isEqualTo(new Shape(length, SMALL.width()));
+            assertThat(floatBits(part.toFloatArray())).as("an update of %d rows vs. the first rows of a longer one", length)
+                    .containsExactly(floatBits(java.util.Arrays.copyOfRange(full, 0, length * SMALL.width())));
+        }
     }
 
     /**
@@ -372,27 +424,54 @@ public abstract class ReparameterizerPluginContract {
         return plugin().parseOptions(optionsForTest());
     }
 
+    /**
+     * The creation context the checks give a method: {@code shape}, a word-embedding matrix of
+     * {@value #VOCABULARY} rows of values in [-1, 1), 2 layers, 2 heads, texts of at most
+     * {@value #TEXT_LENGTH} tokens, uniform init, and {@code seed}.
+     */
+    protected final PromptCreationContext context(PromptShape shape, long seed) {
+        NDArray vocabulary = manager().create(
+                ParameterValues.uniformFloats(7, VOCABULARY * shape.width(), 1), new Shape(VOCABULARY, shape.width()));
+        return PromptCreationContext.builder(shape).optWordEmbeddings(vocabulary).optLayers(2, 2)
+                .optMaxTextLength(TEXT_LENGTH).optSeed(seed).build();
+    }
+
     private SoftPrompt newPrompt(PromptShape shape, int seed, DataType dataType) {
         Engine.getInstance().setRandomSeed(seed);
-        SoftPrompt prompt = SoftPrompt.builder()
-                .setReparameterizer(plugin().create(shape, options()))
-                .optSeed(seed)
-                .build();
+        SoftPrompt prompt = SoftPrompt.create(plugin(), options(), context(shape, seed));
         prompt.initialize(manager(), dataType);
         return prompt;
+    }
+
+    /** {@code sum(P' * weights)}, plus {@code sum(U * updateWeights)} for a text update {@code U} of {@value #TEXT_LENGTH} rows. */
+    private static NDArray weightedLoss(SoftPrompt prompt, ParameterStore store, boolean training, NDArray weights,
+            NDArray updateWeights) {
+        NDArray loss = prompt.computePrompt(store, training).mul(weights).sum();
+        TextEmbeddingUpdate update = prompt.getTextEmbeddingUpdate();
+        if (update != null) {
+            loss = loss.add(update.computeUpdate(store, TEXT_LENGTH, training).mul(updateWeights).sum());
+        }
+        return loss;
     }
 
     /** Steps {@code from .. from+count-1} of AdamW on {@code sum((P' - T)^2)}, each with its own engine seed. */
     private void trainBriefly(SoftPrompt prompt, AdamW optimizer, int from, int count) {
         PromptShape shape = prompt.getPromptShape();
         NDArray target = manager().create(ParameterValues.uniformFloats(41, (int) shape.size(), 1), shape.toShape());
+        NDArray updateTarget = manager().create(ParameterValues.uniformFloats(42, TEXT_LENGTH * shape.width(), 1),
+                new Shape(TEXT_LENGTH, shape.width()));
+        @Nullable TextEmbeddingUpdate update = prompt.getTextEmbeddingUpdate();
         for (int step = from; step < from + count; step++) {
             // Seeding every step makes dropout masks a function of the step, as a resumable trainer must.
             Engine.getInstance().setRandomSeed(1000 + step);
             try (NDScope scope = new NDScope()) {
                 try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                    NDArray output = prompt.computePrompt(new ParameterStore(manager(), false), true);
-                    collector.backward(output.sub(target).square().sum());
+                    ParameterStore store = new ParameterStore(manager(), false);
+                    NDArray loss = prompt.computePrompt(store, true).sub(target).square().sum();
+                    if (update != null) {
+                        loss = loss.add(update.computeUpdate(store, TEXT_LENGTH, true).sub(updateTarget).square().sum());
+                    }
+                    collector.backward(loss);
                 }
             }
             optimizer.update();
@@ -424,11 +503,27 @@ public abstract class ReparameterizerPluginContract {
         return bytes.toByteArray();
     }
 
-    private static double loss(SoftPrompt prompt, ParameterStore store, NDArray weights) {
+    private static double loss(SoftPrompt prompt, ParameterStore store, NDArray weights, NDArray updateWeights) {
         // A scope, not close(): an identity Φ returns a view of P, which must survive.
         try (NDScope scope = new NDScope()) {
-            return prompt.computePrompt(store, false).mul(weights).sum().toDoubleArray()[0];
+            return weightedLoss(prompt, store, false, weights, updateWeights).toDoubleArray()[0];
         }
+    }
+
+    private static byte[] parameterBytes(SoftPrompt prompt) {
+        try {
+            return saveParameters(prompt);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static double[] toDoubles(float[] values) {
+        double[] doubles = new double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            doubles[i] = values[i];
+        }
+        return doubles;
     }
 
     /** Up to eight indices: the largest gradient and random others. */

@@ -4,15 +4,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.NormalInitializer;
+import dev.peft4j.api.AbstractPromptSource;
 import dev.peft4j.api.AbstractReparameterizer;
 import dev.peft4j.api.ApiVersion;
 import dev.peft4j.api.InvalidOptionException;
 import dev.peft4j.api.OptionSpec;
 import dev.peft4j.api.Options;
+import dev.peft4j.api.PromptCreationContext;
 import dev.peft4j.api.PromptShape;
+import dev.peft4j.api.PromptSource;
 import dev.peft4j.api.Reparameterizer;
 import dev.peft4j.api.ReparameterizerPlugin;
+import dev.peft4j.api.TextEmbeddingUpdate;
 import java.util.List;
 import java.util.Set;
 import java.util.function.UnaryOperator;
@@ -34,6 +42,38 @@ class ReparameterizerPluginContractSelfTest {
         TestExecutionSummary summary = run(CorrectContract.class);
         assertThat(summary.getTestsSucceededCount()).isEqualTo(13);
         assertThat(failedChecks(summary)).isEmpty();
+    }
+
+    @Test
+    void aCorrectMethodWithoutPPassesEveryCheckButTheOneForAReparameterizer() {
+        TestExecutionSummary summary = run(LowRankContract.class);
+        assertThat(failedChecks(summary)).isEmpty();
+        assertThat(summary.getTestsSucceededCount()).isEqualTo(12);
+        assertThat(summary.getTestsAbortedCount()).as("rejectsInputsOfAnotherShape: no Φ").isEqualTo(1);
+    }
+
+    @Test
+    void aCorrectTextUpdatePassesEveryCheck() {
+        TestExecutionSummary summary = run(TextUpdateContract.class);
+        assertThat(failedChecks(summary)).isEmpty();
+        assertThat(summary.getTestsSucceededCount()).isEqualTo(12);
+    }
+
+    @Test
+    void aTextUpdateThatDoesNotStopAtItsLengthIsCaught() {
+        assertThat(failedChecks(run(WrappingUpdateContract.class)))
+                .containsExactly("textEmbeddingUpdateIsPerTokenAndStopsAtItsLength");
+    }
+
+    @Test
+    void aTextUpdateWithoutGradientIsCaught() {
+        assertThat(failedChecks(run(DetachedUpdateContract.class)))
+                .contains("gradientsReachThePromptAndEveryParameter", "gradientsAgreeWithFiniteDifferences");
+    }
+
+    @Test
+    void aMethodWithoutPThatIgnoresTheSeedIsCaught() {
+        assertThat(failedChecks(run(UnseededContract.class))).contains("sameSeedGivesIdenticalPrompts");
     }
 
     @Test
@@ -114,6 +154,142 @@ class ReparameterizerPluginContractSelfTest {
                     return function.apply(prompt);
                 }
             };
+        }
+    }
+
+    /** How a {@link LowRankPlugin} is (deliberately) broken. */
+    enum Flaw { NONE, WRAPPING_UPDATE, DETACHED_UPDATE, UNSEEDED }
+
+    /**
+     * A method without P: P' = U·V (U n×2, V 2×d), optionally with a text update A·B (A L×2,
+     * B 2×d), both drawn from the engine's generator.
+     */
+    static final class LowRankPlugin implements ReparameterizerPlugin {
+        private final boolean textUpdate;
+        private final Flaw flaw;
+
+        LowRankPlugin(boolean textUpdate, Flaw flaw) {
+            this.textUpdate = textUpdate;
+            this.flaw = flaw;
+        }
+
+        @Override
+        public String getId() {
+            return textUpdate ? "low-rank-update" : "low-rank";
+        }
+
+        @Override
+        public String getDescription() {
+            return "A test fixture without P";
+        }
+
+        @Override
+        public ApiVersion getApiVersion() {
+            return new ApiVersion(ApiVersion.MAJOR, ApiVersion.MINOR);
+        }
+
+        @Override
+        public List<OptionSpec> getOptions() {
+            return List.of();
+        }
+
+        @Override
+        public PromptSource createPrompt(PromptCreationContext context, Options options) {
+            return textUpdate ? new LowRankWithUpdate(context, flaw) : new LowRank(context.getPromptShape(), flaw);
+        }
+    }
+
+    static class LowRank extends AbstractPromptSource {
+        final Flaw flaw;
+        private final Parameter u;
+        private final Parameter v;
+
+        LowRank(PromptShape shape, Flaw flaw) {
+            super((byte) 1, shape);
+            this.flaw = flaw;
+            u = addParameter(weight("u", new Shape(shape.length(), 2)));
+            v = addParameter(weight("v", new Shape(2, shape.width())));
+        }
+
+        static Parameter weight(String name, Shape shape) {
+            return Parameter.builder().setName(name).setType(Parameter.Type.WEIGHT).optShape(shape)
+                    .optInitializer(new NormalInitializer(1)).build();
+        }
+
+        static NDArray value(ParameterStore store, Parameter p, boolean training) {
+            return store.getValue(p, p.getArray().getDevice(), training);
+        }
+
+        @Override
+        protected NDArray apply(ParameterStore parameterStore, boolean training) {
+            NDArray product = value(parameterStore, u, training).matMul(value(parameterStore, v, training));
+            return flaw == Flaw.UNSEEDED ? product.add(new java.util.Random().nextGaussian()) : product;
+        }
+    }
+
+    static final class LowRankWithUpdate extends LowRank implements TextEmbeddingUpdate {
+        private final int maxLength;
+        private final Parameter a;
+        private final Parameter b;
+
+        LowRankWithUpdate(PromptCreationContext context, Flaw flaw) {
+            super(context.getPromptShape(), flaw);
+            maxLength = context.getMaxTextLength();
+            a = addParameter(weight("a", new Shape(maxLength, 2)));
+            b = addParameter(weight("b", new Shape(2, context.getHiddenSize())));
+        }
+
+        @Override
+        public int getMaxTextLength() {
+            return maxLength;
+        }
+
+        @Override
+        public NDArray computeUpdate(ParameterStore parameterStore, int length, boolean training) {
+            NDArray bValue = value(parameterStore, b, training);
+            NDArray rows = value(parameterStore, a, training).matMul(flaw == Flaw.DETACHED_UPDATE ? bValue.stopGradient() : bValue);
+            if (length <= maxLength) {
+                return rows.get(new NDIndex(":{}", length));
+            }
+            NDArray rest = flaw == Flaw.WRAPPING_UPDATE
+                    ? rows.get(new NDIndex(":{}", length - maxLength))
+                    : rows.zerosLike().get(new NDIndex(":{}", length - maxLength)).stopGradient();
+            return rows.concat(rest, 0);
+        }
+    }
+
+    static class LowRankContract extends ReparameterizerPluginContract {
+        @Override
+        protected ReparameterizerPlugin plugin() {
+            return new LowRankPlugin(false, Flaw.NONE);
+        }
+    }
+
+    static class TextUpdateContract extends ReparameterizerPluginContract {
+        @Override
+        protected ReparameterizerPlugin plugin() {
+            return new LowRankPlugin(true, Flaw.NONE);
+        }
+    }
+
+    static class WrappingUpdateContract extends ReparameterizerPluginContract {
+        @Override
+        protected ReparameterizerPlugin plugin() {
+            return new LowRankPlugin(true, Flaw.WRAPPING_UPDATE);
+        }
+    }
+
+    static class DetachedUpdateContract extends ReparameterizerPluginContract {
+        @Override
+        protected ReparameterizerPlugin plugin() {
+            return new LowRankPlugin(true, Flaw.DETACHED_UPDATE);
+        }
+    }
+
+    static class UnseededContract extends ReparameterizerPluginContract {
+        @Override
+        protected ReparameterizerPlugin plugin() {
+            return new LowRankPlugin(false, Flaw.UNSEEDED);
         }
     }
 

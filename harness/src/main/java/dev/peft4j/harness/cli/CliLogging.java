@@ -5,8 +5,8 @@ import java.util.Map;
 /**
  * The command line's logging, set through slf4j-simple's system properties before the first
  * logger exists: peft4j's INFO and every WARN as one short line each, DJL's start-up INFO lines
- * (platform, threads, graph optimizer) and its CUDA probe silent on a CPU run, and everything
- * down to DEBUG (with the stack traces logged there) under {@code --verbose}. A property the
+ * (platform, threads, graph optimizer), Jetty's start and stop lines and DJL's CUDA probe silent
+ * on a CPU run, and everything down to DEBUG (with the stack traces logged there) under {@code --verbose}. A property the
  * user set with {@code -D} wins, e.g. {@code PEFT4J_JAVA_OPTS=-Dorg.slf4j.simpleLogger.log.ai.djl=info}.
  */
 final class CliLogging {
@@ -42,6 +42,8 @@ final class CliLogging {
                 PREFIX + "defaultLogLevel", verbose ? "debug" : "info",
                 PREFIX + "log.ai.djl", verbose ? "debug" : "warn",
                 PREFIX + "log." + CUDA_PROBE_LOGGER, verbose ? "debug" : "error",
+                // serve's HTTP server: its start and stop lines only under --verbose (its DEBUG is a flood)
+                PREFIX + "log.org.eclipse.jetty", verbose ? "info" : "warn",
                 PREFIX + "showThreadName", Boolean.toString(verbose),
                 PREFIX + "showShortLogName", Boolean.toString(!verbose),
                 PREFIX + "showLogName", Boolean.toString(verbose),

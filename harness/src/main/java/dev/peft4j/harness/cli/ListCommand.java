@@ -45,10 +45,14 @@ final class ListCommand implements Runnable {
         out.println("Heads (--head):");
         out.println("  linear       a linear head on [CLS], trained with the prompt (default; every task)");
         out.println("  verbalizer   the frozen masked-LM head scores one label word per label at the [MASK] of a "
-                + "template; the prompt is the only learner (classification tasks; a backbone with an MLM head: "
-                + "bert-base-uncased or a BertForMaskedLM folder). Built in (--template, --label-words):");
-        VerbalizerTemplate.builtIns().forEach((task, builtIn) -> out.printf("      %-8s %-32s %s%n", task,
-                builtIn.template(), builtIn.labelWords()));
+                + "template; the prompt is the only learner (every task but record; copa scores each choice by the "
+                + "logit of its true word over its false word; a backbone with an MLM head: bert-base-uncased or a "
+                + "BertForMaskedLM folder). Built in (--template, --label-words), then the task's named fields:");
+        VerbalizerTemplate.builtIns().forEach((task, builtIn) -> {
+            out.printf("      %-8s %-32s %s%n", task, builtIn.template(), builtIn.labelWords());
+            out.printf("      %-8s fields: %s%n", "", String.join(" ", SuperGlueTasks.byId(task).getTemplateFields()
+                    .keySet().stream().map(f -> "{" + f + "}").toList()));
+        });
         out.println("  text-to-text a T5 backbone's frozen decoder scores one label text per label (the log-likelihood "
                 + "of its tokens); the prompt, prepended to the encoder input, is the only learner (classification "
                 + "tasks; the default for a T5 folder). Built in, the T5 paper's formats (--template, --label-words):");

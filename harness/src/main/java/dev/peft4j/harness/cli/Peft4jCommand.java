@@ -3,7 +3,7 @@ package dev.peft4j.harness.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code peft4j} command line: list methods, train, evaluate, compare, report, export, bench. */
+/** The {@code peft4j} command line: list methods, train, evaluate, compare, report, export, bench, serve. */
 @Command(
         name = "peft4j",
         mixinStandardHelpOptions = true,
@@ -17,6 +17,8 @@ import picocli.CommandLine.Command;
             ReportCommand.class,
             ExportCommand.class,
             BenchCommand.class,
+            ServeCommand.class,
+            BenchServeCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Peft4jCommand implements Runnable {

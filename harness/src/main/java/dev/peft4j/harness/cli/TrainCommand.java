@@ -1,11 +1,14 @@
 package dev.peft4j.harness.cli;
 
+import dev.peft4j.api.InvalidOptionException;
 import dev.peft4j.harness.experiment.ResultsFolder;
 import dev.peft4j.harness.experiment.RunSpec;
 import dev.peft4j.harness.task.Task;
 import dev.peft4j.harness.train.PromptTrainer;
 import dev.peft4j.harness.train.TrainedRun;
+import dev.peft4j.harness.train.TrainingConfig;
 import dev.peft4j.harness.train.TrainingRunCheck;
+import dev.peft4j.harness.train.VerbalizerTemplate;
 import dev.peft4j.plugins.PluginRegistry;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -58,6 +61,9 @@ final class TrainCommand implements Callable<Integer> {
                 learningRate, methodOptions.options, training.toShared());
         PluginRegistry registry = Plugins.registry();
         new TrainingRunCheck(registry, tasks).check(unfingerprinted);
+        if (exportDir != null) {
+            checkExportable(tasks.apply(task), training.toConfig());
+        }
         RunSpec run = unfingerprinted.withDataFingerprint(PromptTrainer.dataFingerprint(tasks.apply(task),
                 training.toConfig(), Session.dataLocator(training.where.data)));
         try (Session session = new Session(registry, training.backbone, training.where);
@@ -73,5 +79,16 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** Refuses, before training, a run whose result could not be exported to {@code --export-dir}. */
+    private void checkExportable(Task resolved, TrainingConfig config) {
+        if (methodOptions.promptLength == 0) {
+            throw new InvalidOptionException("--export-dir: a zero-shot run (prompt length 0) has no prompt to "
+                    + "export. Leave out --export-dir; the result JSON holds its scores.");
+        }
+        if (config.isVerbalizer()) {
+            VerbalizerTemplate.resolve(resolved, config).checkExportable();
+        }
     }
 }

@@ -71,16 +71,24 @@ final class TrainingOptions {
             + "folder).")
     String head = "";
 
-    @Option(names = "--template", description = "Verbalizer template with {text_a}, {text_b} and one [MASK], e.g. "
-            + "\"{text_a} ? [MASK] , {text_b}\" (default: built in for cb, rte, boolq); for text-to-text the T5 "
-            + "input, e.g. \"rte sentence1: {text_a} sentence2: {text_b}\" (default: built in for cb, rte, boolq, "
-            + "wic).")
+    @Option(names = "--template", description = "Verbalizer template with one [MASK] and placeholders {text_a}, "
+            + "{text_b} or the task's named fields (peft4j list shows them), e.g. \"{text_a} ? [MASK] , {text_b}\" "
+            + "(default: built in for every SuperGLUE task but record); for text-to-text the T5 input, e.g. "
+            + "\"rte sentence1: {text_a} sentence2: {text_b}\" (default: built in for cb, rte, boolq, wic, multirc).")
     String template = TrainingConfig.DEFAULTS.template();
 
     @Option(names = "--label-words", description = "Verbalizer label words, one word piece per label, e.g. "
-            + "positive=great,negative=terrible (default: built in for cb, rte, boolq); for text-to-text the label "
-            + "texts (default: the T5 paper's for cb, rte, boolq, wic, else the label names).")
+            + "positive=great,negative=terrible; for copa true=yes,false=no (default: built in with the template); "
+            + "for text-to-text the label texts (default: the T5 paper's for cb, rte, boolq, wic, multirc, else the "
+            + "label names).")
     String labelWords = TrainingConfig.DEFAULTS.labelWords();
+
+    @Option(names = "--prompt-placement", description = "after-cls: [CLS] P' text, the paper's BERT recipe; "
+            + "before-input: P' [CLS] text, as Hugging Face PEFT's forward places a prompt, with the linear head on "
+            + "position 0 (the first prompt vector) as PEFT's sequence classifier reads it, so the export behaves the "
+            + "same in PEFT; leave it out for a T5 backbone, whose prompt always goes before the encoder input "
+            + "(default: ${DEFAULT-VALUE}).")
+    String placement = TrainingConfig.DEFAULTS.placement();
 
     @Mixin
     DeviceOptions where = new DeviceOptions();
@@ -96,7 +104,7 @@ final class TrainingOptions {
                 : Backbones.isT5Folder(backbone) ? TrainingConfig.TEXT_TO_TEXT : TrainingConfig.DEFAULTS.head();
         return new TrainingConfig(backbone, epochs, batchSize, evalBatchSize, maxLength, headLearningRate,
                 weightDecay, maxGradNorm, maxSteps, trainSplit, evalSplit, init, trainLimit, evalLimit, bucket, matmulPrecision,
-                evalEvery, kind, template, labelWords);
+                evalEvery, kind, template, labelWords, placement);
     }
 
     /** The settings as a run's shared configuration. */

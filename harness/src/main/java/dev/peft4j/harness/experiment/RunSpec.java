@@ -28,7 +28,8 @@ import org.jspecify.annotations.Nullable;
  * @param methodId the reparameterizer plugin id
  * @param taskId the task id
  * @param seed the random seed
- * @param promptLength number of soft-prompt tokens
+ * @param promptLength number of soft-prompt tokens; 0 for a zero-shot run (a verbalizer head's
+ *     template alone, nothing trained)
  * @param learningRate the prompt's learning rate
  * @param methodOptions the method's options (one option set of the grid)
  * @param shared settings shared by every run of the grid
@@ -54,8 +55,9 @@ public record RunSpec(
         Objects.requireNonNull(methodId, "methodId");
         Objects.requireNonNull(dataFingerprint, "dataFingerprint");
         Objects.requireNonNull(taskId, "taskId");
-        if (promptLength < 1) {
-            throw new PeftException("Prompt length must be at least 1, got " + promptLength + ".");
+        if (promptLength < 0) {
+            throw new PeftException("Prompt length must be at least 1 (or 0 for a zero-shot run with a verbalizer "
+                    + "head), got " + promptLength + ".");
         }
         if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
             throw new PeftException("Learning rate must be a finite positive number (option --lr, or --lrs of "

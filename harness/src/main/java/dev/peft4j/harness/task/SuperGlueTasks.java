@@ -29,6 +29,9 @@ import java.util.Set;
 public final class SuperGlueTasks {
 
     private static final List<String> BOOLEAN_LABELS = List.of("false", "true");
+    private static final String TEXT_A = "text_a";
+    private static final String TEXT_B = "text_b";
+    private static final Map<String, String> PREMISE_HYPOTHESIS = fields("premise", TEXT_A, "hypothesis", TEXT_B);
 
     private SuperGlueTasks() {}
 
@@ -41,9 +44,12 @@ public final class SuperGlueTasks {
                 .optDescription("BoolQ: yes/no questions about a passage")
                 .setLabels(BOOLEAN_LABELS)
                 .setInputFields(List.of("question", "passage"))
+                .optTemplateFields(fields("question", TEXT_A, "passage", TEXT_B))
                 .addMetric(Metrics.accuracy())
                 .setConverter((r, t) -> List.of(Example.classification(id(r),
-                        TextInput.pair(r.getString("question"), r.getString("passage")), label(r, t))))
+                        TextInput.pair(r.getString("question"), r.getString("passage")).withFields(Map.of(
+                                "question", r.getString("question"), "passage", r.getString("passage"))),
+                        label(r, t))))
                 .build();
     }
 
@@ -59,6 +65,7 @@ public final class SuperGlueTasks {
                 .optDescription("CommitmentBank: three-way entailment")
                 .setLabels(List.of("entailment", "contradiction", "neutral"))
                 .setInputFields(List.of("premise", "hypothesis"))
+                .optTemplateFields(PREMISE_HYPOTHESIS)
                 .addMetric(Metrics.mean("acc_f1", "acc/F1", accuracy, f1))
                 .addMetric(accuracy)
                 .addMetric(f1)
@@ -70,13 +77,17 @@ public final class SuperGlueTasks {
      * COPA: which of two alternatives is the cause (or effect) of the premise? Multiple choice:
      * each choice is scored as the pair ({@code premise}, {@code "What was the cause? " + choice})
      * (or {@code "What happened as a result? "} for effect), and a softmax over the two scores picks
-     * one. Labels {@code choice1, choice2}; metric accuracy.
+     * one. Labels {@code choice1, choice2}; metric accuracy. Named fields {@code premise} and
+     * {@code choice} without their final punctuation (the choice with a lower-case first letter),
+     * and {@code connective}, {@code because} for a cause and {@code so} for an effect, as PET
+     * joins them (Schick and Schütze 2021, {@code CopaPVP}).
      */
     public static Task copa() {
         return base("copa", "COPA", TaskKind.MULTIPLE_CHOICE)
                 .optDescription("Choice of Plausible Alternatives")
                 .setLabels(List.of("choice1", "choice2"))
                 .setInputFields(List.of("premise", "question", "choice1", "choice2"))
+                .optTemplateFields(fields("premise", TEXT_A, "choice", TEXT_B, "connective", ""))
                 .addMetric(Metrics.accuracy())
                 .setConverter(SuperGlueTasks::copaExample)
                 .build();
@@ -86,13 +97,15 @@ public final class SuperGlueTasks {
      * MultiRC: true/false judgement of each answer option to a question about a paragraph. One
      * example per answer option: pair ({@code question + " " + answer}, {@code paragraph}), labels
      * {@code false, true}, grouped by question ({@code groupId = "<paragraph idx>-<question idx>"}).
-     * Headline metric F1a over all answer options, then exact match per question.
+     * Headline metric F1a over all answer options, then exact match per question. Named fields
+     * {@code question}, {@code answer} and {@code paragraph}.
      */
     public static Task multirc() {
         return base("multirc", "MultiRC", TaskKind.GROUPED_BINARY)
                 .optDescription("Multi-Sentence Reading Comprehension")
                 .setLabels(BOOLEAN_LABELS)
                 .setInputFields(List.of("passage.text", "questions[].question", "answers[].text"))
+                .optTemplateFields(fields("question", TEXT_A, "answer", TEXT_A, "paragraph", TEXT_B))
                 .addMetric(Metrics.f1a())
                 .addMetric(Metrics.exactMatchPerGroup())
                 .setConverter(SuperGlueTasks::multircExamples)
@@ -126,6 +139,7 @@ public final class SuperGlueTasks {
                 .optDescription("Recognizing Textual Entailment")
                 .setLabels(List.of("entailment", "not_entailment"))
                 .setInputFields(List.of("premise", "hypothesis"))
+                .optTemplateFields(PREMISE_HYPOTHESIS)
                 .addMetric(Metrics.accuracy())
                 .setConverter(SuperGlueTasks::premiseHypothesis)
                 .build();
@@ -134,16 +148,19 @@ public final class SuperGlueTasks {
     /**
      * WiC: is the word used in the same sense in both sentences? Input: pair
      * ({@code word + ": " + sentence1}, {@code sentence2}); labels {@code false, true}; metric
-     * accuracy.
+     * accuracy. Named fields {@code word}, {@code sentence1} and {@code sentence2}.
      */
     public static Task wic() {
         return base("wic", "WiC", TaskKind.TEXT_PAIR_CLASSIFICATION)
                 .optDescription("Words in Context")
                 .setLabels(BOOLEAN_LABELS)
                 .setInputFields(List.of("word", "sentence1", "sentence2"))
+                .optTemplateFields(fields("word", TEXT_A, "sentence1", TEXT_A, "sentence2", TEXT_B))
                 .addMetric(Metrics.accuracy())
                 .setConverter((r, t) -> List.of(Example.classification(id(r), TextInput.pair(
-                        r.getString("word") + ": " + r.getString("sentence1"), r.getString("sentence2")),
+                        r.getString("word") + ": " + r.getString("sentence1"), r.getString("sentence2"))
+                        .withFields(Map.of("word", r.getString("word"), "sentence1", r.getString("sentence1"),
+                                "sentence2", r.getString("sentence2"))),
                         label(r, t))))
                 .build();
     }
@@ -153,7 +170,8 @@ public final class SuperGlueTasks {
      * (span 1) marked as {@code *phrase*} and the pronoun (span 2) as {@code #pronoun#}; the spans
      * are located by their word indices ({@code span1_index}, {@code span2_index}) in the
      * space-separated text, and as many words as the span text has are marked. Labels
-     * {@code false, true}; metric accuracy.
+     * {@code false, true}; metric accuracy. Named fields {@code text} (unmarked),
+     * {@code span1_text} (the noun phrase) and {@code span2_text} (the pronoun).
      */
     public static Task wsc() {
         return base("wsc", "WSC", TaskKind.SINGLE_TEXT_CLASSIFICATION)
@@ -161,6 +179,7 @@ public final class SuperGlueTasks {
                 .setLabels(BOOLEAN_LABELS)
                 .setInputFields(List.of("text", "target.span1_index", "target.span1_text",
                         "target.span2_index", "target.span2_text"))
+                .optTemplateFields(fields("text", TEXT_A, "span1_text", "", "span2_text", ""))
                 .addMetric(Metrics.accuracy())
                 .setConverter(SuperGlueTasks::wscExample)
                 .build();
@@ -204,6 +223,15 @@ public final class SuperGlueTasks {
                 .addSplit("fewglue-dev32", SplitSource.fewGlue("dev32.jsonl"));
     }
 
+    /** Template fields in the given order: name, holding text, name, holding text, ... */
+    private static Map<String, String> fields(String... nameAndText) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        for (int i = 0; i < nameAndText.length; i += 2) {
+            fields.put(nameAndText[i], nameAndText[i + 1]);
+        }
+        return fields;
+    }
+
     private static String id(SourceRecord r) {
         return r.has("idx") ? r.getString("idx") : "line" + r.getLine();
     }
@@ -215,7 +243,9 @@ public final class SuperGlueTasks {
 
     private static List<Example> premiseHypothesis(SourceRecord r, Task t) {
         return List.of(Example.classification(id(r),
-                TextInput.pair(r.getString("premise"), r.getString("hypothesis")), label(r, t)));
+                TextInput.pair(r.getString("premise"), r.getString("hypothesis")).withFields(Map.of(
+                        "premise", r.getString("premise"), "hypothesis", r.getString("hypothesis"))),
+                label(r, t)));
     }
 
     private static List<Example> copaExample(SourceRecord r, Task t) {
@@ -235,9 +265,26 @@ public final class SuperGlueTasks {
         if (label > 1) {
             throw r.fail("unknown label '" + label + "' for task 'copa'; its labels are 0 (choice1) and 1 (choice2)", null);
         }
+        String connective = question.equals("cause") ? "because" : "so";
         return List.of(Example.multipleChoice(id(r),
-                List.of(TextInput.pair(premise, prompt + choice1), TextInput.pair(premise, prompt + choice2)),
+                List.of(copaInput(premise, prompt, choice1, connective), copaInput(premise, prompt, choice2, connective)),
                 List.of(choice1, choice2), label));
+    }
+
+    private static TextInput copaInput(String premise, String prompt, String choice, String connective) {
+        String joinable = withoutFinalPunctuation(choice);
+        joinable = joinable.isEmpty() ? joinable : joinable.substring(0, 1).toLowerCase(Locale.ROOT) + joinable.substring(1);
+        return TextInput.pair(premise, prompt + choice).withFields(Map.of("premise", withoutFinalPunctuation(premise),
+                "choice", joinable, "connective", connective));
+    }
+
+    /** The text without the punctuation and spaces at its end, so that it joins into a longer sentence. */
+    static String withoutFinalPunctuation(String text) {
+        int end = text.length();
+        while (end > 0 && (Character.isWhitespace(text.charAt(end - 1)) || ".!?;:,".indexOf(text.charAt(end - 1)) >= 0)) {
+            end--;
+        }
+        return text.substring(0, end);
     }
 
     private static List<Example> multircExamples(SourceRecord r, Task t) {
@@ -260,8 +307,10 @@ public final class SuperGlueTasks {
                         ? r.getString(answer, "idx", answerPath) : Integer.toString(a));
                 int label = answer.has("label")
                         ? t.labelIndex(booleanName(r.getString(answer, "label", answerPath)), r) : -1;
+                String answerText = r.getString(answer, "text", answerPath);
                 examples.add(Example.groupedBinary(answerId, groupId,
-                        TextInput.pair(questionText + " " + r.getString(answer, "text", answerPath), paragraph),
+                        TextInput.pair(questionText + " " + answerText, paragraph).withFields(Map.of(
+                                "question", questionText, "answer", answerText, "paragraph", paragraph)),
                         label));
             }
         }
@@ -333,11 +382,12 @@ public final class SuperGlueTasks {
         JsonObject target = r.getObject(r.getFields(), "target", "");
         String[] words = r.getString("text").split(" ", -1);
         String[] marked = words.clone();
-        mark(r, marked, r.getInt(target, "span1_index", "target."),
-                r.getString(target, "span1_text", "target."), "*", "target.span1");
-        mark(r, marked, r.getInt(target, "span2_index", "target."),
-                r.getString(target, "span2_text", "target."), "#", "target.span2");
-        return List.of(Example.classification(id(r), TextInput.single(String.join(" ", marked)), label(r, t)));
+        String noun = r.getString(target, "span1_text", "target.");
+        String pronoun = r.getString(target, "span2_text", "target.");
+        mark(r, marked, r.getInt(target, "span1_index", "target."), noun, "*", "target.span1");
+        mark(r, marked, r.getInt(target, "span2_index", "target."), pronoun, "#", "target.span2");
+        return List.of(Example.classification(id(r), TextInput.single(String.join(" ", marked)).withFields(Map.of(
+                "text", r.getString("text"), "span1_text", noun, "span2_text", pronoun)), label(r, t)));
     }
 
     private static void mark(SourceRecord r, String[] words, int index, String span, String marker, String field) {

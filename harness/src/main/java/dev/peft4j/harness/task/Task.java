@@ -4,6 +4,7 @@ import dev.peft4j.api.PeftException;
 import dev.peft4j.harness.metric.Metric;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +35,7 @@ public final class Task {
     private final List<String> labels;
     private final List<String> inputFields;
     private final Map<String, String> converterSettings;
+    private final Map<String, String> templateFields;
     private final List<Metric> metrics;
     private final RecordConverter converter;
 
@@ -47,6 +49,7 @@ public final class Task {
         this.labels = List.copyOf(builder.labels);
         this.inputFields = List.copyOf(builder.inputFields);
         this.converterSettings = Map.copyOf(builder.converterSettings);
+        this.templateFields = Collections.unmodifiableMap(new LinkedHashMap<>(builder.templateFields));
         this.metrics = List.copyOf(builder.metrics);
         this.converter = Objects.requireNonNull(builder.converter, "setConverter is required");
         if (metrics.isEmpty()) {
@@ -130,6 +133,17 @@ public final class Task {
         return converterSettings;
     }
 
+    /**
+     * The named fields each input carries ({@link TextInput#fields()}), for verbalizer templates:
+     * field name to the text that holds it ({@code text_a} or {@code text_b}), or an empty string
+     * for a field that is in neither (a COPA connective) or only marked in one (WSC's spans). A
+     * template that leaves out {@code {text_a}} must use every field {@code text_a} holds instead.
+     * Empty for tasks without named fields.
+     */
+    public Map<String, String> getTemplateFields() {
+        return templateFields;
+    }
+
     /** The metrics, headline first. */
     public List<Metric> getMetrics() {
         return metrics;
@@ -209,6 +223,7 @@ public final class Task {
         private List<String> labels = List.of();
         private List<String> inputFields = List.of();
         private Map<String, String> converterSettings = Map.of();
+        private Map<String, String> templateFields = Map.of();
         private final List<Metric> metrics = new ArrayList<>();
         private @Nullable RecordConverter converter;
 
@@ -259,6 +274,15 @@ public final class Task {
         /** Sets the conversion settings the id and version do not capture (default none). */
         public Builder optConverterSettings(Map<String, String> converterSettings) {
             this.converterSettings = converterSettings;
+            return this;
+        }
+
+        /**
+         * Sets the named fields of the inputs, name to the text that holds it (see
+         * {@link Task#getTemplateFields()}); default none.
+         */
+        public Builder optTemplateFields(Map<String, String> templateFields) {
+            this.templateFields = templateFields;
             return this;
         }
 

@@ -147,7 +147,7 @@ final class BatchEncoder {
      * @param outputs head outputs: {@code (B, C)} per example, or {@code (N, 1)} per input
      */
     NDArray loss(NDArray outputs, List<Example> examples, NDManager manager) {
-        NDArray logits = scoresEachInput(task) ? choiceScores(outputs, examples, manager) : outputs;
+        NDArray logits = scoresEachInput(task) ? choiceScores(perInput(outputs), examples, manager) : outputs;
         long classes = logits.getShape().get(1);
         long[] labels = labels(examples, (int) classes);
         float[] oneHot = new float[Math.toIntExact(examples.size() * classes)];
@@ -180,7 +180,7 @@ final class BatchEncoder {
 
     /** Per-example score rows from the head's outputs, copied to the host once. */
     float[][] scores(NDArray outputs, List<Example> examples) {
-        float[] flat = outputs.toFloatArray();
+        float[] flat = (scoresEachInput(task) ? perInput(outputs) : outputs).toFloatArray();
         float[][] rows = new float[examples.size()][];
         if (scoresEachInput(task)) {
             int offset = 0;
@@ -196,6 +196,14 @@ final class BatchEncoder {
             }
         }
         return rows;
+    }
+
+    /**
+     * The {@code (N, 1)} score of each input: the head's output, or with a verbalizer the logit of
+     * the {@code true} word minus that of the {@code false} word ({@link VerbalizerTemplate}).
+     */
+    private NDArray perInput(NDArray outputs) {
+        return verbalizer == null ? outputs : outputs.get(":, 0:1").sub(outputs.get(":, 1:2"));
     }
 
     /** Gathers the {@code (N, 1)} per-input scores into {@code (B, K)}, padding short rows. */

@@ -37,6 +37,9 @@ import org.slf4j.LoggerFactory;
  * a run resumed from an epoch checkpoint continues exactly as if it had never stopped. The run's
  * state (model, optimizer, best epoch, checkpoints) lives in its {@link TrainingRun}; this class
  * loads the data and drives the epochs.
+ *
+ * <p>A run of prompt length 0 is zero-shot: a verbalizer head's template alone, with nothing to
+ * train. It is evaluated once and recorded as epoch 0 (no training loss, no checkpoint).
  */
 public final class PromptTrainer implements RunExecutor {
 
@@ -134,6 +137,10 @@ public final class PromptTrainer implements RunExecutor {
                     + "rebuilds as " + spec.getRunId() + "); re-train it with the command line, which records every "
                     + "setting");
         }
+        if (spec.promptLength() == 0) {
+            throw new PeftException("Run " + result.runId() + " is zero-shot (prompt length 0): it has no prompt to "
+                    + "export; its result JSON holds its scores.");
+        }
         if (checkpointRoot == null) {
             throw new PeftException("Restoring run " + result.runId() + " needs the checkpoint folder it was trained "
                     + "with; set optCheckpointRoot");
@@ -182,6 +189,13 @@ public final class PromptTrainer implements RunExecutor {
      */
     private TrainedRun fit(TrainingRun run, RunSpec spec, TrainingConfig config, Task task, List<Example> train,
             List<Example> eval, long started) {
+        if (run.isZeroShot()) {
+            EvaluationResult result = Evaluator.of(task, config.evalBatchSize()).evaluate(eval, run::score);
+            EpochMetrics metrics = new EpochMetrics(0, Double.NaN, result.metrics());
+            listener.onEpochEnd(spec, metrics, result.getHeadline(), result.getHeadline());
+            return run.finish(result(run, spec, config, task, eval, started, PeakMemory.current())
+                    .addEpoch(metrics).build());
+        }
         @Nullable Path checkpoints = checkpointRoot == null ? null : checkpointRoot.resolve(spec.getRunId());
         int firstEpoch = checkpoints == null ? 1 : run.restore(checkpoints) + 1;
         long peakBytes = 0;
@@ -205,6 +219,14 @@ public final class PromptTrainer implements RunExecutor {
             }
             listener.afterCheckpoint(spec, epoch);
         }
+        RunResult.Builder result = result(run, spec, config, task, eval, started, peakBytes);
+        run.getHistory().forEach(result::addEpoch);
+        return run.finish(result.build());
+    }
+
+    /** The result of {@code run} so far, without its epochs. */
+    private RunResult.Builder result(TrainingRun run, RunSpec spec, TrainingConfig config, Task task,
+            List<Example> eval, long started, long peakBytes) {
         double seconds = (System.nanoTime() - started) / 1e9;
         RunResult.Builder result = spec.resultBuilder()
                 .setMetric(task.getHeadlineMetric().getId())
@@ -213,13 +235,12 @@ public final class PromptTrainer implements RunExecutor {
                 .optConfig(config.toMap())
                 .optMethodOptions(registry.get(spec.methodId()).parseOptions(spec.methodOptions()).asStringMap())
                 .optTrainableParameters(run.getTrainableParameterCount())
-                .optExportedPromptParameters(run.getSoftPrompt().getPromptShape().size())
+                .optExportedPromptParameters(run.isZeroShot() ? 0 : run.getSoftPrompt().getPromptShape().size())
                 .optWallTimeSeconds(seconds)
                 .optPeakMemoryBytes(Math.max(peakBytes, PeakMemory.current()))
                 .optEnvironment(RunEnvironment.current(backbone.getDevice().toString()));
-        run.getHistory().forEach(result::addEpoch);
         Evaluator.of(task).majorityClassHeadline(eval).ifPresent(result::optMajorityClassMetric);
-        return run.finish(result.build());
+        return result;
     }
 
     private double trainEpoch(TrainingRun run, RunSpec spec, TrainingConfig config, List<Example> train, int epoch) {

@@ -76,7 +76,8 @@ public record TextToTextTemplate(String template, List<String> labelTexts) {
         List<String> texts = !config.labelWords().isBlank()
                 ? VerbalizerTemplate.parseLabelWords(config.labelWords(), task)
                 : builtIn != null ? VerbalizerTemplate.parseLabelWords(builtIn.labelWords(), task) : task.getLabels();
-        VerbalizerTemplate.checkPlaceholders(template, pair, task.getId(), "text-to-text template");
+        // {text_a} and {text_b} only: an export's Predictor fills no named fields
+        VerbalizerTemplate.checkPlaceholders(template, task, pair, Map.of(), "text-to-text template");
         return new TextToTextTemplate(template, texts);
     }
 

@@ -1,6 +1,7 @@
 package dev.peft4j.harness.train;
 
 import dev.peft4j.api.InvalidOptionException;
+import dev.peft4j.api.PromptPlacement;
 import dev.peft4j.api.Suggestions;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -39,6 +40,11 @@ import java.util.TreeMap;
  * @param template          the verbalizer's or text-to-text template, blank for the task's built-in one
  * @param labelWords        the verbalizer's label words or the text-to-text label texts,
  *                          {@code label=word,...}, blank for the task's built-in ones
+ * @param placement         where the prompt goes, a {@link PromptPlacement#id()}: {@code after-cls}
+ *                          ({@code [CLS] P' text}, the paper's) or {@code before-input}
+ *                          ({@code P' [CLS] text}, Hugging Face PEFT's, the head on position 0);
+ *                          a text-to-text head (T5, no {@code [CLS]}) takes only the default, its
+ *                          prompt always going before the first encoder token
  */
 public record TrainingConfig(
         String backbone,
@@ -60,12 +66,16 @@ public record TrainingConfig(
         int evalEvery,
         String head,
         String template,
-        String labelWords) {
+        String labelWords,
+        String placement) {
 
     /** The defaults: the paper's recipe scaled to a 2-core CPU (fewer epochs, length 128). */
     public static final TrainingConfig DEFAULTS = new TrainingConfig(
             "all-minilm-l6-v2", 8, 8, 32, 128, 0.01, 1e-5, 1.0, 0, "train", "val", "vocab", 0, 0, true,
-            "float32", 1, "linear", "", "");
+            "float32", 1, "linear", "", "", PromptPlacement.AFTER_CLS.id());
+
+    /** Name of the {@link #placement} setting, recorded only when not {@code after-cls} (see {@link #toMap}). */
+    public static final String PLACEMENT = "prompt-placement";
 
     /** Name of the {@link #evalEvery} setting, recorded only when not 1 (see {@link #toMap}). */
     private static final String EVAL_EVERY = "eval-every";
@@ -75,6 +85,16 @@ public record TrainingConfig(
     private static final String LABEL_WORDS = "label-words";
     /** The head of T5 backbones. */
     public static final String TEXT_TO_TEXT = "text-to-text";
+
+    /** Settings from before the placement could be chosen: the prompt after {@code [CLS]}. */
+    public TrainingConfig(String backbone, int epochs, int batchSize, int evalBatchSize, int maxLength,
+            double headLearningRate, double weightDecay, double maxGradNorm, int maxSteps, String trainSplit,
+            String evalSplit, String init, int trainLimit, int evalLimit, boolean bucket, String matmulPrecision,
+            int evalEvery, String head, String template, String labelWords) {
+        this(backbone, epochs, batchSize, evalBatchSize, maxLength, headLearningRate, weightDecay, maxGradNorm,
+                maxSteps, trainSplit, evalSplit, init, trainLimit, evalLimit, bucket, matmulPrecision, evalEvery,
+                head, template, labelWords, PromptPlacement.AFTER_CLS.id());
+    }
 
     /** Settings from before a head could be chosen, without them (old grids and tests). */
     public TrainingConfig(String backbone, int epochs, int batchSize, int evalBatchSize, int maxLength,
@@ -116,6 +136,23 @@ public record TrainingConfig(
                     + "text-to-text heads; add 'head' verbalizer (--head verbalizer), text-to-text for a T5 backbone, "
                     + "or leave them out");
         }
+        try {
+            // one spelling per placement, so equal settings give one run id
+            placement = PromptPlacement.parse(placement).id();
+        } catch (InvalidOptionException e) {
+            throw new InvalidOptionException("Setting '" + PLACEMENT + "': " + e.getMessage());
+        }
+        if (head.equals(TEXT_TO_TEXT) && !placement.equals(PromptPlacement.AFTER_CLS.id())) {
+            // T5 has no [CLS]: its prompt always goes before the first encoder token, as PEFT's SEQ_2_SEQ_LM does
+            throw new InvalidOptionException("Setting '" + PLACEMENT + "' " + placement + " applies to BERT encoders; "
+                    + "a text-to-text head (T5) always puts the prompt before the first encoder token, so leave out "
+                    + "--prompt-placement for a T5 backbone");
+        }
+    }
+
+    /** Where the prompt goes. */
+    public PromptPlacement promptPlacement() {
+        return PromptPlacement.parse(placement);
     }
 
     /** Whether a T5 backbone's frozen decoder scores label texts (the prompt-tuning paper's set-up). */
@@ -139,6 +176,7 @@ public record TrainingConfig(
         merged.put(HEAD, DEFAULTS.head());
         merged.put(TEMPLATE, DEFAULTS.template());
         merged.put(LABEL_WORDS, DEFAULTS.labelWords());
+        merged.put(PLACEMENT, DEFAULTS.placement());
         Set<String> known = merged.keySet();
         for (var entry : settings.entrySet()) {
             if (!known.contains(entry.getKey())) {
@@ -168,13 +206,14 @@ public record TrainingConfig(
                 parseInt(merged, EVAL_EVERY),
                 merged.get(HEAD).strip(),
                 merged.get(TEMPLATE),
-                merged.get(LABEL_WORDS));
+                merged.get(LABEL_WORDS),
+                merged.get(PLACEMENT));
     }
 
     /**
      * The settings by name, sorted, as recorded in a run's configuration. {@code eval-every} is
-     * left out when it is 1, and the head settings with a linear head, so that runs recorded
-     * before they existed keep their run ids.
+     * left out when it is 1, the head settings with a linear head, and {@code prompt-placement}
+     * when it is {@code after-cls}, so that runs recorded before they existed keep their run ids.
      */
     public Map<String, String> toMap() {
         Map<String, String> map = new TreeMap<>();
@@ -201,6 +240,9 @@ public record TrainingConfig(
             map.put(HEAD, head);
             map.put(TEMPLATE, template);
             map.put(LABEL_WORDS, labelWords);
+        }
+        if (promptPlacement() != PromptPlacement.AFTER_CLS) {
+            map.put(PLACEMENT, placement);
         }
         return map;
     }

@@ -14,6 +14,7 @@ import ai.djl.training.ParameterStore;
 import dev.peft4j.api.InvalidOptionException;
 import dev.peft4j.api.Options;
 import dev.peft4j.api.PeftException;
+import dev.peft4j.api.PromptCreationContext;
 import dev.peft4j.api.PromptEmbeddings;
 import dev.peft4j.api.PromptFormatException;
 import dev.peft4j.api.PromptInit;
@@ -79,7 +80,8 @@ public final class TrainingRun {
     private final @Nullable TextToTextClassifier textToText;
     /** Whichever of the two this run trains. */
     private final AbstractBlock model;
-    private final SoftPrompt softPrompt;
+    /** The prompt, null for a zero-shot run (prompt length 0). */
+    private final @Nullable SoftPrompt softPrompt;
     private final Map<String, Parameter> trainable = new LinkedHashMap<>();
     /** The head's parameters by their own name ({@code weight}, {@code bias}) to their name in the model. */
     private final Map<String, String> headNames = new LinkedHashMap<>();
@@ -114,28 +116,38 @@ public final class TrainingRun {
         Options options = plugin.parseOptions(spec.methodOptions());
         checkHead(backbone, config);
         var encoderBlock = backbone.getPromptableEncoder();
-        PromptShape shape = new PromptShape(spec.promptLength(), encoderBlock.getHiddenSize());
-        this.softPrompt = SoftPrompt.builder()
-                .setReparameterizer(plugin.create(shape, options))
-                .optInit(init(config.init()))
+        TrainingRunCheck.checkZeroShot(spec, config);
+        // the framework refuses options of another plugin here (SoftPrompt.create), and a method
+        // that owns its parameters gets the backbone's facts; the longest text is what the tokenizer keeps
+        this.softPrompt = spec.promptLength() == 0 ? null : SoftPrompt.create(plugin, options,
+                PromptCreationContext.builder(new PromptShape(spec.promptLength(), encoderBlock.getHiddenSize()))
                 .optEncoder(encoderBlock)
+                .optLayers(backbone.getNumLayers(), backbone.getNumAttentionHeads())
+                .optMaxTextLength(config.maxLength() - spec.promptLength())
+                .optInit(init(config.init()))
                 .optSeed(spec.seed())
-                .build();
+                .build());
         this.template = config.isVerbalizer() ? VerbalizerTemplate.resolve(task, config) : null;
         this.textTemplate = config.isTextToText() ? TextToTextTemplate.resolve(task, config) : null;
         Verbalizer verbalizer = template != null ? Verbalizer.of(backbone, template.labelWords()) : null;
         if (textTemplate != null) {
+            checkNoTextUpdate(spec, softPrompt);
             // the frozen decoder scores label texts: the prompt is the only learner
             this.classifier = null;
-            this.textToText = TextToTextClassifier.builder()
+            TextToTextClassifier.Builder builder = TextToTextClassifier.builder()
                     .setModel(backbone.getT5Model().orElseThrow())
-                    .setLabelTokenIds(TextToTextClassifier.labelTokenIds(backbone, textTemplate.labelTexts()))
-                    .optSoftPrompt(softPrompt)
-                    .build();
+                    .setLabelTokenIds(TextToTextClassifier.labelTokenIds(backbone, textTemplate.labelTexts()));
+            if (softPrompt != null) {
+                builder.optSoftPrompt(softPrompt);
+            }
+            this.textToText = builder.build();
             this.model = textToText;
         } else {
             PromptClassifier.Builder builder = PromptClassifier.builder().setEncoder(backbone.getEncoder())
-                    .optSoftPrompt(softPrompt);
+                    .optPlacement(config.promptPlacement());
+            if (softPrompt != null) {
+                builder.optSoftPrompt(softPrompt);
+            }
             // the verbalizer's frozen MLM head replaces the linear head: the prompt is the only learner
             this.classifier = (verbalizer != null ? builder.optVerbalizer(verbalizer)
                     : builder.setNumClasses(BatchEncoder.headUnits(task))).build();
@@ -186,6 +198,18 @@ public final class TrainingRun {
     }
 
     /**
+     * Refuses, on a T5, a method that also updates the text's input embeddings (DePT): the T5
+     * path prepends {@code P'} only, so the update would silently not be trained.
+     */
+    private static void checkNoTextUpdate(RunSpec spec, @Nullable SoftPrompt softPrompt) {
+        if (softPrompt != null && softPrompt.getTextEmbeddingUpdate() != null) {
+            throw new InvalidOptionException("Method '" + spec.methodId() + "' also updates the text's input "
+                    + "embeddings, which the text-to-text head (T5) does not support yet: it prepends the prompt "
+                    + "only. Use the method with a BERT backbone, or a method that only prepends a prompt on T5.");
+        }
+    }
+
+    /**
      * Builds the model and optimizer of {@code spec} (method options, prompt length, learning
      * rate, seed and the training settings in {@code spec.shared()}) on {@code manager}, which
      * owns every array of the run; close it to free them.
@@ -225,9 +249,21 @@ public final class TrainingRun {
                 : getClassifier().getTrainableParameterCount();
     }
 
-    /** The trainable prompt and its reparameterizer Φ. */
+    /**
+     * The trainable prompt and its reparameterizer Φ.
+     *
+     * @throws PeftException for a zero-shot run, which has none
+     */
     public SoftPrompt getSoftPrompt() {
+        if (softPrompt == null) {
+            throw new PeftException("Run " + spec.getRunId() + " is zero-shot (prompt length 0): it has no prompt.");
+        }
         return softPrompt;
+    }
+
+    /** Whether this is a zero-shot run: prompt length 0, the verbalizer's template alone, nothing to train. */
+    public boolean isZeroShot() {
+        return softPrompt == null;
     }
 
     /** The parameter store the step uses. */
@@ -330,7 +366,7 @@ public final class TrainingRun {
         if (headline > getBestMetric()) {
             Map<String, float[]> values = new LinkedHashMap<>();
             trainable.forEach((name, p) -> values.put(name, p.getArray().toFloatArray()));
-            best = new BestEpoch(metrics.epoch(), headline, softPrompt.export(), values);
+            best = new BestEpoch(metrics.epoch(), headline, getSoftPrompt().export(), values);
         }
         history.add(metrics);
     }
@@ -351,22 +387,30 @@ public final class TrainingRun {
     }
 
     /**
-     * The finished run: {@code result} with the best epoch's {@code P'} and head.
+     * The finished run: {@code result} with the best epoch's {@code P'} and head; a zero-shot run
+     * has neither.
      *
      * @throws IllegalStateException when no epoch was evaluated
      */
     TrainedRun finish(RunResult result) {
+        if (softPrompt == null) {
+            return textTemplate != null ? new TrainedRun(result, null, labels, textTemplate)
+                    : new TrainedRun(result, null, new float[0], new float[0], labels, template,
+                            config.promptPlacement(), false);
+        }
         if (best == null) {
             throw new IllegalStateException("Run " + spec.getRunId() + " has no evaluated epoch");
         }
+        boolean updatesText = softPrompt.getTextEmbeddingUpdate() != null;
         if (template != null) {
-            return new TrainedRun(result, best.prompt(), new float[0], new float[0], labels, template);
+            return new TrainedRun(result, best.prompt(), new float[0], new float[0], labels, template,
+                    config.promptPlacement(), updatesText);
         }
         if (textTemplate != null) {
             return new TrainedRun(result, best.prompt(), labels, textTemplate);
         }
         return new TrainedRun(result, best.prompt(), best.parameters().get(headNames.get("weight")),
-                best.parameters().get(headNames.get("bias")), labels);
+                best.parameters().get(headNames.get("bias")), labels, null, config.promptPlacement(), updatesText);
     }
 
     /**
@@ -458,7 +502,7 @@ public final class TrainingRun {
             }
         }
         if (evaluated) {
-            requireTensor(tensors, BEST_PROMPT, softPrompt.getPromptShape().toShape());
+            requireTensor(tensors, BEST_PROMPT, getSoftPrompt().getPromptShape().toShape());
             expected++;
         }
         if (tensors.size() != expected) {

@@ -31,6 +31,7 @@ public final class TrainingRunCheck implements RunCheck {
     @Override
     public void check(RunSpec spec) {
         TrainingConfig config = TrainingConfig.fromMap(spec.shared());
+        checkZeroShot(spec, config);
         if (config.maxLength() - spec.promptLength() < MIN_TEXT_POSITIONS) {
             throw new InvalidOptionException("Prompt length " + spec.promptLength() + " leaves "
                     + (config.maxLength() - spec.promptLength()) + " positions for the text within setting "
@@ -48,6 +49,20 @@ public final class TrainingRunCheck implements RunCheck {
         }
         if (config.isTextToText()) {
             TextToTextTemplate.resolve(task, config);
+        }
+    }
+
+    /**
+     * Refuses prompt length 0 with a linear head: a zero-shot run has nothing to train, and a
+     * linear head is untrained noise. A verbalizer or a text-to-text head (T5) scores with frozen
+     * weights, so its template alone is a meaningful zero-shot control.
+     */
+    static void checkZeroShot(RunSpec spec, TrainingConfig config) {
+        if (spec.promptLength() == 0 && !config.isVerbalizer() && !config.isTextToText()) {
+            throw new InvalidOptionException("Prompt length 0 is a zero-shot run: the verbalizer's template alone, "
+                    + "nothing trained, so it needs --head verbalizer (or text-to-text on a T5). With a linear head, "
+                    + "the head-only control is a prompt that cannot move: a prompt learning rate of at most 1e-5 "
+                    + "(e.g. --lr 1e-6).");
         }
     }
 }

@@ -14,23 +14,51 @@ import java.util.regex.Pattern;
 
 /**
  * A verbalizer head's cloze template and label words for one task. The template is one text
- * with placeholders {@code {text_a}} and {@code {text_b}} (the task's first and second text) and
- * exactly one {@code [MASK]}; the label words give one word per label, in the task's label order.
+ * with placeholders and exactly one {@code [MASK]}: {@code {text_a}} and {@code {text_b}} (the
+ * task's first and second text, as the linear head reads them) and the task's named fields
+ * ({@link Task#getTemplateFields()}, e.g. WiC's {@code {word}}). The label words give one word
+ * per label, in the task's label order.
  *
- * <p>Built-in choices follow PET (Schick and Schütze 2021, "Exploiting Cloze Questions for Few
- * Shot Text Classification and Natural Language Inference"): for RTE and CB its pattern
- * {@code "h"? | _, "p"} with verbalizer yes/no (CB: yes/no/maybe); for BoolQ a variant of its
- * pattern {@code p. Question: q? Answer: _.} with the passage moved last, so that truncation cuts
- * the passage and never the mask, and no/yes.
+ * <p>A multiple-choice task (COPA) is scored choice by choice: the template is filled with each
+ * choice, the label words name one word for {@code true} (this choice is right) and one for
+ * {@code false}, and the choice's score is the MLM head's logit of the first minus that of the
+ * second at the {@code [MASK]}, {@code log p(true word) - log p(false word)} (the vocabulary's
+ * normalizer cancels); a softmax over the choices' scores picks one.
+ *
+ * <p>Built-in choices follow PET's patterns (Schick and Schütze 2021, "Exploiting Cloze
+ * Questions for Few Shot Text Classification and Natural Language Inference" and "It's Not Just
+ * Size That Matters: Small Language Models Are Also Few-Shot Learners"; the {@code pvp.py} of
+ * their code, {@code timoschick/pet}):
+ * <ul>
+ *   <li>RTE and CB: {@code "h"? | _, "p"} with yes/no (CB: yes/no/maybe);
+ *   <li>BoolQ: {@code p. Question: q? Answer: _.} with no/yes, the passage moved last so that
+ *       truncation cuts the passage and never the mask;
+ *   <li>WiC: {@code "s1" / "s2" Similar sense of "w"? _.} with no/yes (WicPVP pattern 0);
+ *   <li>MultiRC: {@code p. Question: q? Is it a? _.} with no/yes (MultiRcPVP pattern 0), the
+ *       passage moved last as for BoolQ;
+ *   <li>COPA: PET fills {@code "c1" or "c2"? p, because/so ___.} with each choice's several word
+ *       pieces, which one single-piece mask cannot; here each choice is joined to the premise as
+ *       PET joins them, {@code p, because/so c? _.}, and judged yes/no (see above);
+ *   <li>WSC: PET generates the noun phrase after {@code t The pronoun '*p*' refers to ___.};
+ *       SuperGLUE's WSC labels (pronoun, noun phrase) pairs, so here the phrase is named and
+ *       judged yes/no: {@code t The pronoun "p" refers to "n"? _.}.
+ * </ul>
  *
  * @param template   the template, e.g. {@code {text_b} ? [MASK] , {text_a}}
- * @param labelWords one word per label, in the task's label order
+ * @param labelWords    one word per label, in the task's label order ({@code true}, {@code false}
+ *                      for a multiple-choice task)
+ * @param scoresChoices whether the task is multiple choice, scored choice by choice
  */
-public record VerbalizerTemplate(String template, List<String> labelWords) {
+public record VerbalizerTemplate(String template, List<String> labelWords, boolean scoresChoices) {
 
     /** The mask token as written in templates. */
     public static final String MASK = Verbalizer.MASK;
 
+    /** The labels a multiple-choice task's label words name: the choice is right, or wrong. */
+    public static final List<String> CHOICE_LABELS = List.of("true", "false");
+
+    private static final String TEXT_A = "text_a";
+    private static final String TEXT_B = "text_b";
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{([^{}]*)}");
 
     /**
@@ -44,11 +72,22 @@ public record VerbalizerTemplate(String template, List<String> labelWords) {
     private static final Map<String, BuiltIn> BUILT_IN = Map.of(
             "rte", new BuiltIn("{text_b} ? [MASK] , {text_a}", "entailment=yes,not_entailment=no"),
             "cb", new BuiltIn("{text_b} ? [MASK] , {text_a}", "entailment=yes,contradiction=no,neutral=maybe"),
-            "boolq", new BuiltIn("{text_a} ? [MASK] . {text_b}", "false=no,true=yes"));
+            "boolq", new BuiltIn("{text_a} ? [MASK] . {text_b}", "false=no,true=yes"),
+            "wic", new BuiltIn("\" {sentence1} \" / \" {sentence2} \" similar sense of \" {word} \" ? [MASK] .",
+                    "false=no,true=yes"),
+            "multirc", new BuiltIn("question : {question} is it {answer} ? [MASK] . {paragraph}", "false=no,true=yes"),
+            "copa", new BuiltIn("{premise} , {connective} {choice} ? [MASK] .", "true=yes,false=no"),
+            "wsc", new BuiltIn("{text} the pronoun \" {span2_text} \" refers to \" {span1_text} \" ? [MASK] .",
+                    "false=no,true=yes"));
 
     /** Copies the label words. */
     public VerbalizerTemplate {
         labelWords = List.copyOf(labelWords);
+    }
+
+    /** A classification task's template and label words. */
+    public VerbalizerTemplate(String template, List<String> labelWords) {
+        this(template, labelWords, false);
     }
 
     /** The built-in templates and label words by task id, sorted. */
@@ -65,16 +104,16 @@ public record VerbalizerTemplate(String template, List<String> labelWords) {
      * The template and label words of {@code config} for {@code task}: the given ones, else the
      * task's built-in ones.
      *
-     * @throws InvalidOptionException when the task is not a classification of one or two texts,
-     *                                has no built-in choice and none is given, the template has
-     *                                not exactly one {@code [MASK]} or uses unknown or missing
-     *                                placeholders, or the label words do not name each label once
+     * @throws InvalidOptionException when the task scores candidates (ReCoRD), has no built-in
+     *                                choice and none is given, the template has not exactly one
+     *                                {@code [MASK]}, uses unknown placeholders, one twice, or
+     *                                leaves out a text, or the label words do not name each label once
      */
     public static VerbalizerTemplate resolve(Task task, TrainingConfig config) {
         TaskKind kind = task.getKind();
-        if (kind != TaskKind.SINGLE_TEXT_CLASSIFICATION && kind != TaskKind.TEXT_PAIR_CLASSIFICATION) {
+        if (kind == TaskKind.CANDIDATE_SCORING) {
             throw new InvalidOptionException("Task '" + task.getId() + "' is " + kind + "; the verbalizer head "
-                    + "classifies one or two texts into labels. Use --head linear for it.");
+                    + "scores label words of classification and multiple-choice tasks. Use --head linear for it.");
         }
         BuiltIn builtIn = BUILT_IN.get(task.getId());
         String template = config.template().isBlank() ? builtIn == null ? null : builtIn.template() : config.template();
@@ -86,53 +125,107 @@ public record VerbalizerTemplate(String template, List<String> labelWords) {
                     + "). Give " + (template == null ? "--template, e.g. \"{text_a} ? [MASK] , {text_b}\""
                     : "--label-words, e.g. " + example(task)) + ".");
         }
-        checkTemplate(template, kind == TaskKind.TEXT_PAIR_CLASSIFICATION, task.getId());
-        return new VerbalizerTemplate(template, parseLabelWords(words, task));
+        checkTemplate(template, task);
+        return new VerbalizerTemplate(template, parseLabelWords(words, task), kind == TaskKind.MULTIPLE_CHOICE);
+    }
+
+    /** The labels the label words of {@code task} name: its labels, or {@link #CHOICE_LABELS}. */
+    static List<String> wordLabels(Task task) {
+        return task.getKind() == TaskKind.MULTIPLE_CHOICE ? CHOICE_LABELS : task.getLabels();
+    }
+
+    /**
+     * Whether the template uses a named field besides {@code {text_a}} and {@code {text_b}}: an
+     * export's {@code Predictor} fills those two texts only.
+     */
+    public boolean usesNamedFields() {
+        return placeholders(template).stream().anyMatch(name -> !name.equals(TEXT_A) && !name.equals(TEXT_B));
+    }
+
+    /**
+     * Checks that a run with this template can be exported: an export's {@code Predictor}
+     * classifies raw texts, so it can fill neither named fields nor score choices.
+     *
+     * @throws InvalidOptionException naming what cannot be exported and what to do
+     */
+    public void checkExportable() {
+        if (scoresChoices || usesNamedFields()) {
+            throw new InvalidOptionException("A verbalizer run with the template '" + template + "' cannot be "
+                    + "exported: " + (scoresChoices ? "it scores the choices of a multiple-choice task"
+                    : "it uses named fields " + braced(placeholders(template).stream()
+                            .filter(n -> !n.equals(TEXT_A) && !n.equals(TEXT_B)).toList()))
+                    + ", and an export's Predictor classifies raw texts through {text_a} and {text_b} only. Its "
+                    + "result JSON holds its scores; to export, train a classification task with a --template that "
+                    + "uses only {text_a} and {text_b}.");
+        }
     }
 
     private static String example(Task task) {
-        return String.join(",", task.getLabels().stream().map(l -> l + "=word").toList());
+        return String.join(",", wordLabels(task).stream().map(l -> l + "=word").toList());
     }
 
-    private static void checkTemplate(String template, boolean pair, String taskId) {
+    private static List<String> placeholders(String template) {
+        List<String> found = new ArrayList<>();
+        Matcher matcher = PLACEHOLDER.matcher(template);
+        while (matcher.find()) {
+            found.add(matcher.group(1));
+        }
+        return found;
+    }
+
+    private static void checkTemplate(String template, Task task) {
         int masks = template.split(Pattern.quote(MASK), -1).length - 1;
         if (masks != 1) {
             throw new InvalidOptionException("The verbalizer template '" + template + "' holds " + masks + " "
                     + MASK + "; it needs exactly one, where the label word goes.");
         }
-        checkPlaceholders(template, pair, taskId, "verbalizer template");
+        boolean pair = task.getKind() != TaskKind.SINGLE_TEXT_CLASSIFICATION;
+        checkPlaceholders(template, task, pair, task.getTemplateFields(), "verbalizer template");
     }
 
     /**
-     * Checks that {@code template} uses {@code {text_a}} (and {@code {text_b}} for pairs) once each
-     * and no other placeholder; {@code what} names the template in messages.
+     * Checks that {@code template} uses only {@code {text_a}} ({@code {text_b}} for pairs) and the
+     * named {@code fields}, each once, and every text, whole or through all of its named fields;
+     * {@code what} names the template in messages.
      */
-    static void checkPlaceholders(String template, boolean pair, String taskId, String what) {
+    static void checkPlaceholders(String template, Task task, boolean pair, Map<String, String> fields,
+            String what) {
+        List<String> known = new ArrayList<>(pair ? List.of(TEXT_A, TEXT_B) : List.of(TEXT_A));
+        known.addAll(fields.keySet());
         List<String> found = new ArrayList<>();
-        Matcher matcher = PLACEHOLDER.matcher(template);
-        while (matcher.find()) {
-            String name = matcher.group(1);
-            if (!name.equals("text_a") && !name.equals("text_b")) {
+        for (String name : placeholders(template)) {
+            if (!known.contains(name)) {
                 throw new InvalidOptionException("The " + what + " '" + template + "' has the unknown "
-                        + "placeholder {" + name + "}; use {text_a} and {text_b} (the task's first and second text).");
+                        + "placeholder {" + name + "}; task '" + task.getId() + "' knows " + braced(known)
+                        + " ({text_a}" + (pair ? " and {text_b} are its first and second text" : " is its text")
+                        + (fields.isEmpty() ? "" : ", the others its named fields") + ").");
             }
             if (found.contains(name)) {
                 throw new InvalidOptionException("The " + what + " '" + template + "' uses {" + name
-                        + "} twice; use each text once.");
+                        + "} twice; use each placeholder once.");
             }
             found.add(name);
         }
-        List<String> needed = pair ? List.of("text_a", "text_b") : List.of("text_a");
-        if (!found.containsAll(needed) || !needed.containsAll(found)) {
-            throw new InvalidOptionException("The " + what + " '" + template + "' must use "
-                    + needed.stream().map(n -> "{" + n + "}").toList() + " for task '" + taskId + "' ("
-                    + (pair ? "two texts" : "one text") + "), found " + found.stream().map(n -> "{" + n + "}").toList()
-                    + ".");
+        // each text is used whole, or through all of the named fields it holds
+        for (String text : pair ? List.of(TEXT_A, TEXT_B) : List.of(TEXT_A)) {
+            List<String> parts = fields.entrySet().stream().filter(e -> e.getValue().equals(text))
+                    .map(Map.Entry::getKey).toList();
+            if (!found.contains(text) && (parts.isEmpty() || !found.containsAll(parts))) {
+                throw new InvalidOptionException("The " + what + " '" + template + "' leaves out {" + text
+                        + "}" + (parts.isEmpty() ? "" : " (or its parts " + braced(parts) + ")") + " of task '"
+                        + task.getId() + "'; use " + (pair ? "both texts" : "the text") + ", found " + braced(found)
+                        + ".");
+            }
         }
+    }
+
+    private static List<String> braced(List<String> names) {
+        return names.stream().map(n -> "{" + n + "}").toList();
     }
 
     /** Reads {@code label=word,...} into words in {@code task}'s label order. */
     static List<String> parseLabelWords(String spec, Task task) {
+        List<String> labels = wordLabels(task);
         Map<String, String> byLabel = new LinkedHashMap<>();
         for (String part : spec.split(",", -1)) {
             int eq = part.indexOf('=');
@@ -142,24 +235,31 @@ public record VerbalizerTemplate(String template, List<String> labelWords) {
                 throw new InvalidOptionException("Label words '" + spec + "' must read label=word,..., e.g. "
                         + example(task) + "; '" + part.strip() + "' does not.");
             }
-            if (!task.getLabels().contains(label)) {
+            if (!labels.contains(label)) {
                 throw new InvalidOptionException("Label words '" + spec + "' name '" + label + "', which is not a "
-                        + "label of task '" + task.getId() + "' (its labels: " + task.getLabels() + ").");
+                        + "label of task '" + task.getId() + "' (its labels: " + labels + ")."
+                        + (labels == CHOICE_LABELS ? " A multiple-choice task's label words name 'true' (the choice "
+                        + "is right) and 'false', e.g. true=yes,false=no." : ""));
             }
             if (byLabel.put(label, word) != null) {
                 throw new InvalidOptionException("Label words '" + spec + "' give label '" + label + "' twice.");
             }
         }
-        List<String> missing = task.getLabels().stream().filter(l -> !byLabel.containsKey(l)).toList();
+        List<String> missing = labels.stream().filter(l -> !byLabel.containsKey(l)).toList();
         if (!missing.isEmpty()) {
             throw new InvalidOptionException("Label words '" + spec + "' lack " + missing + "; give a word for each "
                     + "label of task '" + task.getId() + "': " + example(task) + ".");
         }
-        return task.getLabels().stream().map(byLabel::get).toList();
+        return labels.stream().map(byLabel::get).toList();
     }
 
-    /** The template filled with {@code input}'s texts. */
+    /** The template filled with {@code input}'s texts and named fields. */
     public String fill(TextInput input) {
-        return Verbalizer.fill(template, input.text(), input.textPair());
+        Map<String, String> values = new LinkedHashMap<>(input.fields());
+        values.put(TEXT_A, input.text());
+        if (input.textPair() != null) {
+            values.put(TEXT_B, input.textPair());
+        }
+        return Verbalizer.fill(template, values);
     }
 }

@@ -12,7 +12,8 @@ class CliLoggingTest {
         assertThat(CliLogging.settings(false))
                 .containsEntry("org.slf4j.simpleLogger.defaultLogLevel", "info")
                 .containsEntry("org.slf4j.simpleLogger.log.ai.djl", "warn")
-                .containsEntry("org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils", "error");
+                .containsEntry("org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils", "error")
+                .containsEntry("org.slf4j.simpleLogger.log.org.eclipse.jetty", "warn");
     }
 
     @Test

@@ -33,7 +33,11 @@ class CommandOptionsTest {
                         "--results", "--shard", "--no-progress"),
                 "report", List.of("--results", "--out", "--methods", "--tasks"),
                 "bench", List.of("--backbone", "--device", "--batch", "--length", "-n", "--prompt-length", "--method",
-                        "-o", "--option", "--steps", "--warmup", "--data", "--out"));
+                        "-o", "--option", "--steps", "--warmup", "--data", "--out"),
+                "serve", List.of("--prompts", "--host", "--port", "--batching", "--max-batch", "--max-wait-ms",
+                        "--queue", "--max-body-kb", "--max-items", "--drain-seconds", "--device"),
+                "bench-serve", List.of("--prompts", "--synthetic-tasks", "--backbone", "--clients", "--batching",
+                        "--requests", "--seconds", "--warmup", "--out", "--max-batch", "--max-wait-ms", "--device"));
         expected.forEach((name, options) -> assertThat(command(name).optionsMap()).as(name).containsKeys(
                 options.toArray(String[]::new)));
         for (String name : List.of("train", "compare")) {
@@ -47,7 +51,7 @@ class CommandOptionsTest {
 
     @Test
     void sharedOptionsKeepTheirDefaults() {
-        for (String name : List.of("train", "eval", "export", "bench", "compare")) {
+        for (String name : List.of("train", "eval", "export", "bench", "compare", "serve", "bench-serve")) {
             assertThat(command(name).findOption("--device").defaultValueString()).as(name).isEqualTo("cpu");
         }
         for (String name : List.of("train", "bench")) {
@@ -60,7 +64,8 @@ class CommandOptionsTest {
     @Test
     void verboseIsAcceptedByEveryCommand() {
         CommandLine root = new CommandLine(new Peft4jCommand());
-        for (String name : List.of("list", "train", "eval", "export", "compare", "report", "bench")) {
+        for (String name : List.of("list", "train", "eval", "export", "compare", "report", "bench", "serve",
+                "bench-serve")) {
             assertThat(root.getSubcommands().get(name).getCommandSpec().optionsMap()).as(name)
                     .containsKeys("-v", "--verbose");
         }

@@ -30,7 +30,7 @@ class Peft4jCommandTest {
         CommandRun outcome = CommandRun.of("list");
 
         assertThat(outcome.status()).isZero();
-        assertThat(outcome.out()).contains("residual-prompt", "prompt-tuning", "mlp-prompt", "p-tuning",
+        assertThat(outcome.out()).contains("residual-prompt", "prompt-tuning", "mlp-prompt", "p-tuning", "dpt", "dept", "superpos",
                 "bottleneck", "activation", "cb", "rte", "all-minilm-l6-v2");
     }
 

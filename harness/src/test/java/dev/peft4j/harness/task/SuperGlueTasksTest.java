@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -22,6 +23,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  * and the task catalogue.
  */
 class SuperGlueTasksTest {
+
+    /** The inputs' texts without their named fields. */
+    static List<TextInput> texts(List<TextInput> inputs) {
+        return inputs.stream().map(i -> new TextInput(i.text(), i.textPair())).toList();
+    }
 
     private static List<Example> load(String taskId, String split) {
         Task task = SuperGlueTasks.byId(taskId);
@@ -97,7 +103,7 @@ class SuperGlueTasksTest {
     @Test
     void copaScoresEachChoiceAsAPair() {
         Example first = load("copa", "val").get(0);
-        assertThat(first.inputs()).containsExactly(
+        assertThat(texts(first.inputs())).containsExactly(
                 TextInput.pair("The man turned on the faucet.", "What happened as a result? The toilet filled with water."),
                 TextInput.pair("The man turned on the faucet.", "What happened as a result? Water flowed from the spout."));
         assertThat(first.label()).isEqualTo(1);
@@ -108,7 +114,7 @@ class SuperGlueTasksTest {
     @Test
     void wscMarksBothSpansInTheText() {
         Example first = load("wsc", "train").get(0);
-        assertThat(first.inputs().get(0)).isEqualTo(TextInput.single(
+        assertThat(texts(first.inputs()).get(0)).isEqualTo(TextInput.single(
                 "*Mark* told Pete many lies about himself, which Pete included in his book. #He# should have been more skeptical."));
         assertThat(first.label()).isZero();
     }
@@ -117,7 +123,7 @@ class SuperGlueTasksTest {
     @Test
     void wicPrefixesTheWord() {
         Example first = load("wic", "val").get(0);
-        assertThat(first.inputs().get(0)).isEqualTo(TextInput.pair("class: An emerging professional class.",
+        assertThat(texts(first.inputs()).get(0)).isEqualTo(TextInput.pair("class: An emerging professional class.",
                 "Apologizing for losing your temper, even though you were badly provoked, showed real class."));
     }
 
@@ -155,14 +161,18 @@ class SuperGlueTasksTest {
                 + "\"passage\": \"Lamp -- Felix bought a new lamp.\", \"label\": true, \"idx\": 0}\n");
 
         Example marked = SuperGlueTasks.wsc().load("val", wsc).get(0);
-        assertThat(marked.inputs()).containsExactly(TextInput.single("*Anna* told Ben that #she# was late ."));
+        assertThat(texts(marked.inputs())).containsExactly(TextInput.single("*Anna* told Ben that #she# was late ."));
+        assertThat(marked.inputs().get(0).fields()).isEqualTo(Map.of("text", "Anna told Ben that she was late .",
+                "span1_text", "Anna", "span2_text", "she"));
         assertThat(marked.label()).isOne();
         Example prefixed = SuperGlueTasks.wic().load("val", wic).get(0);
-        assertThat(prefixed.inputs()).containsExactly(
+        assertThat(prefixed.inputs().get(0).fields()).isEqualTo(Map.of("word", "key", "sentence1", "Grace lost a key.",
+                "sentence2", "The key to the story was a letter."));
+        assertThat(texts(prefixed.inputs())).containsExactly(
                 TextInput.pair("key: Grace lost a key.", "The key to the story was a letter."));
         assertThat(prefixed.label()).isZero();
         Example questionFirst = SuperGlueTasks.boolq().load("val", boolq).get(0);
-        assertThat(questionFirst.inputs())
+        assertThat(texts(questionFirst.inputs()))
                 .containsExactly(TextInput.pair("is the lamp new", "Lamp -- Felix bought a new lamp."));
         assertThat(questionFirst.label()).isOne();
     }

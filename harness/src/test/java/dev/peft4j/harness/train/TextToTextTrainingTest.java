@@ -6,9 +6,11 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.peft4j.api.AdapterConfig;
 import dev.peft4j.api.InvalidOptionException;
+import dev.peft4j.api.PeftException;
 import dev.peft4j.api.PromptAdapter;
 import dev.peft4j.api.PromptAdapterFiles;
 import dev.peft4j.api.PromptFormatException;
+import dev.peft4j.api.PromptPlacement;
 import dev.peft4j.backbones.Backbone;
 import dev.peft4j.backbones.Backbones;
 import dev.peft4j.backbones.TextToTextClassifier;
@@ -23,6 +25,7 @@ import dev.peft4j.harness.task.SuperGlueTasks;
 import dev.peft4j.harness.task.Task;
 import dev.peft4j.harness.task.TextInput;
 import dev.peft4j.inference.ExportFolder;
+import dev.peft4j.inference.MultiTaskPredictor;
 import dev.peft4j.inference.Prediction;
 import dev.peft4j.inference.Predictor;
 import dev.peft4j.plugins.PluginRegistry;
@@ -102,12 +105,82 @@ class TextToTextTrainingTest {
     }
 
     @Test
-    void everyReparameterizerTrainsOnT5Unchanged() {
+    void everyReparameterizerTrainsOnT5UnchangedAndATextUpdateIsRefused() {
         for (String method : PluginRegistry.discover().getIds()) {
-            TrainedRun run = trainer(t5).train(spec("cb", method, "text-to-text", Map.of("epochs", "1",
-                    "train-limit", "8", "eval-limit", "4")));
+            RunSpec spec = spec("cb", method, "text-to-text", Map.of("epochs", "1", "train-limit", "8",
+                    "eval-limit", "4"));
+            if (method.equals("dept")) {
+                // DePT also updates the text's embeddings, which the T5 path would silently drop
+                assertThatThrownBy(() -> trainer(t5).train(spec)).isInstanceOf(InvalidOptionException.class)
+                        .hasMessageContaining("Method 'dept' also updates the text's input embeddings");
+                continue;
+            }
+            TrainedRun run = trainer(t5).train(spec);
             assertThat(run.result().epochs()).as(method).hasSize(1);
             assertThat(run.prompt().shape().width()).as(method).isEqualTo(TinyT5Folder.HIDDEN);
+        }
+    }
+
+    @Test
+    void aZeroShotT5RunScoresTheTemplateAloneAndHasNothingToExport() {
+        RunSpec spec = spec("rte", "prompt-tuning", "text-to-text", Map.of());
+        RunSpec zeroShot = new RunSpec("prompt-tuning", "rte", 7, 0, 0.3, Map.of(), spec.shared());
+        TrainedRun run = trainer(t5).train(zeroShot);
+
+        assertThat(run.prompt()).isNull();
+        assertThat(run.textToText()).isNotNull();
+        assertThat(run.result().trainableParameters()).isZero();
+        assertThat(run.result().exportedPromptParameters()).isZero();
+        assertThat(run.result().epochs()).hasSize(1);
+        assertThat(run.result().epochs().get(0).epoch()).isZero();
+        assertThat(run.result().bestMetric()).isBetween(0.0, 1.0);
+        // nothing is random: another seed scores the same
+        RunSpec otherSeed = new RunSpec("prompt-tuning", "rte", 8, 0, 0.3, Map.of(), spec.shared());
+        assertThat(trainer(t5).train(otherSeed).result().epochs().get(0).metrics())
+                .isEqualTo(run.result().epochs().get(0).metrics());
+        assertThatThrownBy(() -> run.toExport(t5, 64)).isInstanceOf(InvalidOptionException.class)
+                .hasMessageContaining("zero-shot");
+    }
+
+    @Test
+    void aT5TakesNoPromptPlacementAndItsExportRecordsNone(@TempDir Path temp) throws Exception {
+        assertThatThrownBy(() -> TrainingConfig.fromMap(Map.of("head", "text-to-text",
+                TrainingConfig.PLACEMENT, "before-input"))).isInstanceOf(InvalidOptionException.class)
+                .hasMessageContaining("leave out --prompt-placement for a T5 backbone");
+        // the default is accepted, and T5 run ids stay what they were
+        assertThat(TrainingConfig.fromMap(Map.of("head", "text-to-text", TrainingConfig.PLACEMENT, "after-cls"))
+                .toMap()).doesNotContainKey(TrainingConfig.PLACEMENT);
+
+        TrainedRun run = trainer(t5).train(spec("rte", "prompt-tuning", "text-to-text", Map.of("epochs", "1")));
+        ExportFolder export = run.toExport(t5, 64);
+        assertThat(export.settings().placement()).isNull();
+        Path folder = temp.resolve("export");
+        export.write(folder);
+        assertThat(Files.readString(folder.resolve(ExportFolder.SETTINGS_FILE))).doesNotContain("placement");
+        assertThat(ExportFolder.read(folder).settings().placement()).isNull();
+        try (Predictor predictor = Predictor.open(folder, t5)) {
+            assertThat(predictor.getPlacement()).isEqualTo(PromptPlacement.BEFORE_INPUT);
+        }
+
+        ExportFolder.Settings s = export.settings();
+        ExportFolder placed = new ExportFolder(export.adapter(), new float[0], new float[0], new ExportFolder.Settings(
+                s.task(), s.labels(), s.backbone(), s.maxLength(), s.method(), s.options(), s.runId(), s.metric(),
+                s.bestMetric(), s.head(), s.template(), s.labelWords(), "before-input"));
+        assertThatThrownBy(() -> placed.write(temp.resolve("placed"))).isInstanceOf(PromptFormatException.class)
+                .hasMessageContaining("records the prompt placement 'before-input', which a T5 prompt does not take");
+    }
+
+    @Test
+    void theMultiTaskPredictorRefusesT5(@TempDir Path temp) {
+        assertThatThrownBy(() -> MultiTaskPredictor.open(t5)).isInstanceOf(PeftException.class)
+                .hasMessageContaining("is a T5");
+        TrainedRun run = trainer(t5).train(spec("rte", "prompt-tuning", "text-to-text", Map.of("epochs", "1")));
+        Path folder = temp.resolve("export");
+        run.toExport(t5, 64).write(folder);
+        try (Backbone bert = Backbones.load(TinyBertFolder.shared().toString());
+                MultiTaskPredictor predictor = MultiTaskPredictor.open(bert)) {
+            assertThatThrownBy(() -> predictor.addTask("rte", folder)).isInstanceOf(PeftException.class)
+                    .hasMessageContaining("scores label texts with a T5 (text-to-text head)");
         }
     }
 

@@ -180,18 +180,22 @@ class VerbalizerTrainingTest {
         assertThatThrownBy(() -> check.check(spec(Map.of("head", "verbalizer", "template", "{text_a} , {text_b}"))))
                 .isInstanceOf(InvalidOptionException.class).hasMessageContaining("holds 0 [MASK]");
         assertThatThrownBy(() -> check.check(spec(Map.of("head", "verbalizer", "template", "{text_a} ? [MASK]"))))
-                .hasMessageContaining("must use [{text_a}, {text_b}]");
+                .hasMessageContaining("leaves out {text_b}");
         assertThatThrownBy(() -> check.check(spec(Map.of("head", "verbalizer", "template",
-                "{premise} ? [MASK] , {text_b}")))).hasMessageContaining("unknown placeholder {premise}");
+                "{passage} ? [MASK] , {text_b}")))).hasMessageContaining("unknown placeholder {passage}");
         assertThatThrownBy(() -> check.check(spec(Map.of("head", "verbalizer", "label-words",
                 "entailment=yes,contradiction=no")))).hasMessageContaining("lack [neutral]");
         assertThatThrownBy(() -> check.check(spec(Map.of("head", "verbalizer", "label-words",
                 "entailment=yes,contradiction=no,neutral=maybe,other=x")))).hasMessageContaining("'other'");
-        RunSpec copa = new RunSpec("prompt-tuning", "copa", 7, 4, 0.3, Map.of(), verbalizer().shared());
-        assertThatThrownBy(() -> check.check(copa)).hasMessageContaining("--head linear");
-        RunSpec wic = new RunSpec("prompt-tuning", "wic", 7, 4, 0.3, Map.of(), Map.of("head", "verbalizer"));
-        assertThatThrownBy(() -> check.check(wic)).hasMessageContaining("no built-in verbalizer template")
-                .hasMessageContaining("--template");
+        RunSpec record = new RunSpec("prompt-tuning", "record", 7, 4, 0.3, Map.of(), Map.of("head", "verbalizer"));
+        assertThatThrownBy(() -> check.check(record)).hasMessageContaining("--head linear");
+        check.check(new RunSpec("prompt-tuning", "wic", 7, 4, 0.3, Map.of(), Map.of("head", "verbalizer")));
+        check.check(new RunSpec("prompt-tuning", "copa", 7, 4, 0.3, Map.of(), Map.of("head", "verbalizer")));
+        // zero-shot: the template alone; a linear head would be untrained
+        check.check(new RunSpec("prompt-tuning", "cb", 7, 0, 0.3, Map.of(), verbalizer().shared()));
+        assertThatThrownBy(() -> check.check(new RunSpec("prompt-tuning", "cb", 7, 0, 0.3, Map.of(), Map.of())))
+                .isInstanceOf(InvalidOptionException.class).hasMessageContaining("--head verbalizer")
+                .hasMessageContaining("--lr 1e-6");
     }
 
     @Test
@@ -200,6 +204,66 @@ class VerbalizerTrainingTest {
         RunSpec builtIn = spec(Map.of("head", "verbalizer"));
         assertThatThrownBy(() -> trainer(null, new TrainingListener() {}).train(builtIn))
                 .isInstanceOf(PeftException.class).hasMessageContaining("'yes' is 3 word pieces [y, ##e, ##s]");
+    }
+
+    @Test
+    void aZeroShotRunIsTheTemplateAloneEvaluatedOnceAsEpochZero() {
+        RunSpec zeroShot = new RunSpec("prompt-tuning", "cb", 7, 0, 0.3, Map.of(), verbalizer().shared());
+        TrainedRun run = trainer(null, new TrainingListener() {}).train(zeroShot);
+
+        assertThat(run.result().promptLength()).isZero();
+        assertThat(run.result().trainableParameters()).isZero();
+        assertThat(run.result().exportedPromptParameters()).isZero();
+        assertThat(run.result().epochs()).hasSize(1);
+        assertThat(run.result().epochs().get(0).epoch()).isZero();
+        assertThat(run.result().epochs().get(0).trainLoss()).isNaN();
+        assertThat(run.result().bestEpoch()).isZero();
+        assertThat(run.result().bestMetric()).isBetween(0.0, 1.0);
+        assertThat(run.prompt()).isNull();
+        // nothing is random: another seed scores the same
+        RunSpec otherSeed = new RunSpec("prompt-tuning", "cb", 8, 0, 0.3, Map.of(), verbalizer().shared());
+        assertThat(trainer(null, new TrainingListener() {}).train(otherSeed).result().epochs().get(0).metrics())
+                .isEqualTo(run.result().epochs().get(0).metrics());
+        assertThatThrownBy(() -> run.toExport(backbone, 64)).isInstanceOf(InvalidOptionException.class)
+                .hasMessageContaining("zero-shot");
+        RunSpec linear = new RunSpec("prompt-tuning", "cb", 7, 0, 0.3, Map.of(), spec(Map.of()).shared());
+        assertThatThrownBy(() -> trainer(null, new TrainingListener() {}).train(linear))
+                .isInstanceOf(InvalidOptionException.class).hasMessageContaining("--head verbalizer");
+    }
+
+    @Test
+    void copaScoresEachChoiceByTheTrueWordsLogitOverTheFalseWords() {
+        Map<String, String> shared = new TreeMap<>(verbalizer().shared());
+        shared.put("label-words", "true=book,false=cup");
+        shared.put("template", "{premise} , {connective} {choice} ? [MASK] .");
+        RunSpec copa = new RunSpec("prompt-tuning", "copa", 7, 4, 0.3, Map.of(), shared);
+        TrainedRun trained = trainer(null, new TrainingListener() {}).train(copa);
+        assertThat(trained.result().trainableParameters()).as("P only").isEqualTo(4L * TinyBertFolder.HIDDEN);
+        assertThat(trained.result().bestMetric()).isBetween(0.0, 1.0);
+        assertThat(trained.result().epochs()).allSatisfy(e -> assertThat(e.trainLoss()).isFinite());
+
+        // zero-shot, so both word orders see the same model: swapping the words negates every score
+        Task task = SuperGlueTasks.copa();
+        DataLocator data = DataLocator.builder().optDataFolder(TestData.synthetic()).build();
+        List<Example> val = task.load("val", data.locate(task, "val")).subList(0, 4);
+        float[][] forward = zeroShotScores(task, shared, val);
+        shared.put("label-words", "true=cup,false=book");
+        float[][] swapped = zeroShotScores(task, shared, val);
+        assertThat(forward[0][0]).isNotZero();
+        for (int i = 0; i < val.size(); i++) {
+            assertThat(forward[i]).hasSize(2);
+            for (int c = 0; c < 2; c++) {
+                assertThat(swapped[i][c]).isCloseTo(-forward[i][c], within(1e-4f));
+            }
+        }
+    }
+
+    private static float[][] zeroShotScores(Task task, Map<String, String> shared, List<Example> examples) {
+        RunSpec spec = new RunSpec("prompt-tuning", task.getId(), 7, 0, 0.3, Map.of(), shared);
+        try (var manager = backbone.getManager().newSubManager()) {
+            return TrainingRun.create(backbone, task, PluginRegistry.discover().get("prompt-tuning"), spec, manager)
+                    .score(examples);
+        }
     }
 
     @Test
