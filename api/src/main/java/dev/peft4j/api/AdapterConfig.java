@@ -53,6 +53,39 @@ public record AdapterConfig(
     public static final String FEATURE_EXTRACTION = "FEATURE_EXTRACTION";
 
     /**
+     * The task type of a prompt for an encoder-decoder model (T5): PEFT loads it with
+     * {@code PeftModelForSeq2SeqLM}, which prepends the prompt to the encoder input. Its prompt
+     * table has {@code 2 * num_virtual_tokens} rows ({@code num_transformer_submodules} 2), of which
+     * PEFT's forward uses the first {@code num_virtual_tokens}.
+     *
+     * @since 1.1
+     */
+    public static final String SEQ_2_SEQ_LM = "SEQ_2_SEQ_LM";
+
+    /**
+     * A prompt-tuning config ({@link #SEQ_2_SEQ_LM}) for an encoder-decoder {@code baseModel} (its
+     * Hugging Face id or folder), as PEFT writes one for T5.
+     *
+     * @since 1.1
+     */
+    public static AdapterConfig promptTuningSeq2Seq(
+            PromptShape shape, int numLayers, int numAttentionHeads, @Nullable String baseModel) {
+        return new AdapterConfig(PROMPT_TUNING, SEQ_2_SEQ_LM, shape.length(), shape.width(), numLayers,
+                numAttentionHeads, baseModel);
+    }
+
+    /**
+     * PEFT's {@code num_transformer_submodules}: 2 for {@link #SEQ_2_SEQ_LM} (the saved prompt
+     * table has twice {@code num_virtual_tokens} rows), 1 otherwise, as PEFT derives it from the
+     * task type.
+     *
+     * @since 1.1
+     */
+    public int transformerSubmodules() {
+        return SEQ_2_SEQ_LM.equals(taskType) ? 2 : 1;
+    }
+
+    /**
      * A prompt-tuning config ({@link #FEATURE_EXTRACTION}) on {@code baseModel}, its Hugging Face id
      * or folder.
      *

@@ -35,8 +35,13 @@ import java.util.Map;
  * wraps {@code classifier}/{@code score} as modules to save and {@code set_peft_model_state_dict}
  * ({@code utils/save_and_load.py}) then looks up {@code base_model.classifier.weight} in the file.
  *
+ * <p>A {@code SEQ_2_SEQ_LM} adapter (a prompt for T5, {@link AdapterConfig#promptTuningSeq2Seq})
+ * is written as PEFT writes one: {@code num_transformer_submodules} 2 and a {@code [2n, d]} table,
+ * whose first {@code n} rows are {@code P'} (the rows PEFT's forward prepends to the encoder input)
+ * and whose last {@code n} repeat them. Reading returns the first {@code n} rows.
+ *
  * <p>Read: folders PEFT saves for prompt tuning and P-tuning ({@code peft_type} {@code PROMPT_TUNING}
- * or {@code P_TUNING}, any task type, one transformer submodule). PEFT's
+ * or {@code P_TUNING}, any task type; {@code SEQ_2_SEQ_LM} with its two transformer submodules). PEFT's
  * {@code get_peft_model_state_dict} stores the prompt as {@code prompt_embeddings}
  * ({@code BasePromptEncoder._get_adapter_state_dict} in {@code tuners/tuners_utils.py}; for P-tuning
  * the prompt encoder's output); other tensors in the file, such as a {@code SEQ_CLS} adapter's
@@ -82,7 +87,8 @@ public final class PromptAdapterFiles {
             Files.createDirectories(folder);
             AtomicFiles.write(folder.resolve(CONFIG_FILE),
                     GSON.toJson(configJson(adapter.config())).getBytes(StandardCharsets.UTF_8));
-            AtomicFiles.write(folder.resolve(WEIGHTS_FILE), encode(adapter.embeddings()));
+            AtomicFiles.write(folder.resolve(WEIGHTS_FILE), encode(adapter.embeddings(),
+                    adapter.config().transformerSubmodules()));
         } catch (IOException e) {
             throw new PeftException("Could not write the prompt adapter to " + folder + ": " + e.getMessage(), e);
         }
@@ -110,7 +116,8 @@ public final class PromptAdapterFiles {
             }
         }
         AdapterConfig config = readConfig(folder.resolve(CONFIG_FILE));
-        PromptEmbeddings embeddings = readEmbeddings(folder.resolve(WEIGHTS_FILE), config.promptShape());
+        PromptEmbeddings embeddings = readEmbeddings(folder.resolve(WEIGHTS_FILE), config.promptShape(),
+                config.transformerSubmodules());
         return new PromptAdapter(config, embeddings);
     }
 
@@ -142,18 +149,21 @@ public final class PromptAdapterFiles {
         int n = positiveInt(json, "num_virtual_tokens", file);
         int d = positiveInt(json, "token_dim", file);
         // PEFT stores num_virtual_tokens * num_transformer_submodules rows (2 for encoder-decoder models)
-        int submodules = optionalInt(json, "num_transformer_submodules");
-        if (submodules > 1) {
-            throw new PromptFormatException(file + " sets num_transformer_submodules " + submodules
-                    + ": the prompt is for an encoder-decoder model. peft4j's backbones are BERT encoders, which "
-                    + "take one prompt (num_transformer_submodules 1).");
-        }
-        return new AdapterConfig(peftType, string(json, "task_type", file), n, d,
+        AdapterConfig config = new AdapterConfig(peftType, string(json, "task_type", file), n, d,
                 optionalInt(json, "num_layers"), optionalInt(json, "num_attention_heads"),
                 string(json, "base_model_name_or_path", file));
+        int submodules = optionalInt(json, "num_transformer_submodules");
+        if (submodules != 0 && submodules != config.transformerSubmodules()) {
+            throw new PromptFormatException(file + " sets num_transformer_submodules " + submodules + " for task_type "
+                    + config.taskType() + "; peft4j reads encoder prompts (1) and " + AdapterConfig.SEQ_2_SEQ_LM
+                    + " prompts for encoder-decoder models such as T5 (2, of which the encoder takes the first "
+                    + "num_virtual_tokens rows, as PEFT does).");
+        }
+        return config;
     }
 
-    private static PromptEmbeddings readEmbeddings(Path file, PromptShape expected) {
+    /** Reads the first {@code expected.length()} of the file's {@code submodules * n} rows. */
+    private static PromptEmbeddings readEmbeddings(Path file, PromptShape expected, int submodules) {
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);
@@ -161,14 +171,16 @@ public final class PromptAdapterFiles {
             throw new PromptFormatException("Cannot read " + file + ": " + e.getMessage()
                     + ". A prompt adapter folder needs " + WEIGHTS_FILE + " beside " + CONFIG_FILE + ".", e);
         }
-        checkSafetensors(file, bytes, expected);
+        checkSafetensors(file, bytes, new PromptShape(expected.length() * submodules, expected.width()));
         try (NDManager manager = NDManager.newBaseManager()) {
             NDList list = NDList.decode(manager, bytes);
             NDArray array = list.get(PROMPT_KEY);
             if (array == null) {
                 throw new PromptFormatException(file + " has no tensor '" + PROMPT_KEY + "'");
             }
-            PromptEmbeddings embeddings = PromptEmbeddings.fromNDArray(array);
+            // a SEQ_2_SEQ_LM table: PEFT's forward prepends only the first n rows to the encoder input
+            PromptEmbeddings embeddings = PromptEmbeddings.fromNDArray(submodules == 1 ? array
+                    : array.get(new ai.djl.ndarray.index.NDIndex(":{}", expected.length())));
             for (float v : embeddings.values()) {
                 if (!Float.isFinite(v)) {
                     throw new PromptFormatException(file + " holds a non-finite value (" + v
@@ -203,9 +215,15 @@ public final class PromptAdapterFiles {
         }
     }
 
-    private static byte[] encode(PromptEmbeddings embeddings) throws IOException {
+    /**
+     * The tensor file; a {@code SEQ_2_SEQ_LM} table has its {@code n} rows {@code submodules} times:
+     * PEFT's forward reads only the first {@code n}, and repeating {@code P'} keeps the unused rows a
+     * copy of the trained prompt rather than arbitrary values.
+     */
+    private static byte[] encode(PromptEmbeddings embeddings, int submodules) throws IOException {
         try (NDManager manager = NDManager.newBaseManager()) {
-            NDArray array = embeddings.toNDArray(manager);
+            NDArray array = submodules == 1 ? embeddings.toNDArray(manager)
+                    : embeddings.toNDArray(manager).tile(new long[] {submodules, 1});
             array.setName(PROMPT_KEY);
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             new NDList(array).encode(out, NDList.Encoding.SAFETENSORS);
@@ -225,7 +243,7 @@ public final class PromptAdapterFiles {
         fields.put("task_type", config.taskType());
         fields.put("num_virtual_tokens", config.numVirtualTokens());
         fields.put("token_dim", config.tokenDim());
-        fields.put("num_transformer_submodules", 1);
+        fields.put("num_transformer_submodules", config.transformerSubmodules());
         fields.put("num_attention_heads", config.numAttentionHeads());
         fields.put("num_layers", config.numLayers());
         fields.put("prompt_tuning_init", "RANDOM");

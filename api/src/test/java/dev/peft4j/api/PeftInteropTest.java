@@ -254,17 +254,58 @@ class PeftInteropTest {
     }
 
     @Test
-    void refusesAPromptForTwoTransformerSubmodules() throws IOException {
+    void readsTheEncoderRowsOfASeq2SeqPromptAndRefusesTwoSubmodulesElsewhere() throws IOException {
+        // PEFT's SEQ_2_SEQ_LM table: 2 * 3 rows, of which its forward prepends the first 3 to T5's encoder input
         Map<String, Object> config = promptTuningConfig("SEQ_2_SEQ_LM", null);
         config.put("num_transformer_submodules", 2);
-        Path folder = peftFolder("seq2seq", config, Map.of("prompt_embeddings", values(24, 0)),
+        float[] table = values(24, 0);
+        Path folder = peftFolder("seq2seq", config, Map.of("prompt_embeddings", table),
                 Map.of("prompt_embeddings", new long[] {6, 4}));
 
-        assertThatThrownBy(() -> PromptAdapterFiles.read(folder))
+        PromptAdapter read = PromptAdapterFiles.read(folder);
+
+        assertThat(read.config().taskType()).isEqualTo(AdapterConfig.SEQ_2_SEQ_LM);
+        assertThat(read.config().transformerSubmodules()).isEqualTo(2);
+        assertThat(read.embeddings().shape()).isEqualTo(new PromptShape(3, 4));
+        assertThat(read.embeddings().values()).containsExactly(java.util.Arrays.copyOf(table, 12));
+
+        Map<String, Object> encoderOnly = promptTuningConfig("FEATURE_EXTRACTION", null);
+        encoderOnly.put("num_transformer_submodules", 2);
+        Path twoForAnEncoder = peftFolder("two", encoderOnly, Map.of("prompt_embeddings", table),
+                Map.of("prompt_embeddings", new long[] {6, 4}));
+        assertThatThrownBy(() -> PromptAdapterFiles.read(twoForAnEncoder))
                 .isInstanceOf(PromptFormatException.class)
-                .hasMessage(folder.resolve(PromptAdapterFiles.CONFIG_FILE) + " sets num_transformer_submodules 2: "
-                        + "the prompt is for an encoder-decoder model. peft4j's backbones are BERT encoders, which "
-                        + "take one prompt (num_transformer_submodules 1).");
+                .hasMessageContaining("sets num_transformer_submodules 2 for task_type FEATURE_EXTRACTION");
+    }
+
+    @Test
+    void writesASeq2SeqPromptAsPeftDoes(@TempDir Path temp) throws IOException {
+        PromptShape shape = new PromptShape(3, 4);
+        float[] prompt = values(12, 5);
+        AdapterConfig config = AdapterConfig.promptTuningSeq2Seq(shape, 12, 12, "t5-base");
+        PromptAdapterFiles.write(temp, new PromptAdapter(config, new PromptEmbeddings(shape, prompt)));
+
+        JsonObject json = JsonParser.parseString(Files.readString(temp.resolve(PromptAdapterFiles.CONFIG_FILE)))
+                .getAsJsonObject();
+        assertThat(json.get("task_type").getAsString()).isEqualTo("SEQ_2_SEQ_LM");
+        assertThat(json.get("num_transformer_submodules").getAsInt()).isEqualTo(2);
+        assertThat(json.get("num_virtual_tokens").getAsInt()).isEqualTo(3);
+        byte[] bytes = Files.readAllBytes(temp.resolve(PromptAdapterFiles.WEIGHTS_FILE));
+        long headerLength = ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        JsonObject header = JsonParser.parseString(new String(bytes, 8, (int) headerLength, StandardCharsets.UTF_8))
+                .getAsJsonObject();
+        assertThat(header.getAsJsonObject(PromptAdapterFiles.PROMPT_KEY).get("shape").toString()).isEqualTo("[6,4]");
+        // both halves hold P'; PEFT and peft4j read the first
+        java.nio.FloatBuffer data = ByteBuffer.wrap(bytes, 8 + (int) headerLength, 4 * 24)
+                .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        float[] rows = new float[24];
+        data.get(rows);
+        assertThat(java.util.Arrays.copyOf(rows, 12)).containsExactly(prompt);
+        assertThat(java.util.Arrays.copyOfRange(rows, 12, 24)).containsExactly(prompt);
+
+        PromptAdapter read = PromptAdapterFiles.read(temp);
+        assertThat(read.config()).isEqualTo(config);
+        assertThat(read.embeddings().values()).containsExactly(prompt);
     }
 
     @Test

@@ -2,19 +2,22 @@ package dev.peft4j.backbones;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import dev.peft4j.api.PromptableEncoder;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A loaded, frozen backbone: its {@link BertEncoder}, its {@link TextTokenizer} and the
- * {@link NDManager} that owns the weights (on {@link #getDevice()}). Closing it frees the weights
- * and the tokenizer; blocks built on the encoder must not be used afterwards.
+ * A loaded, frozen backbone: its {@link BertEncoder} (or, for a T5 folder, its {@link T5Model}),
+ * its {@link TextTokenizer} and the {@link NDManager} that owns the weights (on
+ * {@link #getDevice()}). Closing it frees the weights and the tokenizer; blocks built on the
+ * model must not be used afterwards.
  */
 public final class Backbone implements AutoCloseable {
 
     private final String name;
-    private final BertEncoder encoder;
-    private final TextTokenizer tokenizer;
+    private final @Nullable BertEncoder encoder;
+    private final @Nullable T5Model t5;
+    private final @Nullable TextTokenizer tokenizer;
     private final NDManager manager;
     private final @Nullable MlmHead mlmHead;
 
@@ -25,9 +28,20 @@ public final class Backbone implements AutoCloseable {
     Backbone(String name, BertEncoder encoder, TextTokenizer tokenizer, NDManager manager, @Nullable MlmHead mlmHead) {
         this.name = name;
         this.encoder = encoder;
+        this.t5 = null;
         this.tokenizer = tokenizer;
         this.manager = manager;
         this.mlmHead = mlmHead;
+    }
+
+    /** A T5 backbone; its tokenizer is null when the folder has no {@code tokenizer.json}. */
+    Backbone(String name, T5Model t5, @Nullable TextTokenizer tokenizer, NDManager manager) {
+        this.name = name;
+        this.encoder = null;
+        this.t5 = t5;
+        this.tokenizer = tokenizer;
+        this.manager = manager;
+        this.mlmHead = null;
     }
 
     /** The known name ({@code all-minilm-l6-v2}, ...) or the folder it was loaded from. */
@@ -35,9 +49,39 @@ public final class Backbone implements AutoCloseable {
         return name;
     }
 
-    /** The frozen encoder. */
+    /**
+     * The frozen BERT encoder.
+     *
+     * @throws BackboneException for a T5 backbone, which has {@link #getT5Model()} instead
+     */
     public BertEncoder getEncoder() {
+        if (encoder == null) {
+            throw new BackboneException("The backbone " + name + " is a T5 encoder-decoder, not a BERT encoder: it "
+                    + "classifies text to text (--head text-to-text, TextToTextClassifier); use getT5Model().");
+        }
         return encoder;
+    }
+
+    /**
+     * The frozen T5 encoder-decoder of a T5 folder, empty for BERT-family backbones.
+     */
+    public Optional<T5Model> getT5Model() {
+        return Optional.ofNullable(t5);
+    }
+
+    /**
+     * Whether this backbone is a T5 that classifies by generating label texts (text-to-text)
+     * rather than a BERT encoder under a head.
+     */
+    public boolean isTextToText() {
+        return t5 != null;
+    }
+
+    /**
+     * The model a soft prompt is made for: the BERT encoder, or the T5 (whose encoder takes the prompt).
+     */
+    public PromptableEncoder getPromptableEncoder() {
+        return t5 != null ? t5 : getEncoder();
     }
 
     /**
@@ -48,8 +92,17 @@ public final class Backbone implements AutoCloseable {
         return Optional.ofNullable(mlmHead);
     }
 
-    /** The backbone's tokenizer, limited to the encoder's positions. */
+    /**
+     * The backbone's tokenizer, limited to the encoder's positions. A T5 tokenizer's
+     * {@code encode} appends {@code </s>} as T5's post-processor does.
+     *
+     * @throws BackboneException for a T5 folder without a {@code tokenizer.json}
+     */
     public TextTokenizer getTokenizer() {
+        if (tokenizer == null) {
+            throw new BackboneException("The model folder " + name + " has no tokenizer.json, so texts cannot be "
+                    + "tokenized. Save the model's fast tokenizer there (tokenizer.save_pretrained(folder) in Python).");
+        }
         return tokenizer;
     }
 
@@ -65,23 +118,26 @@ public final class Backbone implements AutoCloseable {
 
     /** The number of transformer layers. */
     public int getNumLayers() {
-        return encoder.getNumLayers();
+        return t5 != null ? t5.getConfig().numLayers() : getEncoder().getNumLayers();
     }
 
     /** The number of attention heads per layer. */
     public int getNumAttentionHeads() {
-        return encoder.getNumAttentionHeads();
+        return t5 != null ? t5.getConfig().numHeads() : getEncoder().getNumAttentionHeads();
     }
 
     /** Frees the weights and the tokenizer. */
     @Override
     public void close() {
-        tokenizer.close();
+        if (tokenizer != null) {
+            tokenizer.close();
+        }
         manager.close();
     }
 
     @Override
     public String toString() {
-        return "Backbone(" + name + ", " + encoder.getConfig() + ", " + getDevice() + ")";
+        Object config = t5 != null ? t5.getConfig() : getEncoder().getConfig();
+        return "Backbone(" + name + ", " + config + ", " + getDevice() + ")";
     }
 }

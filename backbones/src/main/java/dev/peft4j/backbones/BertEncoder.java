@@ -194,7 +194,7 @@ public final class BertEncoder extends AbstractBlock implements PromptableEncode
      * Refuses NaN or infinite weights, which would otherwise surface much later as a training run
      * that "diverged" at its first step, with advice to lower the learning rate.
      */
-    private static void checkFinite(Iterable<String> names, Map<String, NDArray> weights, String source) {
+    static void checkFinite(Iterable<String> names, Map<String, NDArray> weights, String source) {
         List<String> problems = new ArrayList<>();
         for (String name : names) {
             NDArray array = weights.get(name);

@@ -136,6 +136,17 @@ public final class TextTokenizer implements AutoCloseable {
         return List.of(plain.encode(text).getTokens());
     }
 
+    /**
+     * The text of token ids, special tokens skipped, as the tokenizer's decoder writes it (for
+     * text a T5 generates).
+     */
+    public String decode(long[] ids) {
+        if (closed) {
+            throw new IllegalStateException("This TextTokenizer is closed");
+        }
+        return plain.decode(ids, true);
+    }
+
     private void checkMaxTokens(int maxTokens, int least) {
         if (maxTokens < least || maxTokens > modelMaxLength) {
             throw new PeftException("maxTokens must be in [" + least + ", " + modelMaxLength + "] (special tokens "

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class GarbageCollectionSafetyTest {
 
     /** Collect garbage and reuse direct memory between forward and backward, as a long run would. */
-    private static void churnDirectMemory() throws InterruptedException {
+    static void churnDirectMemory() throws InterruptedException {
         System.gc();
         Thread.sleep(20);
         List<ByteBuffer> junk = new ArrayList<>();

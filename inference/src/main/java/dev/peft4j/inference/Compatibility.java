@@ -21,7 +21,7 @@ final class Compatibility {
      * @throws PeftException when the config names another number of layers or attention heads
      */
     static void check(AdapterConfig config, Backbone backbone, Path source, int minTokens) {
-        var encoder = backbone.getEncoder();
+        var encoder = backbone.getPromptableEncoder();
         int width = encoder.getHiddenSize();
         if (config.tokenDim() != width) {
             throw new ShapeMismatchException("The prompt in " + source + " has token_dim " + config.tokenDim()

@@ -9,6 +9,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.peft4j.api.AdapterConfig;
 import dev.peft4j.api.PeftException;
 import dev.peft4j.api.PromptAdapter;
 import dev.peft4j.api.PromptAdapterFiles;
@@ -20,6 +21,8 @@ import dev.peft4j.api.internal.SafetensorsHeader;
 import dev.peft4j.backbones.Backbone;
 import dev.peft4j.backbones.BertEncoder;
 import dev.peft4j.backbones.PromptClassifier;
+import dev.peft4j.backbones.T5Model;
+import dev.peft4j.backbones.TextToTextClassifier;
 import dev.peft4j.backbones.Verbalizer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -46,7 +49,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>An export with a verbalizer head ({@link Settings#isVerbalizer()}) has no
  * {@code head.safetensors} and empty head arrays: {@code peft4j.json} records its template and
- * label words, and the backbone's frozen MLM head scores them.
+ * label words, and the backbone's frozen MLM head scores them. So has an export of a T5's
+ * text-to-text head ({@link Settings#isTextToText()}): its template and label texts (in
+ * {@code labelWords}) are recorded, the frozen decoder scores the label texts, and the adapter is
+ * a {@code SEQ_2_SEQ_LM} prompt as PEFT saves one for T5.
  *
  * @param adapter   the prompt adapter
  * @param headWeight the head weight, row-major {@code (classes, d)}
@@ -83,9 +89,12 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
      * @param runId      the run that produced it
      * @param metric     the headline metric id
      * @param bestMetric the validation value of that metric at export
-     * @param head       {@code verbalizer}, or null (older exports) or {@code linear} for a linear head
-     * @param template   a verbalizer's template ({@code {text_a}}, {@code {text_b}}, one {@code [MASK]})
-     * @param labelWords a verbalizer's label words, one per label in label order
+     * @param head       {@code verbalizer}, {@code text-to-text}, or null (older exports) or
+     *                   {@code linear} for a linear head
+     * @param template   a verbalizer's template ({@code {text_a}}, {@code {text_b}}, one {@code [MASK]}),
+     *                   or a text-to-text head's input template
+     * @param labelWords a verbalizer's label words, or a text-to-text head's label texts, one per
+     *                   label in label order
      * @param placement  where the prompt goes ({@link PromptPlacement#id()}: {@code after-cls} or
      *                   {@code before-input}); null in exports written before it was recorded,
      *                   which are {@code after-cls}
@@ -123,13 +132,24 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
             return VERBALIZER.equals(head);
         }
 
-        /** {@code linear} or {@code verbalizer}. */
+        /** Whether a T5's frozen decoder scores label texts ({@code head} is {@code text-to-text}). */
+        public boolean isTextToText() {
+            return TEXT_TO_TEXT.equals(head);
+        }
+
+        /** Whether the export has no trained head: a verbalizer or a text-to-text head scores with frozen weights. */
+        public boolean hasFrozenHead() {
+            return isVerbalizer() || isTextToText();
+        }
+
+        /** {@code linear}, {@code verbalizer} or {@code text-to-text}. */
         public String headKind() {
-            return isVerbalizer() ? VERBALIZER : "linear";
+            return isVerbalizer() ? VERBALIZER : isTextToText() ? TEXT_TO_TEXT : "linear";
         }
     }
 
     private static final String VERBALIZER = "verbalizer";
+    private static final String TEXT_TO_TEXT = "text-to-text";
 
     /**
      * Writes the export folder as a whole: the files go into a temporary folder beside it, which
@@ -145,9 +165,9 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
     public void write(Path folder) {
         settings.promptPlacement(); // an unknown placement fails here, not when the export is read
         requireReplaceable(folder);
-        boolean verbalizer = settings.isVerbalizer();
+        boolean verbalizer = settings.hasFrozenHead();
         if (verbalizer) {
-            checkVerbalizer(settings, headBias.length + headWeight.length, folder);
+            checkFrozenHead(settings, adapter, headBias.length + headWeight.length, folder);
         }
         byte[] head = verbalizer ? new byte[0] : encodeHead(folder);
         try {
@@ -192,15 +212,16 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
     }
 
     /**
-     * Whether the folder's {@code peft4j.json} names a verbalizer head, read without checking the
-     * rest of the folder (false when the file is missing or unreadable): a verbalizer export has
-     * no {@code head.safetensors}.
+     * Whether the folder's {@code peft4j.json} names a verbalizer or text-to-text head, read without
+     * checking the rest of the folder (false when the file is missing or unreadable): such an export
+     * has no {@code head.safetensors}.
      */
-    static boolean namesVerbalizerHead(Path folder) {
+    static boolean namesFrozenHead(Path folder) {
         try {
             JsonElement head = JsonParser.parseString(Files.readString(folder.resolve(SETTINGS_FILE)))
                     .getAsJsonObject().get("head");
-            return head != null && head.isJsonPrimitive() && head.getAsString().equals(VERBALIZER);
+            return head != null && head.isJsonPrimitive()
+                    && (head.getAsString().equals(VERBALIZER) || head.getAsString().equals(TEXT_TO_TEXT));
         } catch (IOException | RuntimeException e) {
             return false;
         }
@@ -250,11 +271,12 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
             checkPlacement(settingsFile, settings);
         }
         Path headFile = folder.resolve(HEAD_FILE);
-        if (settings != null && settings.isVerbalizer()) {
-            checkVerbalizer(settings, 0, folder);
+        if (settings != null && settings.hasFrozenHead()) {
+            checkFrozenHead(settings, adapter, 0, folder);
             if (Files.exists(headFile)) {
-                throw new PromptFormatException("The export in " + folder + " has a verbalizer head (" + SETTINGS_FILE
-                        + ") but also " + HEAD_FILE + ". The files do not belong together; re-export the prompt.");
+                throw new PromptFormatException("The export in " + folder + " has a " + settings.headKind() + " head ("
+                        + SETTINGS_FILE + ") but also " + HEAD_FILE + ". The files do not belong together; re-export "
+                        + "the prompt.");
             }
             checkDigests(folder, json, null);
             return new ExportFolder(adapter, new float[0], new float[0], settings);
@@ -339,8 +361,12 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
         }
     }
 
-    /** Checks both tensor files against the SHA-256 recorded at export, when there is a record. */
-    private static void checkVerbalizer(Settings settings, int headValues, Path folder) {
+    /** Checks a verbalizer's or text-to-text head's settings, and that a text-to-text prompt is for T5. */
+    private static void checkFrozenHead(Settings settings, PromptAdapter adapter, int headValues, Path folder) {
+        if (settings.isTextToText()) {
+            checkTextToText(settings, adapter, headValues, folder);
+            return;
+        }
         String template = settings.template();
         List<String> words = settings.labelWords();
         String problem = template == null ? "records no template"
@@ -352,6 +378,28 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
                 : headValues != 0 ? "has a linear head's values besides its verbalizer head" : null;
         if (problem != null) {
             throw new PromptFormatException("The verbalizer export " + folder + " " + problem + ". " + RE_EXPORT);
+        }
+    }
+
+    private static void checkTextToText(Settings settings, PromptAdapter adapter, int headValues, Path folder) {
+        String template = settings.template();
+        List<String> texts = settings.labelWords();
+        String problem = template == null || !template.contains("{text_a}")
+                ? "has no template with {text_a}: '" + template + "'"
+                : texts == null || settings.labels() == null || texts.size() != settings.labels().size()
+                        || texts.stream().anyMatch(t -> t == null || t.isBlank())
+                        ? "records label texts " + texts + " that do not match its labels " + settings.labels()
+                : !AdapterConfig.SEQ_2_SEQ_LM.equals(adapter.config().taskType())
+                        ? "has a " + adapter.config().taskType() + " adapter where a T5 prompt is "
+                                + AdapterConfig.SEQ_2_SEQ_LM
+                : headValues != 0 ? "has a linear head's values besides its text-to-text head"
+                // T5 has no [CLS]: its prompt always goes before the encoder input, whatever a file says
+                : settings.placement() != null && settings.promptPlacement() != PromptPlacement.AFTER_CLS
+                        ? "records the prompt placement '" + settings.placement() + "', which a T5 prompt does not "
+                                + "take (it always goes before the encoder input)"
+                : null;
+        if (problem != null) {
+            throw new PromptFormatException("The text-to-text export " + folder + " " + problem + ". " + RE_EXPORT);
         }
     }
 
@@ -418,6 +466,9 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
      * output per entry of {@link #headBias()}. Its arrays live on {@code manager}.
      */
     public PromptClassifier newClassifier(BertEncoder encoder, NDManager manager) {
+        if (settings.isTextToText()) {
+            throw new PeftException("The export scores label texts with a T5; call newTextToText(Backbone, NDManager)");
+        }
         if (settings.isVerbalizer()) {
             throw new PeftException("The export scores label words with a verbalizer head, which needs the backbone's "
                     + "MLM head; call newClassifier(Backbone, NDManager)");
@@ -444,6 +495,9 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
      *                       one word piece of its vocabulary
      */
     public PromptClassifier newClassifier(Backbone backbone, NDManager manager) {
+        if (settings.isTextToText()) {
+            throw new PeftException("The export scores label texts with a T5; call newTextToText(Backbone, NDManager)");
+        }
         if (!settings.isVerbalizer()) {
             return newClassifier(backbone.getEncoder(), manager);
         }
@@ -468,6 +522,30 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
             throw new PeftException("The export has a linear head, not a verbalizer");
         }
         return Verbalizer.of(backbone, words);
+    }
+
+    /**
+     * The text-to-text classifier this export describes on a T5 {@code backbone}: {@code P'} as a
+     * fixed prompt before the encoder input and the frozen decoder scoring the label texts. Its
+     * arrays live on {@code manager}.
+     *
+     * @throws PeftException for an export with another head, or a backbone that is not a T5
+     */
+    public TextToTextClassifier newTextToText(Backbone backbone, NDManager manager) {
+        List<String> texts = settings.labelWords();
+        if (!settings.isTextToText() || texts == null) {
+            throw new PeftException("The export has a " + settings.headKind() + " head, not a text-to-text head");
+        }
+        T5Model model = backbone.getT5Model().orElseThrow(() -> new PeftException("The export scores label texts "
+                + "with a T5 but the backbone '" + backbone.getName() + "' is a BERT-family encoder; load the T5 "
+                + "folder it was trained on ('" + settings.backbone() + "')."));
+        TextToTextClassifier classifier = TextToTextClassifier.builder()
+                .setModel(model)
+                .setLabelTokenIds(TextToTextClassifier.labelTokenIds(backbone, texts))
+                .optFixedPrompt(getPrompt())
+                .build();
+        classifier.initialize(manager, ai.djl.ndarray.types.DataType.FLOAT32, new Shape(1, 1));
+        return classifier;
     }
 
     /** {@code P'}. */

@@ -114,7 +114,11 @@ public final class MultiTaskPredictor implements AutoCloseable {
      * backbone stays the caller's: close it after this predictor.
      */
     public static MultiTaskPredictor open(Backbone backbone) {
-        return new MultiTaskPredictor(Objects.requireNonNull(backbone, "backbone"));
+        if (Objects.requireNonNull(backbone, "backbone").isTextToText()) {
+            throw new PeftException("MultiTaskPredictor serves BERT-family encoders; " + backbone.getName() + " is a "
+                    + "T5, whose exports score label texts. Serve each T5 export with its own Predictor.");
+        }
+        return new MultiTaskPredictor(backbone);
     }
 
     /**
@@ -165,6 +169,10 @@ public final class MultiTaskPredictor implements AutoCloseable {
         }
         guard.use(() -> {
             ExportFolder export = Predictor.read(exportFolder);
+            if (export.settings().isTextToText()) {
+                throw new PeftException("MultiTaskPredictor: the export in " + exportFolder + " scores label texts "
+                        + "with a T5 (text-to-text head), which it does not serve; use a Predictor for it.");
+            }
             Predictor.checkBackboneName(exportFolder, export.settings().backbone(), backbone);
             Predictor.check(exportFolder, export, backbone);
             Task added = new Task(task, exportFolder, export, backbone);

@@ -2,8 +2,10 @@ package dev.peft4j.inference;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
 import dev.peft4j.api.PeftException;
 import dev.peft4j.api.PromptFormatException;
@@ -14,6 +16,7 @@ import dev.peft4j.backbones.Backbone;
 import dev.peft4j.backbones.Backbones;
 import dev.peft4j.backbones.EncodedBatch;
 import dev.peft4j.backbones.PromptClassifier;
+import dev.peft4j.backbones.TextToTextClassifier;
 import dev.peft4j.backbones.Verbalizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,6 +52,11 @@ import org.jspecify.annotations.Nullable;
  * {@code peft4j eval}. Empty or blank texts are refused. Batches of more than
  * {@link #getBatchSize()} texts are split into several forward passes.
  *
+ * <p><b>T5.</b> An export of a T5's text-to-text head fills its template with the texts, prepends
+ * {@code P'} to the encoder input and scores each label text by its log-likelihood under the
+ * frozen decoder; a prediction's probabilities are the softmax of these log-likelihoods over the
+ * label texts. {@link #generate} decodes greedily instead, for free-text answers.
+ *
  * <p><b>Classifiers only.</b> A multiple-choice export (COPA, ReCoRD: a head with one output that
  * scores each choice) has no labels to predict; {@link #open(Path)} refuses it with a message.
  */
@@ -63,12 +71,16 @@ public final class Predictor implements AutoCloseable {
     private final Backbone backbone;
     private final boolean ownsBackbone;
     private final NDManager manager;
-    private final PromptClassifier classifier;
+    /** A {@link PromptClassifier}, or for a T5 export the {@link TextToTextClassifier}. */
+    private final AbstractBlock classifier;
+    private final int promptLength;
     private final ParameterStore parameterStore;
     private final int maxTokens;
     private final UseGuard guard;
-    /** The verbalizer of an export with one, which fills the export's template; null for a linear head. */
+    /** The verbalizer of an export with one, which fills the export's template; null for other heads. */
     private final @Nullable Verbalizer verbalizer;
+    /** The T5 scoring label texts of a text-to-text export, which fills the export's template; else null. */
+    private final @Nullable TextToTextClassifier textToText;
 
     private Predictor(Path folder, ExportFolder export, Backbone backbone, boolean ownsBackbone) {
         this.folder = folder;
@@ -80,9 +92,18 @@ public final class Predictor implements AutoCloseable {
         this.guard = new UseGuard("This predictor is closed (export " + folder + "); open a new one with "
                 + "Predictor.open(...) to predict again.");
         this.manager = backbone.getManager().newSubManager();
+        this.promptLength = export.getPrompt().shape().length();
         try {
-            this.classifier = export.newClassifier(backbone, manager);
-            this.verbalizer = classifier.getVerbalizer();
+            if (settings.isTextToText()) {
+                this.textToText = export.newTextToText(backbone, manager);
+                this.verbalizer = null;
+                this.classifier = textToText;
+            } else {
+                PromptClassifier prompted = export.newClassifier(backbone, manager);
+                this.textToText = null;
+                this.verbalizer = prompted.getVerbalizer();
+                this.classifier = prompted;
+            }
             this.parameterStore = new ParameterStore(manager, false);
         } catch (RuntimeException e) {
             manager.close();
@@ -156,7 +177,7 @@ public final class Predictor implements AutoCloseable {
         boolean hasAdapter = Files.exists(folder.resolve(PromptAdapterFiles.CONFIG_FILE));
         for (String name : List.of(ExportFolder.HEAD_FILE, ExportFolder.SETTINGS_FILE)) {
             // a verbalizer export has no head file: the backbone's MLM head scores
-            boolean needed = !name.equals(ExportFolder.HEAD_FILE) || !ExportFolder.namesVerbalizerHead(folder);
+            boolean needed = !name.equals(ExportFolder.HEAD_FILE) || !ExportFolder.namesFrozenHead(folder);
             if (hasAdapter && needed && !Files.exists(folder.resolve(name))) {
                 throw new PromptFormatException(folder + " has no " + name + ", so it is a bare prompt adapter "
                         + "(as Hugging Face PEFT saves one), not a peft4j export with a task head. Use "
@@ -223,7 +244,7 @@ public final class Predictor implements AutoCloseable {
         int promptLength = export.getPrompt().shape().length();
         // a pair needs [CLS] a [SEP] b [SEP]; a single text at least [CLS] x [SEP]
         Compatibility.check(export.adapter().config(), backbone, folder, 3);
-        int positions = backbone.getEncoder().getMaxPositions();
+        int positions = backbone.getPromptableEncoder().getMaxPositions();
         if (settings.maxLength() > positions || settings.maxLength() - promptLength < 3) {
             throw new PeftException("The export in " + folder + " asks for maxLength " + settings.maxLength()
                     + " with a prompt of " + promptLength + " vectors, but the backbone '" + backbone.getName()
@@ -271,16 +292,18 @@ public final class Predictor implements AutoCloseable {
 
     /** The number of prompt vectors in each input. */
     public int getPromptLength() {
-        return classifier.getPromptLength();
+        return promptLength;
     }
 
     /**
      * Where the prompt goes, as the export records it: after {@code [CLS]} (the head reads
      * {@code [CLS]}) or before the input as Hugging Face PEFT places it (the head reads position 0,
-     * the first prompt vector).
+     * the first prompt vector). A T5 export's prompt always goes before the encoder input, as
+     * PEFT's {@code SEQ_2_SEQ_LM} places it: {@link PromptPlacement#BEFORE_INPUT}.
      */
     public PromptPlacement getPlacement() {
-        return classifier.getPlacement();
+        return classifier instanceof PromptClassifier encoderClassifier ? encoderClassifier.getPlacement()
+                : PromptPlacement.BEFORE_INPUT;
     }
 
     /** The most tokens of text ({@code [CLS]} and {@code [SEP]} included) kept per input: maxLength minus the prompt. */
@@ -325,7 +348,7 @@ public final class Predictor implements AutoCloseable {
      */
     public List<Prediction> predictAll(List<String> texts) {
         checkTexts(texts, "texts");
-        if (verbalizer != null) {
+        if (verbalizer != null || textToText != null) {
             return run(texts.size(), (from, to) -> encodeTemplate(texts.subList(from, to), null));
         }
         return run(texts.size(), (from, to) -> backbone.getTokenizer().encode(texts.subList(from, to), maxTokens));
@@ -348,14 +371,14 @@ public final class Predictor implements AutoCloseable {
             throw new PeftException("The export in " + folder + " keeps only " + maxTokens + " tokens per input "
                     + "beside its prompt, fewer than the 5 a text pair needs ([CLS] a [SEP] b [SEP]).");
         }
-        if (verbalizer != null) {
+        if (verbalizer != null || textToText != null) {
             return run(first.size(), (from, to) -> encodeTemplate(first.subList(from, to), second.subList(from, to)));
         }
         return run(first.size(), (from, to) -> backbone.getTokenizer().encodePairs(
                 first.subList(from, to), second.subList(from, to), maxTokens));
     }
 
-    /** The export's template filled with each text (pair), one sequence with one [MASK] each. */
+    /** The export's template filled with each text (pair): for a verbalizer one sequence with one [MASK] each. */
     private EncodedBatch encodeTemplate(List<String> first, @Nullable List<String> second) {
         String template = Objects.requireNonNull(settings.template());
         List<String> filled = new ArrayList<>();
@@ -363,8 +386,49 @@ public final class Predictor implements AutoCloseable {
             filled.add(Verbalizer.fill(template, first.get(i), second == null ? null : second.get(i)));
         }
         EncodedBatch batch = backbone.getTokenizer().encode(filled, maxTokens);
-        Objects.requireNonNull(verbalizer).checkMasks(batch);
+        if (verbalizer != null) {
+            verbalizer.checkMasks(batch);
+        }
         return batch;
+    }
+
+    /**
+     * The text a T5 export's frozen model generates greedily for {@code text} (its template
+     * filled with it, the prompt before it), at most {@code maxNewTokens} tokens, for answers that
+     * are not one of the label texts.
+     *
+     * @throws PeftException for an export that is not text-to-text, a blank text, or a closed predictor
+     */
+    public String generate(String text, int maxNewTokens) {
+        return generateText(checkText(text, "text"), null, maxNewTokens);
+    }
+
+    /**
+     * As {@link #generate(String, int)} for a text pair.
+     *
+     * @throws PeftException as {@link #generate(String, int)} does
+     */
+    public String generate(String textA, String textB, int maxNewTokens) {
+        return generateText(checkText(textA, "textA"), checkText(textB, "textB"), maxNewTokens);
+    }
+
+    private String generateText(String first, @Nullable String second, int maxNewTokens) {
+        TextToTextClassifier model = textToText;
+        if (model == null) {
+            throw new PeftException("The export in " + folder + " has a " + settings.headKind() + " head; only a T5's "
+                    + "text-to-text export generates text. Use predict(...) for its labels.");
+        }
+        if (maxNewTokens < 1) {
+            throw new PeftException("generate: maxNewTokens must be at least 1, got " + maxNewTokens);
+        }
+        return guard.use(() -> {
+            EncodedBatch batch = encodeTemplate(List.of(first), second == null ? null : List.of(second));
+            try (NDManager step = manager.newSubManager(); NDScope scope = new NDScope()) {
+                NDList inputs = batch.toNDList(step);
+                long[] ids = model.generate(parameterStore, inputs.get(0), inputs.get(1), maxNewTokens).get(0);
+                return backbone.getTokenizer().decode(ids);
+            }
+        });
     }
 
     private List<Prediction> run(int count, Batches.Encoder tokenize) {

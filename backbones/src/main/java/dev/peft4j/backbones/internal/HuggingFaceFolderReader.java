@@ -11,6 +11,7 @@ import dev.peft4j.api.PromptFormatException;
 import dev.peft4j.api.internal.SafetensorsHeader;
 import dev.peft4j.backbones.BackboneException;
 import dev.peft4j.backbones.BertConfig;
+import dev.peft4j.backbones.T5Config;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -105,6 +106,84 @@ public final class HuggingFaceFolderReader {
         } catch (RuntimeException e) {
             throw new BackboneException("Invalid configuration in " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The {@code model_type} of {@code folder}'s {@code config.json} ({@code "bert"} when the file
+     * has none, as old BERT folders do).
+     *
+     * @throws BackboneException when the file is missing or not a JSON object
+     */
+    public static String modelType(Path folder) {
+        Path file = folder.resolve(CONFIG_FILE);
+        return string(readJson(file), "model_type", "bert", file);
+    }
+
+    /**
+     * Reads {@code config.json} of a T5 folder ({@code model_type} "t5": T5 v1.0, v1.1, flan-t5).
+     *
+     * @throws BackboneException when the file is missing, not JSON, lacks a field or describes a
+     *                           feed-forward this model does not implement
+     */
+    public static T5Config readT5Config(Path folder) {
+        Path file = folder.resolve(CONFIG_FILE);
+        JsonObject json = readJson(file);
+        String modelType = string(json, "model_type", "", file);
+        if (!modelType.equals("t5")) {
+            throw new BackboneException(file + " describes a '" + modelType + "' model, not a T5 (model_type \"t5\").");
+        }
+        String projection = string(json, "feed_forward_proj", "relu", file);
+        T5Config.FeedForward feedForward = switch (projection) {
+            case "relu" -> T5Config.FeedForward.RELU;
+            case "gated-gelu" -> T5Config.FeedForward.GATED_GELU;
+            default -> throw new BackboneException(file + " sets feed_forward_proj \"" + projection + "\"; peft4j's "
+                    + "T5 implements \"relu\" (T5 v1.0) and \"gated-gelu\" (T5 v1.1, flan-t5) only.");
+        };
+        List<String> missing = new ArrayList<>();
+        int vocab = integer(json, "vocab_size", missing, file);
+        int dModel = integer(json, "d_model", missing, file);
+        int dKv = integer(json, "d_kv", missing, file);
+        int heads = integer(json, "num_heads", missing, file);
+        int dFf = integer(json, "d_ff", missing, file);
+        int layers = integer(json, "num_layers", missing, file);
+        if (!missing.isEmpty()) {
+            throw new BackboneException(file + " lacks the fields " + missing + " that a T5 config must have.");
+        }
+        int decoderLayers = present(json, "num_decoder_layers") ? integer(json, "num_decoder_layers", missing, file)
+                : layers;
+        int buckets = present(json, "relative_attention_num_buckets")
+                ? integer(json, "relative_attention_num_buckets", missing, file) : 32;
+        int maxDistance = present(json, "relative_attention_max_distance")
+                ? integer(json, "relative_attention_max_distance", missing, file) : 128;
+        float eps = present(json, "layer_norm_epsilon")
+                ? (float) number(json, "layer_norm_epsilon", "a number", file) : 1e-6f;
+        boolean tied = !present(json, "tie_word_embeddings") || bool(json, "tie_word_embeddings", file);
+        int start = present(json, "decoder_start_token_id") ? integer(json, "decoder_start_token_id", missing, file) : 0;
+        int eos = present(json, "eos_token_id") ? integer(json, "eos_token_id", missing, file) : 1;
+        int positions = present(json, "n_positions") ? integer(json, "n_positions", missing, file) : 512;
+        try {
+            return new T5Config(vocab, dModel, dKv, heads, dFf, layers, decoderLayers, buckets, maxDistance, eps,
+                    feedForward, tied, start, eos, positions);
+        } catch (RuntimeException e) {
+            throw new BackboneException("Invalid configuration in " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static JsonObject readJson(Path file) {
+        try {
+            return JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8)).getAsJsonObject();
+        } catch (IOException | RuntimeException e) {
+            throw new BackboneException("Cannot read " + file + " as a JSON object (" + e.getMessage()
+                    + "). A Hugging Face model folder needs a valid config.json.", e);
+        }
+    }
+
+    private static boolean bool(JsonObject json, String key, Path file) {
+        JsonElement e = json.get(key);
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isBoolean()) {
+            throw wrongType(file, key, "true or false", e);
+        }
+        return e.getAsBoolean();
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.peft4j.api.OptionSpec;
 import dev.peft4j.backbones.Backbones;
 import dev.peft4j.harness.task.SuperGlueTasks;
 import dev.peft4j.harness.task.Task;
+import dev.peft4j.harness.train.TextToTextTemplate;
 import dev.peft4j.harness.train.VerbalizerTemplate;
 import dev.peft4j.plugins.PluginRegistry;
 import java.io.PrintWriter;
@@ -52,9 +53,15 @@ final class ListCommand implements Runnable {
             out.printf("      %-8s fields: %s%n", "", String.join(" ", SuperGlueTasks.byId(task).getTemplateFields()
                     .keySet().stream().map(f -> "{" + f + "}").toList()));
         });
+        out.println("  text-to-text a T5 backbone's frozen decoder scores one label text per label (the log-likelihood "
+                + "of its tokens); the prompt, prepended to the encoder input, is the only learner (classification "
+                + "tasks; the default for a T5 folder). Built in, the T5 paper's formats (--template, --label-words):");
+        TextToTextTemplate.builtIns().forEach((task, builtIn) -> out.printf("      %-8s %-44s %s%n", task,
+                builtIn.template(), builtIn.labelWords()));
         out.println();
         out.println("Backbones: " + String.join(", ", Backbones.getKnownNames())
-                + " (default " + Backbones.getDefaultName() + "), or a Hugging Face BERT folder");
+                + " (default " + Backbones.getDefaultName() + "), a Hugging Face BERT folder, or a Hugging Face T5 "
+                + "folder (model_type t5: T5 v1.0, v1.1, flan-t5)");
         out.flush();
     }
 }

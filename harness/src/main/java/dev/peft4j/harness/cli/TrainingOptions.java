@@ -1,5 +1,6 @@
 package dev.peft4j.harness.cli;
 
+import dev.peft4j.backbones.Backbones;
 import dev.peft4j.harness.train.TrainingConfig;
 import java.util.Map;
 import java.util.TreeMap;
@@ -65,22 +66,28 @@ final class TrainingOptions {
 
     @Option(names = "--head", description = "linear: a trained linear head on [CLS]; verbalizer: the frozen "
             + "masked-LM head scores one label word per label at a [MASK] of a cloze template, so the prompt is the "
-            + "only learner (needs a backbone with an MLM head, e.g. bert-base-uncased) (default: ${DEFAULT-VALUE}).")
-    String head = TrainingConfig.DEFAULTS.head();
+            + "only learner (needs a backbone with an MLM head, e.g. bert-base-uncased); text-to-text: a T5 "
+            + "backbone's frozen decoder scores one label text per label (default: linear, text-to-text for a T5 "
+            + "folder).")
+    String head = "";
 
     @Option(names = "--template", description = "Verbalizer template with one [MASK] and placeholders {text_a}, "
             + "{text_b} or the task's named fields (peft4j list shows them), e.g. \"{text_a} ? [MASK] , {text_b}\" "
-            + "(default: built in for every SuperGLUE task but record).")
+            + "(default: built in for every SuperGLUE task but record); for text-to-text the T5 input, e.g. "
+            + "\"rte sentence1: {text_a} sentence2: {text_b}\" (default: built in for cb, rte, boolq, wic, multirc).")
     String template = TrainingConfig.DEFAULTS.template();
 
     @Option(names = "--label-words", description = "Verbalizer label words, one word piece per label, e.g. "
-            + "positive=great,negative=terrible; for copa true=yes,false=no (default: built in with the template).")
+            + "positive=great,negative=terrible; for copa true=yes,false=no (default: built in with the template); "
+            + "for text-to-text the label texts (default: the T5 paper's for cb, rte, boolq, wic, multirc, else the "
+            + "label names).")
     String labelWords = TrainingConfig.DEFAULTS.labelWords();
 
     @Option(names = "--prompt-placement", description = "after-cls: [CLS] P' text, the paper's BERT recipe; "
             + "before-input: P' [CLS] text, as Hugging Face PEFT's forward places a prompt, with the linear head on "
             + "position 0 (the first prompt vector) as PEFT's sequence classifier reads it, so the export behaves the "
-            + "same in PEFT (default: ${DEFAULT-VALUE}).")
+            + "same in PEFT; leave it out for a T5 backbone, whose prompt always goes before the encoder input "
+            + "(default: ${DEFAULT-VALUE}).")
     String placement = TrainingConfig.DEFAULTS.placement();
 
     @Mixin
@@ -92,9 +99,12 @@ final class TrainingOptions {
 
     /** The validated settings. */
     TrainingConfig toConfig() {
+        // a T5 folder classifies text to text; every other backbone defaults to the linear head
+        String kind = !head.isBlank() ? head
+                : Backbones.isT5Folder(backbone) ? TrainingConfig.TEXT_TO_TEXT : TrainingConfig.DEFAULTS.head();
         return new TrainingConfig(backbone, epochs, batchSize, evalBatchSize, maxLength, headLearningRate,
                 weightDecay, maxGradNorm, maxSteps, trainSplit, evalSplit, init, trainLimit, evalLimit, bucket, matmulPrecision,
-                evalEvery, head, template, labelWords, placement);
+                evalEvery, kind, template, labelWords, placement);
     }
 
     /** The settings as a run's shared configuration. */

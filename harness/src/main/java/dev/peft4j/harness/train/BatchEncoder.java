@@ -33,9 +33,20 @@ final class BatchEncoder {
     private final int maxTokens;
     private final @Nullable VerbalizerTemplate template;
     private final @Nullable Verbalizer verbalizer;
+    private final @Nullable TextToTextTemplate textToText;
 
     BatchEncoder(TextTokenizer tokenizer, Task task, int maxTokens) {
         this(tokenizer, task, maxTokens, null, null);
+    }
+
+    /** An encoder that fills {@code textToText}'s template with each input's texts (a T5 backbone's input). */
+    BatchEncoder(TextTokenizer tokenizer, Task task, int maxTokens, TextToTextTemplate textToText) {
+        this.tokenizer = tokenizer;
+        this.task = task;
+        this.maxTokens = maxTokens;
+        this.template = null;
+        this.verbalizer = null;
+        this.textToText = textToText;
     }
 
     /**
@@ -49,6 +60,7 @@ final class BatchEncoder {
         this.maxTokens = maxTokens;
         this.template = template;
         this.verbalizer = verbalizer;
+        this.textToText = null;
     }
 
     /** Whether each input (choice) gets one score rather than each example one logit per label. */
@@ -65,6 +77,13 @@ final class BatchEncoder {
     EncodedBatch encode(List<Example> examples) {
         if (template != null && verbalizer != null) {
             return encodeTemplate(examples, template, verbalizer);
+        }
+        if (textToText != null) {
+            List<String> texts = new ArrayList<>();
+            for (Example example : examples) {
+                example.inputs().forEach(input -> texts.add(textToText.fill(input)));
+            }
+            return tokenizer.encode(texts, maxTokens);
         }
         List<String> first = new ArrayList<>();
         List<String> second = new ArrayList<>();
@@ -130,19 +149,33 @@ final class BatchEncoder {
     NDArray loss(NDArray outputs, List<Example> examples, NDManager manager) {
         NDArray logits = scoresEachInput(task) ? choiceScores(perInput(outputs), examples, manager) : outputs;
         long classes = logits.getShape().get(1);
+        long[] labels = labels(examples, (int) classes);
         float[] oneHot = new float[Math.toIntExact(examples.size() * classes)];
+        for (int i = 0; i < examples.size(); i++) {
+            // the target carries the 1/B of the mean: a Number operand (x.div(B)) would be a tensor over a
+            // Java buffer that DJL frees at once while autograd still needs it for backward
+            oneHot[(int) (i * classes + labels[i])] = 1f / examples.size();
+        }
+        NDArray target = manager.create(oneHot, new Shape(examples.size(), classes)).toDevice(logits.getDevice(), false);
+        return logits.logSoftmax(1).mul(target).sum().neg();
+    }
+
+    /**
+     * Each training example's label index.
+     *
+     * @throws PeftException for an example without a label in {@code [0, classes)}
+     */
+    long[] labels(List<Example> examples, int classes) {
+        long[] labels = new long[examples.size()];
         for (int i = 0; i < examples.size(); i++) {
             int label = examples.get(i).label();
             if (label < 0 || label >= classes) {
                 throw new PeftException("Training example '" + examples.get(i).id() + "' of task '" + task.getId()
                         + "' has no usable label (" + label + "); remove unlabelled examples from the training split");
             }
-            // the target carries the 1/B of the mean: a Number operand (x.div(B)) would be a tensor over a
-            // Java buffer that DJL frees at once while autograd still needs it for backward
-            oneHot[(int) (i * classes + label)] = 1f / examples.size();
+            labels[i] = label;
         }
-        NDArray target = manager.create(oneHot, new Shape(examples.size(), classes)).toDevice(logits.getDevice(), false);
-        return logits.logSoftmax(1).mul(target).sum().neg();
+        return labels;
     }
 
     /** Per-example score rows from the head's outputs, copied to the host once. */

@@ -3,6 +3,7 @@ package dev.peft4j.harness.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
 import dev.peft4j.api.PeftException;
 import dev.peft4j.backbones.Backbone;
@@ -20,7 +21,8 @@ import java.util.List;
 public final class ExportedClassifier implements Scorer, AutoCloseable {
 
     private final NDManager manager;
-    private final PromptClassifier classifier;
+    /** A {@link PromptClassifier}, or for a T5 export a {@link dev.peft4j.backbones.TextToTextClassifier}. */
+    private final AbstractBlock classifier;
     private final BatchEncoder encoder;
     private final ParameterStore parameterStore;
 
@@ -30,14 +32,22 @@ public final class ExportedClassifier implements Scorer, AutoCloseable {
     public ExportedClassifier(ExportFolder export, Backbone backbone, Task task) {
         checkFits(export, task);
         this.manager = backbone.getManager().newSubManager();
-        this.classifier = export.newClassifier(backbone, manager);
         var settings = export.settings();
-        var verbalizer = classifier.getVerbalizer();
-        this.encoder = new BatchEncoder(backbone.getTokenizer(), task,
-                settings.maxLength() - export.getPrompt().shape().length(),
-                verbalizer == null ? null : new VerbalizerTemplate(java.util.Objects.requireNonNull(settings.template()),
-                        java.util.Objects.requireNonNull(settings.labelWords())),
-                verbalizer);
+        int maxTokens = settings.maxLength() - export.getPrompt().shape().length();
+        if (settings.isTextToText()) {
+            this.classifier = export.newTextToText(backbone, manager);
+            this.encoder = new BatchEncoder(backbone.getTokenizer(), task, maxTokens, new TextToTextTemplate(
+                    java.util.Objects.requireNonNull(settings.template()),
+                    java.util.Objects.requireNonNull(settings.labelWords())));
+        } else {
+            PromptClassifier prompted = export.newClassifier(backbone, manager);
+            var verbalizer = prompted.getVerbalizer();
+            this.classifier = prompted;
+            this.encoder = new BatchEncoder(backbone.getTokenizer(), task, maxTokens,
+                    verbalizer == null ? null : new VerbalizerTemplate(java.util.Objects.requireNonNull(
+                            settings.template()), java.util.Objects.requireNonNull(settings.labelWords())),
+                    verbalizer);
+        }
         this.parameterStore = new ParameterStore(manager, false);
     }
 
@@ -63,10 +73,11 @@ public final class ExportedClassifier implements Scorer, AutoCloseable {
                     + ", or no --labels).");
         }
         int units = BatchEncoder.headUnits(task);
-        if (export.settings().isVerbalizer()) {
+        if (export.settings().hasFrozenHead()) {
             if (BatchEncoder.scoresEachInput(task)) {
-                throw new PeftException("The export scores label words with a verbalizer head, but task '"
-                        + task.getId() + "' scores choices; a verbalizer serves classification tasks");
+                throw new PeftException("The export scores label " + (export.settings().isTextToText() ? "texts" : "words")
+                        + " with a " + export.settings().headKind() + " head, but task '" + task.getId()
+                        + "' scores choices; that head serves classification tasks");
             }
         } else if (export.headBias().length != units) {
             throw new PeftException("The export's head has " + export.headBias().length + " outputs but task '"

@@ -234,7 +234,7 @@ public final class PromptTrainer implements RunExecutor {
                 .optLearningRate("head", config.headLearningRate())
                 .optConfig(config.toMap())
                 .optMethodOptions(registry.get(spec.methodId()).parseOptions(spec.methodOptions()).asStringMap())
-                .optTrainableParameters(run.getClassifier().getTrainableParameterCount())
+                .optTrainableParameters(run.getTrainableParameterCount())
                 .optExportedPromptParameters(run.isZeroShot() ? 0 : run.getSoftPrompt().getPromptShape().size())
                 .optWallTimeSeconds(seconds)
                 .optPeakMemoryBytes(Math.max(peakBytes, PeakMemory.current()))

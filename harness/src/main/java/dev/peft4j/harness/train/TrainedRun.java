@@ -16,7 +16,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A finished run: its result and the best epoch's exported prompt {@code P'} and head (a
- * verbalizer run's export records its template and label words instead of head values).
+ * verbalizer run's export records its template and label words instead of head values, a
+ * text-to-text run's its template and label texts).
  *
  * @param result     the run's result
  * @param prompt     {@code P'} of the best epoch (Φ already applied and dropped), null for a
@@ -25,15 +26,32 @@ import org.jspecify.annotations.Nullable;
  * @param headBias   the head's bias of the best epoch
  * @param labels     the label names in head order
  * @param verbalizer the template and label words of a verbalizer head (then the head arrays are
- *                   empty: the frozen MLM head scores), null for a linear head
- * @param placement  where the prompt went in training, recorded in the export
+ *                   empty: the frozen MLM head scores), null for other heads
+ * @param textToText the template and label texts of a T5 run's text-to-text head (then the head
+ *                   arrays are empty: the frozen decoder scores), null for other heads
+ * @param placement  where the prompt went in training, recorded in the export ({@code after-cls}
+ *                   for a T5 run, whose prompt always goes before the encoder input and whose
+ *                   export records no placement)
  * @param updatesText whether the method also updates the text's input embeddings (DePT): then
  *                   {@code P'} alone is not the trained model, and the run cannot be exported as a
  *                   prompt-tuning adapter
  */
 public record TrainedRun(RunResult result, @Nullable PromptEmbeddings prompt, float[] headWeight, float[] headBias,
-        List<String> labels, @Nullable VerbalizerTemplate verbalizer, PromptPlacement placement,
-        boolean updatesText) {
+        List<String> labels, @Nullable VerbalizerTemplate verbalizer, @Nullable TextToTextTemplate textToText,
+        PromptPlacement placement, boolean updatesText) {
+
+    /** A BERT run: a linear head, or a verbalizer head when {@code verbalizer} is not null. */
+    public TrainedRun(RunResult result, @Nullable PromptEmbeddings prompt, float[] headWeight, float[] headBias,
+            List<String> labels, @Nullable VerbalizerTemplate verbalizer, PromptPlacement placement,
+            boolean updatesText) {
+        this(result, prompt, headWeight, headBias, labels, verbalizer, null, placement, updatesText);
+    }
+
+    /** A T5 run with a text-to-text head; {@code prompt} is null for a zero-shot run. */
+    public TrainedRun(RunResult result, @Nullable PromptEmbeddings prompt, List<String> labels,
+            TextToTextTemplate textToText) {
+        this(result, prompt, new float[0], new float[0], labels, null, textToText, PromptPlacement.AFTER_CLS, false);
+    }
 
     /** A run with a linear head. */
     public TrainedRun(RunResult result, PromptEmbeddings prompt, float[] headWeight, float[] headBias,
@@ -79,8 +97,19 @@ public record TrainedRun(RunResult result, @Nullable PromptEmbeddings prompt, fl
                     + "prompt to export; its result JSON holds its scores.");
         }
         // PEFT loads the base model by its Hub id; peft4j.json keeps peft4j's own backbone name
+        String baseModel = Backbones.getHuggingFaceId(backbone.getName());
+        if (textToText != null) {
+            // PEFT's layout for a T5 prompt: SEQ_2_SEQ_LM, the prompt before the encoder input; T5 has no
+            // [CLS], so the export records no placement
+            AdapterConfig config = AdapterConfig.promptTuningSeq2Seq(prompt.shape(), backbone.getNumLayers(),
+                    backbone.getNumAttentionHeads(), baseModel);
+            return new ExportFolder(new PromptAdapter(config, prompt), headWeight, headBias,
+                    new ExportFolder.Settings(result.taskId(), labels, backbone.getName(), maxLength,
+                            result.methodId(), options, result.runId(), result.metric(), result.bestMetric(),
+                            TrainingConfig.TEXT_TO_TEXT, textToText.template(), textToText.labelTexts(), null));
+        }
         AdapterConfig config = AdapterConfig.promptTuning(prompt.shape(), backbone.getNumLayers(),
-                backbone.getNumAttentionHeads(), Backbones.getHuggingFaceId(backbone.getName()));
+                backbone.getNumAttentionHeads(), baseModel);
         return new ExportFolder(new PromptAdapter(config, prompt), headWeight, headBias,
                 new ExportFolder.Settings(result.taskId(), labels, backbone.getName(), maxLength, result.methodId(),
                         options, result.runId(), result.metric(), result.bestMetric(),

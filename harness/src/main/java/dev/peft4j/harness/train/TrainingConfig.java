@@ -33,15 +33,18 @@ import java.util.TreeMap;
  *                          {@code bf16-matmul}, see {@link MatmulPrecision}
  * @param evalEvery         evaluate after every this many epochs and after the last one (a large
  *                          evaluation split can cost more than a small training split's epoch)
- * @param head              {@code linear} (a trained linear head on {@code [CLS]}) or
+ * @param head              {@code linear} (a trained linear head on {@code [CLS]}),
  *                          {@code verbalizer} (the frozen MLM head scores label words at a
- *                          {@code [MASK]}, see {@link VerbalizerTemplate})
- * @param template          the verbalizer's template, blank for the task's built-in one
- * @param labelWords        the verbalizer's label words, {@code label=word,...}, blank for the
- *                          task's built-in ones
+ *                          {@code [MASK]}, see {@link VerbalizerTemplate}) or {@code text-to-text}
+ *                          (a T5 backbone's decoder scores label texts, see {@link TextToTextTemplate})
+ * @param template          the verbalizer's or text-to-text template, blank for the task's built-in one
+ * @param labelWords        the verbalizer's label words or the text-to-text label texts,
+ *                          {@code label=word,...}, blank for the task's built-in ones
  * @param placement         where the prompt goes, a {@link PromptPlacement#id()}: {@code after-cls}
  *                          ({@code [CLS] P' text}, the paper's) or {@code before-input}
- *                          ({@code P' [CLS] text}, Hugging Face PEFT's, the head on position 0)
+ *                          ({@code P' [CLS] text}, Hugging Face PEFT's, the head on position 0);
+ *                          a text-to-text head (T5, no {@code [CLS]}) takes only the default, its
+ *                          prompt always going before the first encoder token
  */
 public record TrainingConfig(
         String backbone,
@@ -76,10 +79,12 @@ public record TrainingConfig(
 
     /** Name of the {@link #evalEvery} setting, recorded only when not 1 (see {@link #toMap}). */
     private static final String EVAL_EVERY = "eval-every";
-    /** Names of the head settings, recorded only for a verbalizer head (see {@link #toMap}). */
+    /** Names of the head settings, recorded only for a verbalizer or text-to-text head (see {@link #toMap}). */
     private static final String HEAD = "head";
     private static final String TEMPLATE = "template";
     private static final String LABEL_WORDS = "label-words";
+    /** The head of T5 backbones. */
+    public static final String TEXT_TO_TEXT = "text-to-text";
 
     /** Settings from before the placement could be chosen: the prompt after {@code [CLS]}. */
     public TrainingConfig(String backbone, int epochs, int batchSize, int evalBatchSize, int maxLength,
@@ -122,12 +127,14 @@ public record TrainingConfig(
             throw new InvalidOptionException("Setting 'init' must be vocab, uniform or text:<words>, got '" + init + "'");
         }
         MatmulPrecision.parse(matmulPrecision);
-        if (!head.equals("linear") && !head.equals("verbalizer")) {
-            throw new InvalidOptionException("Setting 'head' must be linear or verbalizer, got '" + head + "'");
+        if (!head.equals("linear") && !head.equals("verbalizer") && !head.equals(TEXT_TO_TEXT)) {
+            throw new InvalidOptionException("Setting 'head' must be linear or verbalizer, or text-to-text for a T5 "
+                    + "backbone, got '" + head + "'");
         }
         if (head.equals("linear") && !(template.isBlank() && labelWords.isBlank())) {
-            throw new InvalidOptionException("Settings 'template' and 'label-words' apply to the verbalizer head; "
-                    + "add 'head' verbalizer (--head verbalizer) or leave them out");
+            throw new InvalidOptionException("Settings 'template' and 'label-words' apply to the verbalizer and "
+                    + "text-to-text heads; add 'head' verbalizer (--head verbalizer), text-to-text for a T5 backbone, "
+                    + "or leave them out");
         }
         try {
             // one spelling per placement, so equal settings give one run id
@@ -135,11 +142,22 @@ public record TrainingConfig(
         } catch (InvalidOptionException e) {
             throw new InvalidOptionException("Setting '" + PLACEMENT + "': " + e.getMessage());
         }
+        if (head.equals(TEXT_TO_TEXT) && !placement.equals(PromptPlacement.AFTER_CLS.id())) {
+            // T5 has no [CLS]: its prompt always goes before the first encoder token, as PEFT's SEQ_2_SEQ_LM does
+            throw new InvalidOptionException("Setting '" + PLACEMENT + "' " + placement + " applies to BERT encoders; "
+                    + "a text-to-text head (T5) always puts the prompt before the first encoder token, so leave out "
+                    + "--prompt-placement for a T5 backbone");
+        }
     }
 
     /** Where the prompt goes. */
     public PromptPlacement promptPlacement() {
         return PromptPlacement.parse(placement);
+    }
+
+    /** Whether a T5 backbone's frozen decoder scores label texts (the prompt-tuning paper's set-up). */
+    public boolean isTextToText() {
+        return head.equals(TEXT_TO_TEXT);
     }
 
     /** Whether the frozen MLM head scores label words instead of a trained linear head. */
@@ -218,7 +236,7 @@ public record TrainingConfig(
         if (evalEvery != 1) {
             map.put(EVAL_EVERY, Integer.toString(evalEvery));
         }
-        if (isVerbalizer()) {
+        if (isVerbalizer() || isTextToText()) {
             map.put(HEAD, head);
             map.put(TEMPLATE, template);
             map.put(LABEL_WORDS, labelWords);

@@ -7,9 +7,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
+import dev.peft4j.api.InvalidOptionException;
 import dev.peft4j.api.Options;
 import dev.peft4j.api.PeftException;
 import dev.peft4j.api.PromptCreationContext;
@@ -23,6 +25,7 @@ import dev.peft4j.api.internal.AtomicFiles;
 import dev.peft4j.backbones.Backbone;
 import dev.peft4j.backbones.EncodedBatch;
 import dev.peft4j.backbones.PromptClassifier;
+import dev.peft4j.backbones.TextToTextClassifier;
 import dev.peft4j.backbones.Verbalizer;
 import dev.peft4j.harness.experiment.RunSpec;
 import dev.peft4j.harness.report.EpochMetrics;
@@ -71,7 +74,12 @@ public final class TrainingRun {
     private final RunSpec spec;
     private final TrainingConfig config;
     private final List<String> labels;
-    private final PromptClassifier classifier;
+    /** The BERT-family model (a linear or verbalizer head), null for a T5 backbone. */
+    private final @Nullable PromptClassifier classifier;
+    /** The T5 model scoring label texts, null for a BERT-family backbone. */
+    private final @Nullable TextToTextClassifier textToText;
+    /** Whichever of the two this run trains. */
+    private final AbstractBlock model;
     /** The prompt, null for a zero-shot run (prompt length 0). */
     private final @Nullable SoftPrompt softPrompt;
     private final Map<String, Parameter> trainable = new LinkedHashMap<>();
@@ -82,6 +90,8 @@ public final class TrainingRun {
     private final BatchEncoder encoder;
     /** The verbalizer's template and label words, null with a linear head. */
     private final @Nullable VerbalizerTemplate template;
+    /** The text-to-text head's input template and label texts, null for other heads. */
+    private final @Nullable TextToTextTemplate textTemplate;
     private final NDManager manager;
     private final Map<Example, Integer> lengths = new IdentityHashMap<>();
     private final List<EpochMetrics> history = new ArrayList<>();
@@ -104,7 +114,8 @@ public final class TrainingRun {
         this.labels = task.getLabels();
         this.manager = manager;
         Options options = plugin.parseOptions(spec.methodOptions());
-        var encoderBlock = backbone.getEncoder();
+        checkHead(backbone, config);
+        var encoderBlock = backbone.getPromptableEncoder();
         TrainingRunCheck.checkZeroShot(spec, config);
         // the framework refuses options of another plugin here (SoftPrompt.create), and a method
         // that owns its parameters gets the backbone's facts; the longest text is what the tokenizer keeps
@@ -117,21 +128,39 @@ public final class TrainingRun {
                 .optSeed(spec.seed())
                 .build());
         this.template = config.isVerbalizer() ? VerbalizerTemplate.resolve(task, config) : null;
+        this.textTemplate = config.isTextToText() ? TextToTextTemplate.resolve(task, config) : null;
         Verbalizer verbalizer = template != null ? Verbalizer.of(backbone, template.labelWords()) : null;
-        PromptClassifier.Builder builder = PromptClassifier.builder().setEncoder(encoderBlock)
-                .optPlacement(config.promptPlacement());
-        if (softPrompt != null) {
-            builder.optSoftPrompt(softPrompt);
+        if (textTemplate != null) {
+            checkNoTextUpdate(spec, softPrompt);
+            // the frozen decoder scores label texts: the prompt is the only learner
+            this.classifier = null;
+            TextToTextClassifier.Builder builder = TextToTextClassifier.builder()
+                    .setModel(backbone.getT5Model().orElseThrow())
+                    .setLabelTokenIds(TextToTextClassifier.labelTokenIds(backbone, textTemplate.labelTexts()));
+            if (softPrompt != null) {
+                builder.optSoftPrompt(softPrompt);
+            }
+            this.textToText = builder.build();
+            this.model = textToText;
+        } else {
+            PromptClassifier.Builder builder = PromptClassifier.builder().setEncoder(backbone.getEncoder())
+                    .optPlacement(config.promptPlacement());
+            if (softPrompt != null) {
+                builder.optSoftPrompt(softPrompt);
+            }
+            // the verbalizer's frozen MLM head replaces the linear head: the prompt is the only learner
+            this.classifier = (verbalizer != null ? builder.optVerbalizer(verbalizer)
+                    : builder.setNumClasses(BatchEncoder.headUnits(task))).build();
+            this.textToText = null;
+            this.model = classifier;
         }
-        // the verbalizer's frozen MLM head replaces the linear head: the prompt is the only learner
-        this.classifier = (verbalizer != null ? builder.optVerbalizer(verbalizer)
-                : builder.setNumClasses(BatchEncoder.headUnits(task))).build();
-        classifier.initialize(manager, DataType.FLOAT32, new Shape(1, 1));
+        model.initialize(manager, DataType.FLOAT32, new Shape(1, 1));
         Map<String, Parameter> promptGroup = new LinkedHashMap<>();
         Map<String, Parameter> headGroup = new LinkedHashMap<>();
         // found by identity: DJL prefixes child parameter names with the child's position (03head_weight)
-        var headParameters = verbalizer != null ? List.<Parameter>of() : classifier.getHead().getParameters().values();
-        for (var entry : classifier.getParameters()) {
+        var headParameters = classifier == null || verbalizer != null ? List.<Parameter>of()
+                : classifier.getHead().getParameters().values();
+        for (var entry : model.getParameters()) {
             Parameter p = entry.getValue();
             if (!p.requiresGradient()) {
                 continue;
@@ -149,8 +178,35 @@ public final class TrainingRun {
                 new AdamW.Group("head", headGroup, (float) config.headLearningRate())),
                 0.9f, 0.999f, 1e-8f, (float) config.weightDecay());
         this.parameterStore = new ParameterStore(manager, false);
-        this.encoder = new BatchEncoder(backbone.getTokenizer(), task, config.maxLength() - spec.promptLength(),
-                template, verbalizer);
+        int maxTokens = config.maxLength() - spec.promptLength();
+        this.encoder = textTemplate != null ? new BatchEncoder(backbone.getTokenizer(), task, maxTokens, textTemplate)
+                : new BatchEncoder(backbone.getTokenizer(), task, maxTokens, template, verbalizer);
+    }
+
+    /** Refuses a head the backbone cannot serve, saying which one it needs. */
+    private static void checkHead(Backbone backbone, TrainingConfig config) {
+        if (backbone.isTextToText() && !config.isTextToText()) {
+            throw new InvalidOptionException("The backbone " + backbone.getName() + " is a T5, which classifies by "
+                    + "scoring label texts; use the text-to-text head (--head " + TrainingConfig.TEXT_TO_TEXT
+                    + ", setting 'head'), not '" + config.head() + "'.");
+        }
+        if (!backbone.isTextToText() && config.isTextToText()) {
+            throw new InvalidOptionException("The text-to-text head needs a T5 backbone (a Hugging Face folder whose "
+                    + "config.json says model_type \"t5\"); " + backbone.getName() + " is a BERT-family encoder. Use "
+                    + "--head linear or verbalizer with it.");
+        }
+    }
+
+    /**
+     * Refuses, on a T5, a method that also updates the text's input embeddings (DePT): the T5
+     * path prepends {@code P'} only, so the update would silently not be trained.
+     */
+    private static void checkNoTextUpdate(RunSpec spec, @Nullable SoftPrompt softPrompt) {
+        if (softPrompt != null && softPrompt.getTextEmbeddingUpdate() != null) {
+            throw new InvalidOptionException("Method '" + spec.methodId() + "' also updates the text's input "
+                    + "embeddings, which the text-to-text head (T5) does not support yet: it prepends the prompt "
+                    + "only. Use the method with a BERT backbone, or a method that only prepends a prompt on T5.");
+        }
     }
 
     /**
@@ -169,9 +225,28 @@ public final class TrainingRun {
         return new TrainingRun(backbone, task, plugin, spec, config, manager);
     }
 
-    /** The classifier (soft prompt, frozen encoder, head). */
+    /**
+     * The classifier (soft prompt, frozen encoder, head).
+     *
+     * @throws PeftException for a T5 run, whose model is a {@link TextToTextClassifier} ({@link #getModel()})
+     */
     public PromptClassifier getClassifier() {
+        if (classifier == null) {
+            throw new PeftException("This run scores label texts with a T5 (" + textToText + "); it has no "
+                    + "PromptClassifier. Use getModel().");
+        }
         return classifier;
+    }
+
+    /** The model this run trains: a {@link PromptClassifier} or, for a T5, a {@link TextToTextClassifier}. */
+    public AbstractBlock getModel() {
+        return model;
+    }
+
+    /** The number of trainable values: prompt, Φ and a linear head if any (the backbone is frozen). */
+    public long getTrainableParameterCount() {
+        return textToText != null ? textToText.getTrainableParameterCount()
+                : getClassifier().getTrainableParameterCount();
     }
 
     /**
@@ -227,8 +302,11 @@ public final class TrainingRun {
             NDArray loss;
             long t2;
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                NDArray outputs = classifier.forward(parameterStore, inputs, true).singletonOrThrow();
-                loss = encoder.loss(outputs, batch, step);
+                NDArray outputs = model.forward(parameterStore, inputs, true).singletonOrThrow();
+                // text-to-text: the cross-entropy of the gold label texts, not a softmax over the classes
+                loss = textToText != null
+                        ? textToText.loss(outputs, encoder.labels(batch, textToText.getNumClasses()))
+                        : encoder.loss(outputs, batch, step);
                 t2 = System.nanoTime();
                 collector.backward(loss);
             }
@@ -253,7 +331,7 @@ public final class TrainingRun {
     public float[][] score(List<Example> batch) {
         EncodedBatch encoded = encoder.encode(batch);
         try (NDManager step = manager.newSubManager(); NDScope scope = new NDScope()) {
-            NDArray outputs = classifier.forward(parameterStore, BatchEncoder.inputs(encoded, step), false)
+            NDArray outputs = model.forward(parameterStore, BatchEncoder.inputs(encoded, step), false)
                     .singletonOrThrow();
             return encoder.scores(outputs, batch);
         }
@@ -316,8 +394,9 @@ public final class TrainingRun {
      */
     TrainedRun finish(RunResult result) {
         if (softPrompt == null) {
-            return new TrainedRun(result, null, new float[0], new float[0], labels, template, config.promptPlacement(),
-                    false);
+            return textTemplate != null ? new TrainedRun(result, null, labels, textTemplate)
+                    : new TrainedRun(result, null, new float[0], new float[0], labels, template,
+                            config.promptPlacement(), false);
         }
         if (best == null) {
             throw new IllegalStateException("Run " + spec.getRunId() + " has no evaluated epoch");
@@ -326,6 +405,9 @@ public final class TrainingRun {
         if (template != null) {
             return new TrainedRun(result, best.prompt(), new float[0], new float[0], labels, template,
                     config.promptPlacement(), updatesText);
+        }
+        if (textTemplate != null) {
+            return new TrainedRun(result, best.prompt(), labels, textTemplate);
         }
         return new TrainedRun(result, best.prompt(), best.parameters().get(headNames.get("weight")),
                 best.parameters().get(headNames.get("bias")), labels, null, config.promptPlacement(), updatesText);

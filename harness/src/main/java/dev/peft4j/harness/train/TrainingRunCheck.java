@@ -12,7 +12,7 @@ import java.util.function.Function;
 /**
  * Checks what {@link PromptTrainer} would refuse only once a run starts: the training settings,
  * the prompt length against {@code max-length}, the method and its options (through the plugin's
- * own parser), the task and its splits, and a verbalizer head's template and label words. Needs no backbone and reads no data.
+ * own parser), the task and its splits, and a verbalizer or text-to-text head's template and label words. Needs no backbone and reads no data.
  */
 public final class TrainingRunCheck implements RunCheck {
 
@@ -47,17 +47,22 @@ public final class TrainingRunCheck implements RunCheck {
             // template and label words against the task; that each word is one word piece needs the backbone
             VerbalizerTemplate.resolve(task, config);
         }
+        if (config.isTextToText()) {
+            TextToTextTemplate.resolve(task, config);
+        }
     }
 
     /**
      * Refuses prompt length 0 with a linear head: a zero-shot run has nothing to train, and a
-     * linear head is untrained noise.
+     * linear head is untrained noise. A verbalizer or a text-to-text head (T5) scores with frozen
+     * weights, so its template alone is a meaningful zero-shot control.
      */
     static void checkZeroShot(RunSpec spec, TrainingConfig config) {
-        if (spec.promptLength() == 0 && !config.isVerbalizer()) {
+        if (spec.promptLength() == 0 && !config.isVerbalizer() && !config.isTextToText()) {
             throw new InvalidOptionException("Prompt length 0 is a zero-shot run: the verbalizer's template alone, "
-                    + "nothing trained, so it needs --head verbalizer. With a linear head, the head-only control is a "
-                    + "prompt that cannot move: a prompt learning rate of at most 1e-5 (e.g. --lr 1e-6).");
+                    + "nothing trained, so it needs --head verbalizer (or text-to-text on a T5). With a linear head, "
+                    + "the head-only control is a prompt that cannot move: a prompt learning rate of at most 1e-5 "
+                    + "(e.g. --lr 1e-6).");
         }
     }
 }

@@ -180,19 +180,28 @@ public record VerbalizerTemplate(String template, List<String> labelWords, boole
                     + MASK + "; it needs exactly one, where the label word goes.");
         }
         boolean pair = task.getKind() != TaskKind.SINGLE_TEXT_CLASSIFICATION;
-        Map<String, String> fields = task.getTemplateFields();
+        checkPlaceholders(template, task, pair, task.getTemplateFields(), "verbalizer template");
+    }
+
+    /**
+     * Checks that {@code template} uses only {@code {text_a}} ({@code {text_b}} for pairs) and the
+     * named {@code fields}, each once, and every text, whole or through all of its named fields;
+     * {@code what} names the template in messages.
+     */
+    static void checkPlaceholders(String template, Task task, boolean pair, Map<String, String> fields,
+            String what) {
         List<String> known = new ArrayList<>(pair ? List.of(TEXT_A, TEXT_B) : List.of(TEXT_A));
         known.addAll(fields.keySet());
         List<String> found = new ArrayList<>();
         for (String name : placeholders(template)) {
             if (!known.contains(name)) {
-                throw new InvalidOptionException("The verbalizer template '" + template + "' has the unknown "
+                throw new InvalidOptionException("The " + what + " '" + template + "' has the unknown "
                         + "placeholder {" + name + "}; task '" + task.getId() + "' knows " + braced(known)
                         + " ({text_a}" + (pair ? " and {text_b} are its first and second text" : " is its text")
                         + (fields.isEmpty() ? "" : ", the others its named fields") + ").");
             }
             if (found.contains(name)) {
-                throw new InvalidOptionException("The verbalizer template '" + template + "' uses {" + name
+                throw new InvalidOptionException("The " + what + " '" + template + "' uses {" + name
                         + "} twice; use each placeholder once.");
             }
             found.add(name);
@@ -202,7 +211,7 @@ public record VerbalizerTemplate(String template, List<String> labelWords, boole
             List<String> parts = fields.entrySet().stream().filter(e -> e.getValue().equals(text))
                     .map(Map.Entry::getKey).toList();
             if (!found.contains(text) && (parts.isEmpty() || !found.containsAll(parts))) {
-                throw new InvalidOptionException("The verbalizer template '" + template + "' leaves out {" + text
+                throw new InvalidOptionException("The " + what + " '" + template + "' leaves out {" + text
                         + "}" + (parts.isEmpty() ? "" : " (or its parts " + braced(parts) + ")") + " of task '"
                         + task.getId() + "'; use " + (pair ? "both texts" : "the text") + ", found " + braced(found)
                         + ".");
