@@ -37,12 +37,12 @@ class BenchCommandTest {
         assertThat(number(json, "step.forwardSeconds.median")).isPositive();
         assertThat(number(json, "step.backwardSeconds.median")).isPositive();
         assertThat(number(json, "step.achievedGflops")).isPositive();
-        assertThat(number(json, "step.ratioToPeak")).isStrictlyBetween(0.0, 10.0);
-        assertThat(number(json, "step.pairedRatioToPeak")).isStrictlyBetween(0.0, 10.0);
-        assertThat(number(json, "phi.share")).isStrictlyBetween(0.0, 10.0);
+        assertPositiveAndFinite(json, "step.ratioToPeak");
+        assertPositiveAndFinite(json, "step.pairedRatioToPeak");
+        assertPositiveAndFinite(json, "phi.share");
         assertThat(json.getAsJsonObject("inference").getAsJsonArray("rows")).hasSize(8);
-        assertThat(number(json, "inference.exportedOverPlain.batch 1")).isStrictlyBetween(0.0, 10.0);
-        assertThat(number(json, "inference.exportedOverPlain.batch 3")).isStrictlyBetween(0.0, 10.0);
+        assertPositiveAndFinite(json, "inference.exportedOverPlain.batch 1");
+        assertPositiveAndFinite(json, "inference.exportedOverPlain.batch 3");
         assertThat(number(json, "memory.steps")).isEqualTo(6);
         assertThat(number(json, "memory.first.residentMiB")).isPositive();
         assertThat(number(json, "memory.last.liveArrays")).isPositive();
@@ -50,7 +50,7 @@ class BenchCommandTest {
         assertThat(number(json, "memory.first.heapCommittedMiB")).isPositive();
         assertThat(Double.isFinite(number(json, "memory.nativeGrowthMiB"))).isTrue();
         assertThat(json.getAsJsonObject("precision").getAsJsonArray("rows")).hasSize(2);
-        assertThat(number(json, "precision.stepSpeedup")).isStrictlyBetween(0.0, 10.0);
+        assertPositiveAndFinite(json, "precision.stepSpeedup");
         assertThat(json.getAsJsonArray("threads")).isEmpty();
         assertThat(json.getAsJsonObject("forwardProfile").getAsJsonArray("rows")).hasSize(12);
         assertThat(number(json, "forwardProfile.sumSeconds")).isPositive();
@@ -58,7 +58,7 @@ class BenchCommandTest {
         assertThat(json.getAsJsonArray("rteEpoch")).isEmpty();
         assertThat(number(json, "evaluation.batchSize")).isEqualTo(3);
         assertThat(number(json, "evaluation.examplesPerSecond")).isPositive();
-        assertThat(number(json, "evaluation.ratioToPeak")).isStrictlyBetween(0.0, 10.0);
+        assertPositiveAndFinite(json, "evaluation.ratioToPeak");
         assertThat(json.has("baseShape")).isFalse();
         assertThat(number(json, "environment.cores")).isPositive();
 
@@ -67,5 +67,15 @@ class BenchCommandTest {
                 "Where the forward goes", "## Inference", "## Memory over 6 steps", "## Matmul precision", "loaded in",
                 "## Summary against the float32 GEMM peak", "Evaluation throughput");
         assertThat(markdown).doesNotContain("BERT-Base shape");
+    }
+
+    /**
+     * Ratios of two timings: only their sign and finiteness are behaviour; their size depends on
+     * the machine's load (a ratio of 13 was seen on a busy 2-core machine), never asserted.
+     */
+    private static void assertPositiveAndFinite(JsonObject json, String path) {
+        double value = number(json, path);
+        assertThat(value).as(path).isPositive();
+        assertThat(Double.isFinite(value)).as("%s = %s is finite", path, value).isTrue();
     }
 }
