@@ -31,9 +31,12 @@ import org.jspecify.annotations.Nullable;
  * feed-forward. It returns the last hidden state; there is no pooler, no MLM head and no dropout
  * (the backbone always behaves as in evaluation; {@code training} only records gradients).
  *
- * <p><b>Prompt convention.</b> A prompt {@code P'} is placed after {@code [CLS]}:
+ * <p><b>Prompt convention.</b> By default a prompt {@code P'} is placed after {@code [CLS]}:
  * {@code [CLS] P' tokens [SEP]}, or for pairs {@code [CLS] P' a [SEP] b [SEP]}
- * ({@link dev.peft4j.api.PromptInjection#inject} at position 1). {@link #encode} adds position and
+ * ({@link dev.peft4j.api.PromptInjection#inject} at position 1). With
+ * {@link dev.peft4j.api.PromptPlacement#BEFORE_INPUT} (Hugging Face PEFT's layout, position 0) the
+ * prompt takes positions {@code 0..n-1} and {@code [CLS]} position {@code n}; the linear head of
+ * {@link PromptClassifier} reads position 0 either way. {@link #encode} adds position and
  * token-type embeddings to every row, so a prompt vector at sequence position {@code 1 + i} gets
  * position embedding {@code 1 + i} and segment 0, exactly like a token there, and the text
  * tokens are shifted by the prompt length. A sequence, prompt included, must fit in
