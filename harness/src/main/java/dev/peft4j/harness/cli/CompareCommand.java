@@ -79,6 +79,10 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--worker", hidden = true)
     @Nullable String worker;
 
+    /** The process id of that parent: a worker ends when it ends. */
+    @Option(names = "--worker-parent", hidden = true)
+    long workerParent;
+
     @Mixin
     TrainingOptions training;
 
@@ -91,6 +95,9 @@ final class CompareCommand implements Callable<Integer> {
             throw new InvalidOptionException("--workers " + workers + " is not a number of processes: give 1 (the "
                     + "default) to train in this process, or 2 or more to train that many runs at a time in worker "
                     + "processes (this machine has " + Runtime.getRuntime().availableProcessors() + " cores).");
+        }
+        if (worker != null) {
+            GridWorkers.endWithParent(workerParent);
         }
         PrintWriter out = spec.commandLine().getOut();
         Function<String, Task> resolver = custom.resolver(tasks.get(0));

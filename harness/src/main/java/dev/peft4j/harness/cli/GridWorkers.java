@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -22,7 +23,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * {@code compare --workers N}: trains one grid in N worker processes at once. Each worker is a
  * child JVM (this JVM's binary, options and class path) running the same {@code compare} with
- * {@code --worker i/N} added; every worker walks the same pending runs and claims each through the
+ * {@code --worker i/N} (and this process's id) added; every worker walks the same pending runs and claims each through the
  * results folder's run locks, so a worker that finishes early takes the next free run and no run
  * trains twice. Each run is seeded and trained alone, so its result does not depend on which
  * worker trained it. The children's lines are printed prefixed with their worker; one failing
@@ -39,6 +40,9 @@ final class GridWorkers {
 
     /** Lines of a failed worker's standard error quoted in the command's error. */
     static final int LAST_LINES = 15;
+
+    /** The status of a worker that stops because its parent ended (128 + SIGTERM, as if terminated). */
+    private static final int STOPPED_STATUS = 143;
 
     /** Seconds a stopped worker gets to end before it is killed. */
     private static final long STOP_SECONDS = 20;
@@ -119,6 +123,8 @@ final class GridWorkers {
         command.addAll(arguments);
         command.add("--worker");
         command.add(index + "/" + count);
+        command.add("--worker-parent");
+        command.add(Long.toString(ProcessHandle.current().pid()));
         return command;
     }
 
@@ -179,6 +185,27 @@ final class GridWorkers {
                     + builder.command().get(0) + " runs, or use --workers 1 to train in this process.", e);
         }
         return new Worker(index, process, "worker " + index + " | ", out, err);
+    }
+
+    /**
+     * In a worker: ends this process when the parent {@code compare} (process {@code parentPid})
+     * ends, even when it was killed without running its shutdown hook, and at once when it ended
+     * before this worker got here, so no worker trains on unattended. An interrupted run resumes
+     * from its last checkpoint when the command runs again.
+     */
+    static void endWithParent(long parentPid) {
+        Optional<ProcessHandle> parent = ProcessHandle.current().parent().filter(p -> p.pid() == parentPid);
+        if (parent.isPresent()) {
+            parent.get().onExit().thenRun(() -> stopOrphan(parentPid));
+        } else {
+            stopOrphan(parentPid);
+        }
+    }
+
+    private static void stopOrphan(long parentPid) {
+        System.err.println("error: the compare command that started this worker (process " + parentPid
+                + ") has ended; stopping");
+        Runtime.getRuntime().halt(STOPPED_STATUS);
     }
 
     /** Ends every worker still running: politely, then by force. */

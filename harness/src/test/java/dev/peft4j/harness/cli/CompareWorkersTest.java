@@ -6,14 +6,19 @@ import dev.peft4j.backbones.TinyBertFolder;
 import dev.peft4j.harness.TestData;
 import dev.peft4j.harness.report.RunResult;
 import dev.peft4j.harness.report.RunResultJson;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.Writer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -113,6 +118,28 @@ class CompareWorkersTest {
     }
 
     @Test
+    void aWorkerEndsWhenItsParentIsKilled() throws Exception {
+        Process parent = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), OrphanProbe.class.getName(), "parent").start();
+        long worker;
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(parent.getInputStream(),
+                StandardCharsets.UTF_8))) {
+            worker = Long.parseLong(lines.readLine().trim());
+        } finally {
+            parent.destroyForcibly().waitFor();
+        }
+        ProcessHandle handle = ProcessHandle.of(worker).orElse(null);
+        if (handle != null) {
+            try {
+                handle.onExit().get(60, TimeUnit.SECONDS);
+            } catch (TimeoutException e) {
+                handle.destroyForcibly();
+                throw new AssertionError("the worker " + worker + " outlived its killed parent", e);
+            }
+        }
+    }
+
+    @Test
     void aWorkerRepeatsThisCommandLineWithItsThreadsAndItsIndex() {
         GridWorkers workers = new GridWorkers(List.of("-v", "compare", "--workers", "2"), 2,
                 new GridWorkers.Threads(1, "test"), true, new PrintWriter(Writer.nullWriter()),
@@ -123,6 +150,7 @@ class CompareWorkersTest {
         assertThat(command.get(0)).endsWith("java");
         assertThat(command).contains("-D" + GridWorkers.THREADS_PROPERTY + "=1")
                 .containsSubsequence("-cp", System.getProperty("java.class.path"), Peft4jCommand.class.getName(),
-                        "-v", "compare", "--workers", "2", "--worker", "2/2");
+                        "-v", "compare", "--workers", "2", "--worker", "2/2", "--worker-parent",
+                        Long.toString(ProcessHandle.current().pid()));
     }
 }
