@@ -35,7 +35,8 @@ import picocli.CommandLine.Spec;
  * {@code peft4j compare}: trains a grid of methods × tasks × seeds × prompt lengths × learning
  * rates, one JSON result per run (finished runs are skipped when run again; checkpoints resume an
  * interrupted run), then writes and prints the report. With {@code --workers N} the runs train N at
- * a time in worker processes ({@link GridWorkers}), with the same results.
+ * a time in worker processes ({@link GridWorkers}), each run's result as in one process with as many
+ * libtorch threads.
  */
 @Command(name = "compare", mixinStandardHelpOptions = true,
         description = "Train and compare methods over tasks, seeds, prompt lengths and learning rates; print the table.")
@@ -70,9 +71,8 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--shard", defaultValue = "1/1", description = "Run only shard i of n of the grid, e.g. 2/4 (default: ${DEFAULT-VALUE}).")
     String shard;
 
-    @Option(names = "--workers", defaultValue = "1", description = "Runs trained at a time, each in its own worker "
-            + "process with cores/N libtorch threads; results as with 1, which trains in this process "
-            + "(default: ${DEFAULT-VALUE}).")
+    @Option(names = "--workers", defaultValue = "1", description = "Runs trained at a time, each in a worker process "
+            + "with max(1, cores/N) libtorch threads; 1 trains in this process (default: ${DEFAULT-VALUE}).")
     int workers;
 
     /** Set by a parent {@code compare --workers N} on the worker processes it starts: train, report nothing. */
