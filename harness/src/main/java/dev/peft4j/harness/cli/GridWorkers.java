@@ -152,7 +152,6 @@ final class GridWorkers {
                 worker.awaitOutput();
                 int status = worker.process.exitValue();
                 if (status != 0) {
-                    stop(workers);
                     throw new PeftException("Worker " + worker.index + " of " + count + " (process "
                             + worker.process.pid() + ") failed with exit status " + status + "; the other workers "
                             + "were stopped. Every run finished so far is saved: run the same command again to go on "
@@ -164,6 +163,10 @@ final class GridWorkers {
             stop(workers);
             Thread.currentThread().interrupt();
             throw new PeftException("Interrupted while waiting for the grid's worker processes; they were stopped.", e);
+        } catch (RuntimeException e) {
+            // a worker failed or another could not start: none trains on without this command
+            stop(workers);
+            throw e;
         } finally {
             try {
                 Runtime.getRuntime().removeShutdownHook(stopper);
