@@ -1,5 +1,6 @@
 package dev.peft4j.harness.cli;
 
+import dev.peft4j.api.InvalidOptionException;
 import dev.peft4j.api.PeftException;
 import dev.peft4j.harness.data.DataLocator;
 import dev.peft4j.harness.experiment.ExperimentRunner;
@@ -23,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -32,7 +34,9 @@ import picocli.CommandLine.Spec;
 /**
  * {@code peft4j compare}: trains a grid of methods × tasks × seeds × prompt lengths × learning
  * rates, one JSON result per run (finished runs are skipped when run again; checkpoints resume an
- * interrupted run), then writes and prints the report.
+ * interrupted run), then writes and prints the report. With {@code --workers N} the runs train N at
+ * a time in worker processes ({@link GridWorkers}), each run's result as in one process with as many
+ * libtorch threads.
  */
 @Command(name = "compare", mixinStandardHelpOptions = true,
         description = "Train and compare methods over tasks, seeds, prompt lengths and learning rates; print the table.")
@@ -67,6 +71,18 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--shard", defaultValue = "1/1", description = "Run only shard i of n of the grid, e.g. 2/4 (default: ${DEFAULT-VALUE}).")
     String shard;
 
+    @Option(names = "--workers", defaultValue = "1", description = "Runs trained at a time, each in a worker process "
+            + "with max(1, cores/N) libtorch threads; 1 trains in this process (default: ${DEFAULT-VALUE}).")
+    int workers;
+
+    /** Set by a parent {@code compare --workers N} on the worker processes it starts: train, report nothing. */
+    @Option(names = "--worker", hidden = true)
+    @Nullable String worker;
+
+    /** The process id of that parent: a worker ends when it ends. */
+    @Option(names = "--worker-parent", hidden = true)
+    long workerParent;
+
     @Mixin
     TrainingOptions training;
 
@@ -75,6 +91,14 @@ final class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (workers < 1) {
+            throw new InvalidOptionException("--workers " + workers + " is not a number of processes: give 1 (the "
+                    + "default) to train in this process, or 2 or more to train that many runs at a time in worker "
+                    + "processes (this machine has " + Runtime.getRuntime().availableProcessors() + " cores).");
+        }
+        if (worker != null) {
+            GridWorkers.endWithParent(workerParent);
+        }
         PrintWriter out = spec.commandLine().getOut();
         Function<String, Task> resolver = custom.resolver(tasks.get(0));
         PluginRegistry registry = Plugins.registry();
@@ -88,14 +112,30 @@ final class CompareCommand implements Callable<Integer> {
         ResultsFolder folder = new ResultsFolder(results);
         List<RunSpec> pending = folder.pending(Shard.parse(shard).select(grid.expand()));
         refuseOtherConfigurations(folder, pending);
+        if (worker != null) {
+            // about this worker's share of the pending runs, for the time left its progress lines show
+            int workerCount = Shard.parse(worker).count();
+            train(grid, folder, resolver, registry, (pending.size() + workerCount - 1) / workerCount);
+            return 0;
+        }
         out.printf("Grid: %d runs, %d to do in shard %s; results in %s%n", grid.size(), pending.size(), shard, results);
         out.flush();
-        if (!pending.isEmpty()) {
-            try (Session session = new Session(registry, training.backbone, training.where);
-                    Progress progress = Progress.forCommand(out, training.noProgress, pending.size())) {
-                new ExperimentRunner(folder).run(grid, Shard.parse(shard),
-                        session.trainer(results.resolve("checkpoints"), progress, resolver));
+        int processes = Math.min(workers, pending.size());
+        if (processes > 1) {
+            GridWorkers children = new GridWorkers(spec.root().commandLine().getParseResult().originalArgs(),
+                    processes, GridWorkers.Threads.of(Runtime.getRuntime().availableProcessors(), processes,
+                            System.getProperty(GridWorkers.THREADS_PROPERTY)),
+                    Peft4jCommand.isVerbose(spec.root().commandLine().getParseResult()), out, spec.commandLine().getErr());
+            out.println(children.describe());
+            out.flush();
+            children.run();
+            int left = folder.pending(pending).size();
+            if (left > 0) {
+                out.printf("%d run(s) of the shard are not finished: another process outside this command holds "
+                        + "them; run the command again to pick up any that fail there.%n", left);
             }
+        } else if (!pending.isEmpty()) {
+            train(grid, folder, resolver, registry, pending.size());
         }
         List<DivergedRun> diverged = folder.readDiverged();
         if (!diverged.isEmpty()) {
@@ -104,6 +144,17 @@ final class CompareCommand implements Callable<Integer> {
         }
         ReportCommand.writeReport(folder.readAll(), diverged, results.resolve("report"), out);
         return 0;
+    }
+
+    /** Trains the pending runs of the shard in this process, claiming each through its run lock. */
+    private void train(Grid grid, ResultsFolder folder, Function<String, Task> resolver, PluginRegistry registry,
+            int runs) {
+        PrintWriter out = spec.commandLine().getOut();
+        try (Session session = new Session(registry, training.backbone, training.where);
+                Progress progress = Progress.forCommand(out, training.noProgress, runs)) {
+            new ExperimentRunner(folder).run(grid, Shard.parse(shard),
+                    session.trainer(results.resolve("checkpoints"), progress, resolver));
+        }
     }
 
     /**
