@@ -7,11 +7,8 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
-import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.initializer.Initializer;
 import ai.djl.util.PairList;
 import dev.peft4j.api.PeftException;
 import dev.peft4j.api.PromptEmbeddings;
@@ -71,22 +68,21 @@ import org.jspecify.annotations.Nullable;
  * <p>Call {@link #initialize(NDManager, DataType, Shape...)} (or let a DJL {@code Trainer} do it):
  * it initializes the prompt and the head; the encoder is already loaded and is left untouched.
  */
-public final class PromptClassifier extends AbstractBlock {
+public final class PromptClassifier extends PromptedFrozenBlock {
 
     private static final byte VERSION = 1;
+    private static final String WIDTH = "the encoder has hidden size";
 
     private final BertEncoder encoder;
     private final int numClasses;
-    private final @Nullable SoftPrompt softPrompt;
-    private final @Nullable Parameter fixedPrompt;
-    private final int promptLength;
     private final PromptPlacement placement;
     private final @Nullable Linear head;
     private final @Nullable Verbalizer verbalizer;
 
     private PromptClassifier(Builder builder) {
-        super(VERSION);
-        this.encoder = Objects.requireNonNull(builder.encoder, "PromptClassifier.builder(): setEncoder(...) is required");
+        super(VERSION, Objects.requireNonNull(builder.encoder,
+                "PromptClassifier.builder(): setEncoder(...) is required"));
+        this.encoder = Objects.requireNonNull(builder.encoder);
         this.verbalizer = builder.verbalizer;
         if (verbalizer != null && builder.numClasses != 0 && builder.numClasses != verbalizer.getNumClasses()) {
             throw new PeftException("PromptClassifier: setNumClasses(" + builder.numClasses + ") does not match the "
@@ -98,45 +94,20 @@ public final class PromptClassifier extends AbstractBlock {
             throw new PeftException("PromptClassifier needs at least 1 output, got " + builder.numClasses
                     + "; call setNumClasses with the number of labels (1 to score each choice)");
         }
-        if (builder.softPrompt != null && builder.fixedPrompt != null) {
-            throw new PeftException("PromptClassifier: pass either optSoftPrompt (training) or optFixedPrompt "
-                    + "(inference with an exported prompt), not both");
-        }
+        checkOnePrompt("PromptClassifier", builder.softPrompt, builder.fixedPrompt);
         this.numClasses = outputs;
         this.placement = builder.placement;
         int d = encoder.getHiddenSize();
         if (builder.softPrompt != null) {
-            checkWidth(builder.softPrompt.getPromptShape().width(), d);
-            this.softPrompt = addChildBlock("softPrompt", builder.softPrompt);
-            this.fixedPrompt = null;
-            this.promptLength = builder.softPrompt.getPromptShape().length();
+            checkWidth(builder.softPrompt.getPromptShape().width(), d, WIDTH);
+            addSoftPrompt(builder.softPrompt);
         } else if (builder.fixedPrompt != null) {
-            PromptEmbeddings values = builder.fixedPrompt;
-            checkWidth(values.shape().width(), d);
-            this.softPrompt = null;
-            this.fixedPrompt = addParameter(Parameter.builder()
-                    .setName("fixedPrompt")
-                    .setType(Parameter.Type.OTHER)
-                    .optShape(values.shape().toShape())
-                    .optRequiresGrad(false)
-                    .optInitializer(new FixedValues(values))
-                    .build());
-            this.promptLength = values.shape().length();
-        } else {
-            this.softPrompt = null;
-            this.fixedPrompt = null;
-            this.promptLength = 0;
+            checkWidth(builder.fixedPrompt.shape().width(), d, WIDTH);
+            addFixedPrompt(builder.fixedPrompt);
         }
         // the encoder is registered as a child so that its (frozen) parameters are visible to DJL
         addChildBlock("encoder", encoder);
         this.head = verbalizer != null ? null : addChildBlock("head", Linear.builder().setUnits(numClasses).build());
-    }
-
-    private static void checkWidth(int promptWidth, int hidden) {
-        if (promptWidth != hidden) {
-            throw new ShapeMismatchException("The prompt has width " + promptWidth + " but the encoder has hidden size "
-                    + hidden + "; create the prompt for this backbone (PromptShape(n, " + hidden + "))");
-        }
     }
 
     /** A builder; {@link Builder#setEncoder} and {@link Builder#setNumClasses} are required. */
@@ -147,16 +118,6 @@ public final class PromptClassifier extends AbstractBlock {
     /** The frozen encoder. */
     public BertEncoder getEncoder() {
         return encoder;
-    }
-
-    /** The trainable prompt, or {@code null} for the fixed-prompt and no-prompt variants. */
-    public @Nullable SoftPrompt getSoftPrompt() {
-        return softPrompt;
-    }
-
-    /** The number of prompt vectors in each input (0 without a prompt). */
-    public int getPromptLength() {
-        return promptLength;
     }
 
     /** Where the prompt goes in each input; {@link PromptPlacement#AFTER_CLS} unless the builder chose. */
@@ -188,36 +149,6 @@ public final class PromptClassifier extends AbstractBlock {
         return verbalizer;
     }
 
-    /** The number of trainable values: prompt, Φ and head (the encoder is frozen). */
-    public long getTrainableParameterCount() {
-        long count = 0;
-        for (var entry : getParameters()) {
-            Parameter p = entry.getValue();
-            if (p.requiresGradient() && p.isInitialized()) {
-                count += p.getArray().size();
-            }
-        }
-        return count;
-    }
-
-    /**
-     * Freezes or unfreezes the prompt, Φ and the head; the encoder stays frozen either way. DJL
-     * unfreezes a whole model when it creates a trainer for a model it loaded from disk; this
-     * keeps the backbone out of training even then.
-     */
-    @Override
-    public void freezeParameters(boolean freeze) {
-        super.freezeParameters(freeze);
-        encoder.freezeParameters(true);
-    }
-
-    /** As {@link #freezeParameters(boolean)}, for the parameters {@code predicate} selects. */
-    @Override
-    public void freezeParameters(boolean freeze, java.util.function.Predicate<Parameter> predicate) {
-        super.freezeParameters(freeze, predicate);
-        encoder.freezeParameters(true);
-    }
-
     @Override
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, @Nullable PairList<String, Object> params) {
@@ -228,6 +159,8 @@ public final class PromptClassifier extends AbstractBlock {
         NDArray ids = inputs.get(0);
         NDArray mask = inputs.get(1);
         NDArray types = inputs.get(2);
+        int promptLength = getPromptLength();
+        SoftPrompt softPrompt = getSoftPrompt();
         long total = ids.getShape().get(1) + promptLength;
         if (total > encoder.getMaxPositions()) {
             throw new ShapeMismatchException("PromptClassifier: " + ids.getShape().get(1) + " tokens plus a prompt of "
@@ -239,7 +172,7 @@ public final class PromptClassifier extends AbstractBlock {
             embeddings = updateText(ps, embeddings, mask, training);
         }
         if (promptLength > 0) {
-            NDList injected = injectPrompt(ps, embeddings, mask, types, training);
+            NDList injected = injectPrompt(ps, embeddings, mask, types, placement.insertionIndex(), training);
             embeddings = injected.get(0);
             mask = injected.get(1);
             types = injected.get(2);
@@ -254,38 +187,12 @@ public final class PromptClassifier extends AbstractBlock {
     }
 
     /**
-     * Computes {@code P'} and places it after {@code [CLS]} or before the input. Φ's intermediate arrays land on the
-     * prompt parameter's manager (every result lands on its first operand's manager), which lives
-     * as long as the model; a scope closes them here so a long training run does not grow. Autograd
-     * keeps what backward needs on its own. The three results live on the token ids' manager and
-     * are handed to the caller's scope, if any.
-     */
-    private NDList injectPrompt(ParameterStore ps, NDArray embeddings, NDArray mask, NDArray types, boolean training) {
-        var device = embeddings.getDevice();
-        // fetch (and let the store cache) parameter values outside the scope, so no cached copy is closed
-        if (softPrompt != null) {
-            for (var entry : softPrompt.getParameters()) {
-                ps.getValue(entry.getValue(), device, training);
-            }
-        }
-        NDList injected;
-        try (NDScope scope = new NDScope()) {
-            NDArray prompt = softPrompt != null
-                    ? softPrompt.computePrompt(ps, training)
-                    : ps.getValue(Objects.requireNonNull(fixedPrompt), device, training);
-            injected = PromptInjection.inject(prompt, embeddings, mask, types, placement.insertionIndex());
-            NDScope.unregister(injected);
-        }
-        injected.forEach(NDScope::register);
-        return injected;
-    }
-
-    /**
      * Adds the method's per-token update to the word embeddings of the text (before the prompt is
      * inserted, so row {@code t} meets token {@code t}, {@code [CLS]} included; padding excluded),
      * in a scope for the same reason as {@link #injectPrompt}.
      */
     private NDArray updateText(ParameterStore ps, NDArray embeddings, NDArray mask, boolean training) {
+        SoftPrompt softPrompt = getSoftPrompt();
         TextEmbeddingUpdate update = Objects.requireNonNull(Objects.requireNonNull(softPrompt).getTextEmbeddingUpdate());
         int length = Math.toIntExact(embeddings.getShape().get(1));
         for (var entry : Objects.requireNonNull(softPrompt).getParameters()) {
@@ -307,9 +214,7 @@ public final class PromptClassifier extends AbstractBlock {
 
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
-        if (softPrompt != null && !softPrompt.isInitialized()) {
-            softPrompt.initialize(manager, dataType);
-        }
+        initializePrompt(manager, dataType);
         if (head != null) {
             head.initialize(manager, dataType, new Shape(1, encoder.getHiddenSize()));
         }
@@ -318,19 +223,9 @@ public final class PromptClassifier extends AbstractBlock {
 
     @Override
     public String toString() {
-        String prompt = softPrompt != null ? softPrompt.toString()
-                : fixedPrompt != null ? "fixed prompt (" + promptLength + ")" : "no prompt";
-        return "PromptClassifier(" + prompt + ", " + encoder + ", " + numClasses + " classes"
+        return "PromptClassifier(" + describePrompt() + ", " + encoder + ", " + numClasses + " classes"
                 + (verbalizer != null ? ", " + verbalizer : "")
                 + (placement != PromptPlacement.AFTER_CLS ? ", prompt " + placement.id() : "") + ")";
-    }
-
-    /** Fills the fixed prompt with its exported values. */
-    private record FixedValues(PromptEmbeddings values) implements Initializer {
-        @Override
-        public NDArray initialize(NDManager manager, Shape shape, DataType dataType) {
-            return values.toNDArray(manager).toType(dataType, false);
-        }
     }
 
     /** Builds a {@link PromptClassifier}. */

@@ -6,14 +6,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
-import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.initializer.Initializer;
 import ai.djl.util.PairList;
 import dev.peft4j.api.PeftException;
 import dev.peft4j.api.PromptEmbeddings;
-import dev.peft4j.api.PromptInjection;
 import dev.peft4j.api.ShapeMismatchException;
 import dev.peft4j.api.SoftPrompt;
 import java.util.ArrayList;
@@ -42,9 +38,10 @@ import org.jspecify.annotations.Nullable;
  * <p>Texts must leave room for the prompt: tokenize with {@code maxTokens = maxLength -
  * getPromptLength()}.
  */
-public final class TextToTextClassifier extends AbstractBlock {
+public final class TextToTextClassifier extends PromptedFrozenBlock {
 
     private static final byte VERSION = 1;
+    private static final String WIDTH = "the T5 model has d_model";
 
     private final T5Model model;
     private final List<long[]> labelTokenIds;
@@ -53,20 +50,15 @@ public final class TextToTextClassifier extends AbstractBlock {
     private final long[] decoderInputs;
     private final float[] labelMask;
     private final int labelLength;
-    private final @Nullable SoftPrompt softPrompt;
-    private final @Nullable Parameter fixedPrompt;
-    private final int promptLength;
 
     private TextToTextClassifier(Builder builder) {
-        super(VERSION);
-        this.model = Objects.requireNonNull(builder.model, "TextToTextClassifier.builder(): setModel(...) is required");
+        super(VERSION, Objects.requireNonNull(builder.model,
+                "TextToTextClassifier.builder(): setModel(...) is required"));
+        this.model = Objects.requireNonNull(builder.model);
         if (builder.labelTokenIds.isEmpty()) {
             throw new PeftException("TextToTextClassifier needs at least one label text; call setLabelTokenIds");
         }
-        if (builder.softPrompt != null && builder.fixedPrompt != null) {
-            throw new PeftException("TextToTextClassifier: pass either optSoftPrompt (training) or optFixedPrompt "
-                    + "(inference with an exported prompt), not both");
-        }
+        checkOnePrompt("TextToTextClassifier", builder.softPrompt, builder.fixedPrompt);
         this.labelTokenIds = checkLabels(builder.labelTokenIds, model.getConfig());
         int classes = labelTokenIds.size();
         this.labelLength = labelTokenIds.stream().mapToInt(l -> l.length).max().orElse(1);
@@ -86,28 +78,17 @@ public final class TextToTextClassifier extends AbstractBlock {
         }
         int d = model.getHiddenSize();
         if (builder.softPrompt != null) {
-            checkWidth(builder.softPrompt.getPromptShape().width(), d);
+            checkWidth(builder.softPrompt.getPromptShape().width(), d, WIDTH);
             if (builder.softPrompt.getTextEmbeddingUpdate() != null) {
                 // only P' goes in here: a text update would silently not be applied, nor trained
                 throw new PeftException("TextToTextClassifier: the soft prompt's method also updates the text's "
                         + "input embeddings (TextEmbeddingUpdate, as DePT does), which the T5 path does not support "
                         + "yet; use a method that only prepends a prompt, or a BERT encoder with PromptClassifier");
             }
-            this.softPrompt = addChildBlock("softPrompt", builder.softPrompt);
-            this.fixedPrompt = null;
-            this.promptLength = builder.softPrompt.getPromptShape().length();
+            addSoftPrompt(builder.softPrompt);
         } else if (builder.fixedPrompt != null) {
-            PromptEmbeddings values = builder.fixedPrompt;
-            checkWidth(values.shape().width(), d);
-            this.softPrompt = null;
-            this.fixedPrompt = addParameter(Parameter.builder().setName("fixedPrompt").setType(Parameter.Type.OTHER)
-                    .optShape(values.shape().toShape()).optRequiresGrad(false)
-                    .optInitializer(new FixedValues(values)).build());
-            this.promptLength = values.shape().length();
-        } else {
-            this.softPrompt = null;
-            this.fixedPrompt = null;
-            this.promptLength = 0;
+            checkWidth(builder.fixedPrompt.shape().width(), d, WIDTH);
+            addFixedPrompt(builder.fixedPrompt);
         }
         addChildBlock("model", model);
     }
@@ -133,13 +114,6 @@ public final class TextToTextClassifier extends AbstractBlock {
             copies.add(label.clone());
         }
         return List.copyOf(copies);
-    }
-
-    private static void checkWidth(int promptWidth, int hidden) {
-        if (promptWidth != hidden) {
-            throw new ShapeMismatchException("The prompt has width " + promptWidth + " but the T5 model has d_model "
-                    + hidden + "; create the prompt for this backbone (PromptShape(n, " + hidden + "))");
-        }
     }
 
     /**
@@ -174,16 +148,6 @@ public final class TextToTextClassifier extends AbstractBlock {
         return model;
     }
 
-    /** The trainable prompt, or {@code null} for the fixed-prompt and no-prompt variants. */
-    public @Nullable SoftPrompt getSoftPrompt() {
-        return softPrompt;
-    }
-
-    /** The number of prompt vectors prepended to the encoder input (0 without a prompt). */
-    public int getPromptLength() {
-        return promptLength;
-    }
-
     /** The number of classes {@code C}. */
     public int getNumClasses() {
         return labelTokenIds.size();
@@ -194,38 +158,13 @@ public final class TextToTextClassifier extends AbstractBlock {
         return labelTokenIds.stream().map(long[]::clone).toList();
     }
 
-    /** The number of trainable values: prompt and Φ (the model is frozen). */
-    public long getTrainableParameterCount() {
-        long count = 0;
-        for (var entry : getParameters()) {
-            Parameter p = entry.getValue();
-            if (p.requiresGradient() && p.isInitialized()) {
-                count += p.getArray().size();
-            }
-        }
-        return count;
-    }
-
-    /** Freezes or unfreezes the prompt and Φ; the T5 stays frozen either way. */
-    @Override
-    public void freezeParameters(boolean freeze) {
-        super.freezeParameters(freeze);
-        model.freezeParameters(true);
-    }
-
-    /** As {@link #freezeParameters(boolean)}, for the parameters {@code predicate} selects. */
-    @Override
-    public void freezeParameters(boolean freeze, java.util.function.Predicate<Parameter> predicate) {
-        super.freezeParameters(freeze, predicate);
-        model.freezeParameters(true);
-    }
-
     /**
      * The encoder's output for a batch with the prompt prepended, and the extended mask.
      *
      * @return {@code NDList(hidden (B, n + T, d), mask (B, n + T))}
      */
     public NDList encode(ParameterStore ps, NDArray tokenIds, NDArray attentionMask, boolean training) {
+        int promptLength = getPromptLength();
         long total = tokenIds.getShape().get(1) + promptLength;
         if (total > model.getMaxPositions()) {
             throw new ShapeMismatchException("TextToTextClassifier: " + tokenIds.getShape().get(1) + " tokens plus a "
@@ -235,35 +174,12 @@ public final class TextToTextClassifier extends AbstractBlock {
         NDArray embeddings = model.embedTokens(ps, tokenIds);
         NDArray mask = attentionMask;
         if (promptLength > 0) {
-            NDList injected = injectPrompt(ps, embeddings, mask, training);
+            // T5 has no token types; the prompt goes first (PEFT's SEQ_2_SEQ_LM)
+            NDList injected = injectPrompt(ps, embeddings, mask, null, 0, training);
             embeddings = injected.get(0);
             mask = injected.get(1);
         }
         return new NDList(model.encode(ps, embeddings, mask, training), mask);
-    }
-
-    /**
-     * Computes {@code P'} and prepends it. Φ's intermediate arrays land on the prompt parameter's
-     * manager, which lives as long as the model; a scope closes them here (autograd keeps what
-     * backward needs), as {@link PromptClassifier} does.
-     */
-    private NDList injectPrompt(ParameterStore ps, NDArray embeddings, NDArray mask, boolean training) {
-        var device = embeddings.getDevice();
-        if (softPrompt != null) {
-            for (var entry : softPrompt.getParameters()) {
-                ps.getValue(entry.getValue(), device, training);
-            }
-        }
-        NDList injected;
-        try (NDScope scope = new NDScope()) {
-            NDArray prompt = softPrompt != null ? softPrompt.computePrompt(ps, training)
-                    : ps.getValue(Objects.requireNonNull(fixedPrompt), device, training);
-            NDArray types = mask.zerosLike();
-            injected = PromptInjection.inject(prompt, embeddings, mask, types, 0);
-            NDScope.unregister(injected);
-        }
-        injected.forEach(NDScope::register);
-        return injected;
     }
 
     /**
@@ -382,25 +298,13 @@ public final class TextToTextClassifier extends AbstractBlock {
 
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
-        if (softPrompt != null && !softPrompt.isInitialized()) {
-            softPrompt.initialize(manager, dataType);
-        }
+        initializePrompt(manager, dataType);
         // the model was filled and frozen when it was loaded
     }
 
     @Override
     public String toString() {
-        String prompt = softPrompt != null ? softPrompt.toString()
-                : fixedPrompt != null ? "fixed prompt (" + promptLength + ")" : "no prompt";
-        return "TextToTextClassifier(" + prompt + ", " + model + ", " + getNumClasses() + " label texts)";
-    }
-
-    /** Fills the fixed prompt with its exported values. */
-    private record FixedValues(PromptEmbeddings values) implements Initializer {
-        @Override
-        public NDArray initialize(NDManager manager, Shape shape, DataType dataType) {
-            return values.toNDArray(manager).toType(dataType, false);
-        }
+        return "TextToTextClassifier(" + describePrompt() + ", " + model + ", " + getNumClasses() + " label texts)";
     }
 
     /** Builds a {@link TextToTextClassifier}. */
