@@ -11,7 +11,6 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.initializer.Initializer;
 import ai.djl.util.PairList;
 import dev.peft4j.api.PromptableEncoder;
 import dev.peft4j.api.ShapeMismatchException;
@@ -87,13 +86,13 @@ public final class BertEncoder extends AbstractBlock implements PromptableEncode
         Map<String, Parameter> byName = parametersByHuggingFaceName();
         Map<String, Shape> expected = expectedShapes(config);
         checkWeights(expected, weights, source);
-        checkFinite(expected.keySet(), weights, source);
+        LoadedWeights.checkFinite(expected.keySet(), weights, source);
         Map<String, NDArray> presets = new LinkedHashMap<>(weights);
         for (int i = 0; i < layers.size(); i++) {
             layers.get(i).fuseProjections(presets, "encoder.layer." + i + ".");
         }
         for (Map.Entry<String, Parameter> entry : byName.entrySet()) {
-            entry.getValue().setInitializer(new Preset(presets.get(entry.getKey())));
+            entry.getValue().setInitializer(new LoadedWeights.Preset("BertEncoder", presets.get(entry.getKey())));
         }
         Shape ids = new Shape(1, 1);
         initialize(manager, DataType.FLOAT32, ids, ids, ids);
@@ -157,15 +156,7 @@ public final class BertEncoder extends AbstractBlock implements PromptableEncode
     }
 
     private static void checkWeights(Map<String, Shape> expected, Map<String, NDArray> weights, String source) {
-        List<String> problems = new ArrayList<>();
-        for (Map.Entry<String, Shape> entry : expected.entrySet()) {
-            NDArray array = weights.get(entry.getKey());
-            if (array == null) {
-                problems.add(entry.getKey() + ": missing (expected " + entry.getValue() + ")");
-            } else if (!array.getShape().equals(entry.getValue())) {
-                problems.add(entry.getKey() + ": expected " + entry.getValue() + ", found " + array.getShape());
-            }
-        }
+        List<String> problems = LoadedWeights.shapeProblems(expected, weights);
         if (problems.isEmpty()) {
             return;
         }
@@ -176,52 +167,15 @@ public final class BertEncoder extends AbstractBlock implements PromptableEncode
                 unexpectedLayers.add(name.substring(0, name.indexOf('.', "encoder.layer.".length())));
             }
         }
-        int shown = Math.min(problems.size(), 20);
         StringBuilder message = new StringBuilder("The weights in ").append(source)
                 .append(" do not match their configuration: ").append(problems.size()).append(" tensor(s) differ");
-        for (String problem : problems.subList(0, shown)) {
-            message.append("\n  ").append(problem);
-        }
-        if (shown < problems.size()) {
-            message.append("\n  ... and ").append(problems.size() - shown).append(" more");
-        }
+        LoadedWeights.appendProblems(message, problems);
         if (!unexpectedLayers.isEmpty()) {
             message.append("\n  the file also has layers the configuration lacks: ").append(unexpectedLayers);
         }
         message.append("\nMake config.json (hidden_size, num_hidden_layers, intermediate_size, vocab_size, "
                 + "max_position_embeddings, type_vocab_size) describe the same model as the weight file.");
         throw new ShapeMismatchException(message.toString());
-    }
-
-    /**
-     * Refuses NaN or infinite weights, which would otherwise surface much later as a training run
-     * that "diverged" at its first step, with advice to lower the learning rate.
-     */
-    static void checkFinite(Iterable<String> names, Map<String, NDArray> weights, String source) {
-        List<String> problems = new ArrayList<>();
-        for (String name : names) {
-            NDArray array = weights.get(name);
-            try (NDArray nan = array.isNaN(); NDArray infinite = array.isInfinite();
-                    NDArray nanCount = nan.countNonzero(); NDArray infiniteCount = infinite.countNonzero()) {
-                long nans = nanCount.getLong();
-                long infinities = infiniteCount.getLong();
-                if (nans > 0 || infinities > 0) {
-                    problems.add(name + ": " + nans + " NaN and " + infinities + " infinite of " + array.size()
-                            + " values");
-                }
-            }
-        }
-        if (!problems.isEmpty()) {
-            int shown = Math.min(problems.size(), 20);
-            StringBuilder message = new StringBuilder("The weights in ").append(source)
-                    .append(" hold values that are not finite numbers in ").append(problems.size()).append(" tensor(s):");
-            problems.subList(0, shown).forEach(problem -> message.append("\n  ").append(problem));
-            if (shown < problems.size()) {
-                message.append("\n  ... and ").append(problems.size() - shown).append(" more");
-            }
-            message.append("\nThe file is corrupt or was saved from a diverged training; download or export it again.");
-            throw new BackboneException(message.toString());
-        }
     }
 
     @Override
@@ -361,17 +315,5 @@ public final class BertEncoder extends AbstractBlock implements PromptableEncode
     @Override
     public String toString() {
         return "BertEncoder" + config;
-    }
-
-    /** Hands a loaded array to a parameter at initialization. */
-    private record Preset(@Nullable NDArray value) implements Initializer {
-        @Override
-        public NDArray initialize(NDManager manager, Shape shape, DataType dataType) {
-            if (value == null || !value.getShape().equals(shape)) {
-                throw new ShapeMismatchException("BertEncoder: no loaded weight of shape " + shape
-                        + " for a parameter; the weight map changed after checking");
-            }
-            return value;
-        }
     }
 }

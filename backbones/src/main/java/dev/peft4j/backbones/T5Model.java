@@ -13,11 +13,9 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.initializer.Initializer;
 import ai.djl.util.PairList;
 import dev.peft4j.api.PromptableEncoder;
 import dev.peft4j.api.ShapeMismatchException;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -69,31 +67,22 @@ public final class T5Model extends AbstractBlock implements PromptableEncoder {
         this.config = config;
         this.tokenizer = tokenizer;
         Map<String, Shape> expected = expectedShapes(config);
-        List<String> problems = new ArrayList<>();
-        for (Map.Entry<String, Shape> entry : expected.entrySet()) {
-            NDArray array = weights.get(entry.getKey());
-            if (array == null) {
-                problems.add(entry.getKey() + ": missing (expected " + entry.getValue() + ")");
-            } else if (!array.getShape().equals(entry.getValue())) {
-                problems.add(entry.getKey() + ": expected " + entry.getValue() + ", found " + array.getShape());
-            }
-        }
+        List<String> problems = LoadedWeights.shapeProblems(expected, weights);
         if (!problems.isEmpty()) {
-            int shown = Math.min(problems.size(), 20);
-            throw new ShapeMismatchException("The T5 weights in " + source + " do not match their configuration: "
-                    + problems.size() + " tensor(s) differ\n  " + String.join("\n  ", problems.subList(0, shown))
-                    + (shown < problems.size() ? "\n  ... and " + (problems.size() - shown) + " more" : "")
+            throw new ShapeMismatchException(LoadedWeights.appendProblems(new StringBuilder("The T5 weights in ")
+                    .append(source).append(" do not match their configuration: ").append(problems.size())
+                    .append(" tensor(s) differ"), problems)
                     + "\nMake config.json (d_model, d_kv, num_heads, d_ff, num_layers, num_decoder_layers, vocab_size, "
                     + "feed_forward_proj, tie_word_embeddings) describe the same model as the weight file.");
         }
-        BertEncoder.checkFinite(expected.keySet(), weights, source);
+        LoadedWeights.checkFinite(expected.keySet(), weights, source);
         for (Map.Entry<String, Shape> entry : expected.entrySet()) {
             NDArray value = weights.get(entry.getKey());
             parameters.put(entry.getKey(), addParameter(Parameter.builder()
                     .setName(entry.getKey())
                     .setType(Parameter.Type.WEIGHT)
                     .optShape(entry.getValue())
-                    .optInitializer(new Preset(value))
+                    .optInitializer(new LoadedWeights.Preset("T5Model", value))
                     .build()));
         }
         initialize(manager, DataType.FLOAT32, new Shape(1, 1));
@@ -471,17 +460,5 @@ public final class T5Model extends AbstractBlock implements PromptableEncoder {
     @Override
     public String toString() {
         return "T5Model" + config;
-    }
-
-    /** Hands a loaded array to a parameter at initialization. */
-    private record Preset(@Nullable NDArray value) implements Initializer {
-        @Override
-        public NDArray initialize(NDManager manager, Shape shape, DataType dataType) {
-            if (value == null || !value.getShape().equals(shape)) {
-                throw new ShapeMismatchException("T5Model: no loaded weight of shape " + shape
-                        + " for a parameter; the weight map changed after checking");
-            }
-            return value;
-        }
     }
 }
