@@ -1,14 +1,20 @@
 package dev.peft4j.api;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.training.ParameterStore;
 import java.util.Set;
 
 /**
  * A capability of a {@link PromptSource}: trainable low-rank updates of chosen frozen linear
  * layers, as in LoRA (Hu et al., ICLR 2022). A targeted layer computes {@code W x + b + Δ(x)}
- * where {@code Δ(x) = s · B A x}; because {@code Δ} is linear it can be merged into the frozen
- * weight for inference ({@code W + s · B A}, {@link #computeWeightDelta}).
+ * with {@code Δ(x) = s · B A x}, {@code A} of shape {@code (r, in)}, {@code B} of shape
+ * {@code (out, r)} and the scale {@code s} (LoRA's {@code alpha / r}). Because {@code Δ} is linear
+ * it can be merged into the frozen weight for inference: {@code W + s · B A}
+ * ({@link #computeWeightDelta}).
+ *
+ * <p>An implementation gives the targets, the scale and the factors; the defaults compute the
+ * update from them. A method with dropout on the update's input overrides {@link #computeDelta}.
  *
  * @since 1.2
  */
@@ -22,8 +28,27 @@ public interface LowRankUpdate {
     Set<LinearTarget> getTargets();
 
     /**
+     * The scale {@code s} of {@code B A} (LoRA's {@code alpha / r}).
+     *
+     * @since 1.2
+     */
+    float getScale();
+
+    /**
+     * The factors of {@code target}'s update in transformer layer {@code layer}.
+     *
+     * @param parameterStore where parameter values are read from
+     * @param layer          the transformer layer, from 0
+     * @param target         one of {@link #getTargets()}
+     * @return {@code A} of shape {@code (r, in)} and {@code B} of shape {@code (out, r)}, in that order
+     * @since 1.2
+     */
+    NDList computeFactors(ParameterStore parameterStore, int layer, LinearTarget target);
+
+    /**
      * The additive change of {@code target}'s output in transformer layer {@code layer} for
-     * {@code input}; dropout, if any, applies to the input when {@code training}.
+     * {@code input}: {@code s · (input A^T) B^T}. A method with dropout applies it to the input
+     * here when {@code training}.
      *
      * @param parameterStore where parameter values are read from
      * @param layer          the transformer layer, from 0
@@ -33,13 +58,16 @@ public interface LowRankUpdate {
      * @return shape {@code (..., out)}
      * @since 1.2
      */
-    NDArray computeDelta(ParameterStore parameterStore, int layer, LinearTarget target, NDArray input,
-            boolean training);
+    default NDArray computeDelta(ParameterStore parameterStore, int layer, LinearTarget target, NDArray input,
+            boolean training) {
+        NDList factors = computeFactors(parameterStore, layer, target);
+        return input.matMul(factors.get(0).transpose()).matMul(factors.get(1).transpose()).mul(getScale());
+    }
 
     /**
      * The change of {@code target}'s weight in transformer layer {@code layer}, {@code s · B A},
      * in DJL's and PyTorch's {@code (out, in)} layout: adding it to the frozen weight gives the
-     * same outputs as {@link #computeDelta} without dropout.
+     * outputs of {@link #computeDelta} without dropout.
      *
      * @param parameterStore where parameter values are read from
      * @param layer          the transformer layer, from 0
@@ -47,5 +75,8 @@ public interface LowRankUpdate {
      * @return shape {@code (out, in)}
      * @since 1.2
      */
-    NDArray computeWeightDelta(ParameterStore parameterStore, int layer, LinearTarget target);
+    default NDArray computeWeightDelta(ParameterStore parameterStore, int layer, LinearTarget target) {
+        NDList factors = computeFactors(parameterStore, layer, target);
+        return factors.get(1).matMul(factors.get(0)).mul(getScale());
+    }
 }
