@@ -2,6 +2,7 @@ package dev.peft4j.api;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import java.util.Set;
 
@@ -61,7 +62,8 @@ public interface LowRankUpdate {
     default NDArray computeDelta(ParameterStore parameterStore, int layer, LinearTarget target, NDArray input,
             boolean training) {
         NDList factors = computeFactors(parameterStore, layer, target);
-        return input.matMul(factors.get(0).transpose()).matMul(factors.get(1).transpose()).mul(getScale());
+        NDArray product = input.matMul(factors.get(0).transpose()).matMul(factors.get(1).transpose());
+        return product.mul(scaleOf(product));
     }
 
     /**
@@ -77,6 +79,15 @@ public interface LowRankUpdate {
      */
     default NDArray computeWeightDelta(ParameterStore parameterStore, int layer, LinearTarget target) {
         NDList factors = computeFactors(parameterStore, layer, target);
-        return factors.get(1).matMul(factors.get(0)).mul(getScale());
+        NDArray product = factors.get(1).matMul(factors.get(0));
+        return product.mul(scaleOf(product));
+    }
+
+    /**
+     * The scale as a tensor made by libtorch: {@code mul(Number)} would wrap it over a Java buffer
+     * that DJL frees at once while autograd still holds it for the backward pass.
+     */
+    private NDArray scaleOf(NDArray like) {
+        return like.getManager().full(new Shape(), getScale(), like.getDataType(), like.getDevice());
     }
 }
