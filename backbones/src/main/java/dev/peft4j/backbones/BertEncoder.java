@@ -52,6 +52,11 @@ import org.jspecify.annotations.Nullable;
  * <p>All parameters are frozen ({@code freezeParameters(true)}): they get no gradient and no
  * optimizer changes them. Gradients still flow through the encoder to its inputs (a prompt).
  *
+ * <p><b>Inside the layers.</b> {@link #encode(ParameterStore, NDArray, NDArray, NDArray,
+ * LayerInjections, boolean)} also takes a method's per-layer key/value prefix (prefix tuning) and
+ * low-rank update of the linear layers (LoRA); gradients flow to both. {@link #mergeLowRank} adds a
+ * trained update into the weights for serving at plain cost and restores them when closed.
+ *
  * <p>As a DJL {@link ai.djl.nn.Block}, {@code forward(ps, NDList(tokenIds, attentionMask,
  * tokenTypeIds))} (int64 {@code (B, T)} each) returns {@code NDList(lastHiddenState (B, T, d))}.
  * Obtain instances from {@link Backbones#load}.

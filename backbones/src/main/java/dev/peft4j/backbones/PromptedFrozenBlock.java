@@ -79,7 +79,10 @@ abstract class PromptedFrozenBlock extends AbstractBlock {
         return softPrompt;
     }
 
-    /** The number of prompt vectors in each input (0 without a prompt). */
+    /**
+     * The number of prompt vectors in each input: 0 without a prompt, and 0 for a method that acts
+     * only inside the layers (prefix tuning, LoRA). Tokenize with {@code maxLength - getPromptLength()}.
+     */
     public int getPromptLength() {
         return promptLength;
     }
