@@ -16,6 +16,9 @@ public sealed interface LayerAdapter permits PrefixTuningAdapter, LoraAdapter {
     /** The number of transformer layers the adapter is for. */
     int numLayers();
 
+    /** The model width {@code d} the adapter is for. */
+    int hiddenSize();
+
     /** The base model's Hub id or folder, as PEFT records it ({@code base_model_name_or_path}), or null. */
     @Nullable String baseModel();
 

@@ -102,6 +102,13 @@ public record LoraAdapter(int rank, float alpha, boolean rsLora, float dropout, 
     }
 
     @Override
+    public int hiddenSize() {
+        Factors first = factors.get(0);
+        // every target but the feed-forward output reads the model width
+        return first.target() == LinearTarget.OUTPUT ? first.b().length / rank : first.a().length / rank;
+    }
+
+    @Override
     public String peftType() {
         return PEFT_TYPE;
     }

@@ -49,6 +49,11 @@ public record PrefixTuningAdapter(PromptEmbeddings prefix, int numLayers, int nu
     }
 
     @Override
+    public int hiddenSize() {
+        return tokenDim();
+    }
+
+    @Override
     public String peftType() {
         return PEFT_TYPE;
     }
