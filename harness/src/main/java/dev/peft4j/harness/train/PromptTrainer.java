@@ -235,7 +235,7 @@ public final class PromptTrainer implements RunExecutor {
                 .optConfig(config.toMap())
                 .optMethodOptions(registry.get(spec.methodId()).parseOptions(spec.methodOptions()).asStringMap())
                 .optTrainableParameters(run.getTrainableParameterCount())
-                .optExportedPromptParameters(run.isZeroShot() ? 0 : run.getSoftPrompt().getPromptShape().size())
+                .optExportedPromptParameters(run.getExportedParameterCount())
                 .optWallTimeSeconds(seconds)
                 .optPeakMemoryBytes(Math.max(peakBytes, PeakMemory.current()))
                 .optEnvironment(RunEnvironment.current(backbone.getDevice().toString()));
