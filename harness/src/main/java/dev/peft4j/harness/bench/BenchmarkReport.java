@@ -101,7 +101,8 @@ public final class BenchmarkReport {
      *
      * @param method               the plugin id
      * @param options              its options
-     * @param promptLength         the run's prompt length (prefix length for the prefix methods, unused by LoRA)
+     * @param promptLength         the run's prompt length
+     * @param promptUse            what the method makes of it: input vectors, a prefix per layer, or unused (LoRA)
      * @param positions            positions through the encoder: text tokens, plus the prompt when it is inserted at the input
      * @param methodTrainable      trainable values of the method (prompt, Φ, prefix or LoRA factors)
      * @param trainable            trainable values in all, the linear head included
@@ -111,7 +112,7 @@ public final class BenchmarkReport {
      * @param ratioToFirst         median over the first method's median
      * @param pairedRatioToFirst   median over rounds of this round's time over the first method's in the same round
      */
-    record MethodStep(String method, Map<String, String> options, int promptLength, int positions,
+    record MethodStep(String method, Map<String, String> options, int promptLength, String promptUse, int positions,
             long methodTrainable, long trainable, Stats seconds, double meanSeconds, double worstSeconds,
             double ratioToFirst, double pairedRatioToFirst) {}
 
@@ -377,12 +378,13 @@ public final class BenchmarkReport {
                 .append("inputs to the device, forward and loss, backward, clipping and the AdamW update. ")
                 .append("Load average ").append(f2(m.loadAverageBefore())).append(" before, ")
                 .append(f2(m.loadAverageAfter())).append(" after.\n\n")
-                .append("| method | options | prompt | positions | trainable (method) | trainable (with head) | ")
+                .append("| method | options | prompt length (use) | positions | trainable (method) | trainable (with head) | ")
                 .append("median ms | mean ms | min–max ms | p10–p90 ms | vs first | vs first, paired |\n")
                 .append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (MethodStep r : m.rows()) {
             md.append("| ").append(r.method()).append(" | ").append(r.options().isEmpty() ? "defaults"
-                    : r.options().toString()).append(" | ").append(r.promptLength()).append(" | ").append(r.positions())
+                    : r.options().toString()).append(" | ").append(r.promptLength()).append(" (").append(r.promptUse())
+                    .append(") | ").append(r.positions())
                     .append(" | ").append(r.methodTrainable()).append(" | ").append(r.trainable()).append(" | ")
                     .append(f2(r.seconds().median() * 1e3)).append(" | ").append(f2(r.meanSeconds() * 1e3))
                     .append(" | ").append(f2(r.seconds().best() * 1e3)).append("–").append(f2(r.worstSeconds() * 1e3))
@@ -392,7 +394,9 @@ public final class BenchmarkReport {
         }
         md.append("\nTimes are per optimizer step, one value per round (the round's mean); \"vs first, paired\" is ")
                 .append("the median over rounds of the method's time over the first method's time in the same ")
-                .append("round. Memory per method is each training run's `peakMemoryBytes`, not measured here.\n");
+                .append("round. Positions: text tokens plus the prompt when it is inserted at the input (a prefix ")
+                .append("adds its length to the keys of every layer instead). Memory per method is each training ")
+                .append("run's `peakMemoryBytes`, not measured here.\n");
     }
 
     /** The headline ratios (issue "Performance"), each against the same run's float32 GEMM peak. */

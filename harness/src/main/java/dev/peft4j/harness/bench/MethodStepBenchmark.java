@@ -78,6 +78,8 @@ final class MethodStepBenchmark {
                     }
                     perRound[i][round] = (System.nanoTime() - t) / 1e9 / stepsPerRound;
                 }
+                log.printf("method steps: round %d/%d%n", round + 1, rounds);
+                log.flush();
             }
             List<BenchmarkReport.MethodStep> rows = new ArrayList<>();
             Stats first = Stats.of(list(perRound[0]));
@@ -94,18 +96,15 @@ final class MethodStepBenchmark {
                     worst = Math.max(worst, perRound[i][r]);
                 }
                 boolean atInput = !run.isZeroShot() && run.getSoftPrompt().insertsInputPrompt();
+                String promptUse = atInput ? "input" : !run.isZeroShot() && run.getSoftPrompt().getLayerPrefix() != null
+                        ? "prefix per layer" : "unused";
                 int promptLength = spec.apply(m).promptLength();
                 long methodValues = run.isZeroShot() ? 0 : run.getSoftPrompt().getTrainableParameterCount();
-                rows.add(new BenchmarkReport.MethodStep(m.method(), new TreeMap<>(m.options()), promptLength,
+                rows.add(new BenchmarkReport.MethodStep(m.method(), new TreeMap<>(m.options()), promptLength, promptUse,
                         encoded.get(i).length() + (atInput ? promptLength : 0), methodValues,
                         run.getTrainableParameterCount(), stats, sum / rounds, worst,
                         stats.median() / first.median(), Stats.of(ratios).median()));
-                log.printf("%s %s: %.2f ms per step median (%.2f–%.2f), %.3f of %s (paired %.3f), %d trainable%n",
-                        m.method(), m.options(), stats.median() * 1e3, stats.best() * 1e3, worst * 1e3,
-                        stats.median() / first.median(), methods.get(0).method(), Stats.of(ratios).median(),
-                        run.getTrainableParameterCount());
             }
-            log.flush();
             return new BenchmarkReport.MethodSteps(batch.size(), encoded.get(0).length(), warmup, rounds,
                     stepsPerRound, rows, loadBefore, ProcessStatus.loadAverage());
         } finally {

@@ -19,7 +19,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code peft4j bench}: performance ratios measured in one process, written as JSON and Markdown. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Measure GEMM peak, training-step FLOP/s, Φ share, inference latency, memory and load time.")
+        description = "Measure GEMM peak, training-step FLOP/s, Φ share, inference latency, memory and load time; "
+                + "with --methods, the training-step time per method, paired in one process.")
 final class BenchCommand implements Callable<Integer> {
 
     @Spec

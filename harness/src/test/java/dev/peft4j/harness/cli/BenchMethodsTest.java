@@ -29,14 +29,16 @@ class BenchMethodsTest {
 
     @Test
     void writesOneRowPerMethodWithItsTrainableValuesAndNoOtherSection(@TempDir Path out) throws IOException {
-        CommandRun run = CommandRun.of(bench(out, "--methods", "prompt-tuning,lora", "--method-options", "lora:rank=1"));
+        CommandRun run = CommandRun.of(bench(out, "--methods", "prompt-tuning,lora,prefix-tuning",
+                "--method-options", "lora:rank=1"));
         assertThat(run.status()).as(run.err()).isZero();
 
         JsonObject json = JsonParser.parseString(Files.readString(out.resolve("bench.json"))).getAsJsonObject();
         JsonArray rows = json.getAsJsonObject("methodSteps").getAsJsonArray("rows");
-        assertThat(rows).hasSize(2);
+        assertThat(rows).hasSize(3);
         JsonObject prompt = rows.get(0).getAsJsonObject();
         JsonObject lora = rows.get(1).getAsJsonObject();
+        JsonObject prefix = rows.get(2).getAsJsonObject();
         assertThat(prompt.get("method").getAsString()).isEqualTo("prompt-tuning");
         assertThat(lora.get("method").getAsString()).isEqualTo("lora");
         assertThat(lora.getAsJsonObject("options").get("rank").getAsString()).isEqualTo("1");
@@ -44,6 +46,8 @@ class BenchMethodsTest {
         int d = TinyBertFolder.HIDDEN;
         assertThat(number(prompt, "methodTrainable")).isEqualTo(4 * d);
         assertThat(number(lora, "methodTrainable")).isEqualTo(TinyBertFolder.LAYERS * 2 * (d + d));
+        // prefix tuning: m · L · 2 · d
+        assertThat(number(prefix, "methodTrainable")).isEqualTo(4 * TinyBertFolder.LAYERS * 2 * d);
         // the same linear head on both
         double head = number(prompt, "trainable") - number(prompt, "methodTrainable");
         assertThat(head).isPositive().isEqualTo(number(lora, "trainable") - number(lora, "methodTrainable"));
@@ -51,7 +55,8 @@ class BenchMethodsTest {
         double text = number(json, "methodSteps.textTokens");
         assertThat(number(prompt, "positions")).isEqualTo(text + 4);
         assertThat(number(lora, "positions")).isEqualTo(text);
-        for (JsonObject row : List.of(prompt, lora)) {
+        assertThat(number(prefix, "positions")).isEqualTo(text);
+        for (JsonObject row : List.of(prompt, lora, prefix)) {
             assertThat(number(row, "seconds.samples")).isEqualTo(3);
             assertThat(number(row, "seconds.median")).isPositive();
             assertThat(number(row, "meanSeconds")).isPositive();
@@ -64,8 +69,9 @@ class BenchMethodsTest {
         assertThat(json.getAsJsonArray("gemm")).isEmpty();
 
         String markdown = Files.readString(out.resolve("bench.md"));
-        assertThat(markdown).contains("## Training step per method", "| prompt-tuning | defaults | 4 |",
-                "| lora | {rank=1} | 4 |", "Load average");
+        assertThat(markdown).contains("## Training step per method", "| prompt-tuning | defaults | 4 (input) |",
+                "| lora | {rank=1} | 4 (unused) |",
+                "| prefix-tuning | defaults | 4 (prefix per layer) |", "Load average");
         assertThat(markdown).doesNotContain("## GEMM peak", "## Training step\n", "## Inference");
         assertThat(run.out()).contains("prompt-tuning: ", "lora {rank=1}: ", "bench.md");
     }
@@ -81,6 +87,19 @@ class BenchMethodsTest {
         int d = TinyBertFolder.HIDDEN;
         assertThat(number(rows.get(0).getAsJsonObject(), "methodTrainable")).isEqualTo(TinyBertFolder.LAYERS * 2 * 2 * d);
         assertThat(number(rows.get(1).getAsJsonObject(), "methodTrainable")).isEqualTo(TinyBertFolder.LAYERS * 2 * 2 * d);
+    }
+
+    @Test
+    void allSectionsAddsTheMethodsToTheFullReport(@TempDir Path out) throws IOException {
+        CommandRun run = CommandRun.of(bench(out, "--methods", "prompt-tuning,lora", "--all-sections", "--steps", "2",
+                "--gemm-sizes", "64", "--inference-batch", "2", "--repeats", "1", "--no-compare-threads",
+                "--no-compare-precision", "--bert-base-steps", "0"));
+        assertThat(run.status()).as(run.err()).isZero();
+        JsonObject json = JsonParser.parseString(Files.readString(out.resolve("bench.json"))).getAsJsonObject();
+        assertThat(json.getAsJsonObject("methodSteps").getAsJsonArray("rows")).hasSize(2);
+        assertThat(number(json, "step.seconds.median")).isPositive();
+        assertThat(Files.readString(out.resolve("bench.md"))).contains("## GEMM peak", "## Training step per method");
+        assertThat(run.out()).contains("GEMM peak");
     }
 
     @Test
