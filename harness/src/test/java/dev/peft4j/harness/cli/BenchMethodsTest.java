@@ -51,11 +51,12 @@ class BenchMethodsTest {
         // the same linear head on both
         double head = number(prompt, "trainable") - number(prompt, "methodTrainable");
         assertThat(head).isPositive().isEqualTo(number(lora, "trainable") - number(lora, "methodTrainable"));
-        // the same text; the prompt adds its vectors at the input, LoRA none
-        double text = number(json, "methodSteps.textTokens");
-        assertThat(number(prompt, "positions")).isEqualTo(text + 4);
-        assertThat(number(lora, "positions")).isEqualTo(text);
-        assertThat(number(prefix, "positions")).isEqualTo(text);
+        // every method fills the same position budget (--length 24), as in training: the prompt takes 4 of
+        // them (20 text tokens, the first method's, reported as textTokens); LoRA and the prefix take none
+        assertThat(number(json, "methodSteps.textTokens")).isEqualTo(20);
+        assertThat(number(prompt, "positions")).isEqualTo(24);
+        assertThat(number(lora, "positions")).isEqualTo(24);
+        assertThat(number(prefix, "positions")).isEqualTo(24);
         for (JsonObject row : List.of(prompt, lora, prefix)) {
             assertThat(number(row, "seconds.samples")).isEqualTo(3);
             assertThat(number(row, "seconds.median")).isPositive();
