@@ -371,7 +371,8 @@ public final class BenchmarkReport {
             return;
         }
         md.append("## Training step per method (paired, one process)\n\n").append(load.backbone()).append(", batch ")
-                .append(m.batchSize()).append(", ").append(m.textTokens()).append(" text tokens per sequence, the ")
+                .append(m.batchSize()).append(", the same position budget for every method (the first method's text has ")
+                .append(m.textTokens()).append(" tokens; a method that inserts nothing at the input gets more text), the ")
                 .append("same synthetic batch and linear head for every method; ").append(m.warmupSteps())
                 .append(" warm-up steps each, then ").append(m.rounds()).append(" rounds of ").append(m.stepsPerRound())
                 .append(" steps per method in rotation (the first method moving one place each round). A step is ")
