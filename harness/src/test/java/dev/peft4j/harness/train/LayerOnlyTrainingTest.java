@@ -132,6 +132,17 @@ class LayerOnlyTrainingTest {
     }
 
     @Test
+    void aPrefixThatLeavesTheTextTooFewPositionsIsRefused() {
+        try (NDManager manager = backbone.getManager().newSubManager()) {
+            RunSpec spec = new RunSpec("prefix-tuning", "cb", 1, TinyBertFolder.POSITIONS - 2, 0.01, Map.of(),
+                    spec("prefix-tuning", 1).shared());
+            assertThatThrownBy(() -> TrainingRun.create(backbone, CB, PluginRegistry.discover().get("prefix-tuning"),
+                    spec, manager)).isInstanceOf(InvalidOptionException.class)
+                    .hasMessageContaining("leaves 2 of the model's 128 positions");
+        }
+    }
+
+    @Test
     void aStoppedLoraRunResumesToTheSameAdapter(@TempDir Path uninterrupted, @TempDir Path interrupted) {
         RunSpec spec = spec("lora", 3);
         TrainedRun reference = TestTrainers.of(backbone, TestData.synthetic(), uninterrupted,
