@@ -44,6 +44,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -476,7 +477,7 @@ public final class TrainingRun {
             }
             LowRankUpdate update = Objects.requireNonNull(prompt.getLowRankUpdate());
             List<LoraAdapter.Factors> factors = new ArrayList<>();
-            List<LinearTarget> targets = List.copyOf(java.util.EnumSet.copyOf(update.getTargets()));
+            List<LinearTarget> targets = List.copyOf(EnumSet.copyOf(update.getTargets()));
             int rank = 0;
             for (int layer = 0; layer < numLayers; layer++) {
                 for (LinearTarget target : targets) {
