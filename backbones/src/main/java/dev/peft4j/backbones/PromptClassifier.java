@@ -328,7 +328,7 @@ public final class PromptClassifier extends PromptedFrozenBlock {
     private record LayerRows(PromptEmbeddings rows, int layers) implements Initializer {
         @Override
         public NDArray initialize(NDManager manager, Shape shape, DataType dataType) {
-            return LayerPrefixLayout.toLayers(rows.toNDArray(manager), layers).toType(dataType, true);
+            return LayerPrefix.fromPeftRows(rows.toNDArray(manager), layers).toType(dataType, true);
         }
     }
 
@@ -372,7 +372,7 @@ public final class PromptClassifier extends PromptedFrozenBlock {
         /**
          * An exported layer prefix used as is in every layer (frozen), for inference: Hugging Face
          * PEFT's {@code PREFIX_TUNING} {@code prompt_embeddings}, shape {@code (m, L·2·d)} (see
-         * {@link LayerPrefixLayout}). Nothing is inserted at the input; the text's positions shift by
+         * {@link LayerPrefix#fromPeftRows}). Nothing is inserted at the input; the text's positions shift by
          * {@code m} (see {@link BertEncoder#encode(ParameterStore, NDArray, NDArray, NDArray,
          * LayerInjections, boolean)}).
          */

@@ -13,6 +13,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import dev.peft4j.api.LayerInjections;
+import dev.peft4j.api.LayerPrefix;
 import dev.peft4j.api.LinearTarget;
 import dev.peft4j.api.PeftException;
 import dev.peft4j.api.PromptEmbeddings;
@@ -178,7 +179,7 @@ class PromptClassifierLayerMethodsTest {
                 ParameterStore ps = new ParameterStore(manager, false);
                 LayerSource source = (LayerSource) prompt.getChildren().valueAt(0);
                 PromptEmbeddings rows = PromptEmbeddings.fromNDArray(
-                        LayerPrefixLayout.toPeftRows(source.computePrefix(ps, false)));
+                        LayerPrefix.toPeftRows(source.computePrefix(ps, false)));
                 assertThat(rows.shape().width()).isEqualTo(TinyBertFolder.LAYERS * 2 * TinyBertFolder.HIDDEN);
                 PromptClassifier fixed = PromptClassifier.builder().setEncoder(backbone.getEncoder()).setNumClasses(2)
                         .optFixedLayerPrefix(rows).optLowRankUpdate(source).build();

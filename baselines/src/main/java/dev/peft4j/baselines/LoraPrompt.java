@@ -107,8 +107,9 @@ public final class LoraPrompt extends AbstractPromptSource implements LowRankUpd
                     + "'; it updates layers 0 to " + (numLayers - 1) + " and targets "
                     + targets.stream().map(LinearTarget::id).collect(Collectors.joining(", ")));
         }
-        return new NDList(OwnParametersPlugin.value(parameterStore, a[layer][target.ordinal()], false),
-                OwnParametersPlugin.value(parameterStore, b[layer][target.ordinal()], false));
+        // training = true: a copying store (another device) must attach gradients to the copies it hands out
+        return new NDList(OwnParametersPlugin.value(parameterStore, a[layer][target.ordinal()], true),
+                OwnParametersPlugin.value(parameterStore, b[layer][target.ordinal()], true));
     }
 
     @Override

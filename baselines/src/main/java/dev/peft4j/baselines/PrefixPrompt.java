@@ -53,24 +53,11 @@ public abstract class PrefixPrompt extends AbstractPromptSource implements Layer
 
     @Override
     public NDArray computePrefix(ParameterStore parameterStore, boolean training) {
-        return toLayers(computePeftRows(parameterStore, training), numLayers);
+        return LayerPrefix.fromPeftRows(computePeftRows(parameterStore, training), numLayers);
     }
 
     @Override
     protected final NDArray apply(ParameterStore parameterStore, boolean training) {
         throw OwnParametersPlugin.nothingAtInput(this, "its per-layer keys and values with computePrefix(...)");
-    }
-
-    /** PEFT rows {@code (m, L·2·d)} as {@code (L, 2, m, d)}. */
-    static NDArray toLayers(NDArray rows, int layers) {
-        long m = rows.getShape().get(0);
-        long d = rows.getShape().get(1) / (2L * layers);
-        return rows.reshape(m, layers, 2, d).transpose(1, 2, 0, 3);
-    }
-
-    /** {@code (L, 2, m, d)} as PEFT rows {@code (m, L·2·d)}. */
-    static NDArray toRows(NDArray layers) {
-        var s = layers.getShape();
-        return layers.transpose(2, 0, 1, 3).reshape(s.get(2), s.get(0) * 2 * s.get(3));
     }
 }

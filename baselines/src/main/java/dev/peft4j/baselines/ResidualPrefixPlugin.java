@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
+import dev.peft4j.api.LayerPrefix;
 import dev.peft4j.api.Options;
 import dev.peft4j.api.PromptCreationContext;
 import dev.peft4j.api.PromptShape;
@@ -74,7 +75,7 @@ public final class ResidualPrefixPlugin extends OwnParametersPlugin {
 
         @Override
         public NDArray computePeftRows(ParameterStore parameterStore, boolean training) {
-            return toRows(computePrefix(parameterStore, training));
+            return LayerPrefix.toPeftRows(computePrefix(parameterStore, training));
         }
 
         @Override

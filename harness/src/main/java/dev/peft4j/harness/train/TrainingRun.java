@@ -27,7 +27,6 @@ import dev.peft4j.api.SoftPrompt;
 import dev.peft4j.api.internal.AtomicFiles;
 import dev.peft4j.backbones.Backbone;
 import dev.peft4j.backbones.EncodedBatch;
-import dev.peft4j.backbones.LayerPrefixLayout;
 import dev.peft4j.backbones.PromptClassifier;
 import dev.peft4j.backbones.TextToTextClassifier;
 import dev.peft4j.backbones.Verbalizer;
@@ -472,7 +471,7 @@ public final class TrainingRun {
             ParameterStore store = new ParameterStore(scratch, false);
             LayerPrefix prefix = prompt.getLayerPrefix();
             if (prefix != null) {
-                NDArray rows = LayerPrefixLayout.toPeftRows(prefix.computePrefix(store, false));
+                NDArray rows = LayerPrefix.toPeftRows(prefix.computePrefix(store, false));
                 return new PrefixTuningAdapter(PromptEmbeddings.fromNDArray(rows), numLayers, numAttentionHeads, null);
             }
             LowRankUpdate update = Objects.requireNonNull(prompt.getLowRankUpdate());

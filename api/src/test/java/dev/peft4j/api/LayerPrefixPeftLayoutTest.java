@@ -1,4 +1,4 @@
-package dev.peft4j.backbones;
+package dev.peft4j.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,11 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import dev.peft4j.api.ShapeMismatchException;
 import org.junit.jupiter.api.Test;
 
 /** PEFT's {@code (m, L·2·d)} prefix rows against the encoder's {@code (L, 2, m, d)}, element by element. */
-class LayerPrefixLayoutTest {
+class LayerPrefixPeftLayoutTest {
 
     private static final int LAYERS = 3;
     private static final int M = 4;
@@ -25,7 +24,7 @@ class LayerPrefixLayoutTest {
             for (int i = 0; i < rows.length; i++) {
                 rows[i] = i;
             }
-            float[] layers = LayerPrefixLayout.toLayers(manager.create(rows, new Shape(M, LAYERS * 2 * D)), LAYERS)
+            float[] layers = LayerPrefix.fromPeftRows(manager.create(rows, new Shape(M, LAYERS * 2 * D)), LAYERS)
                     .toFloatArray();
             // PEFT: row i, column (l*2 + kv)*d + h*dh + j is layer l, keys/values kv, position i, head h, index j
             for (int l = 0; l < LAYERS; l++) {
@@ -50,11 +49,11 @@ class LayerPrefixLayoutTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             manager.getEngine().setRandomSeed(3);
             NDArray rows = manager.randomNormal(new Shape(M, LAYERS * 2 * D));
-            NDArray layers = LayerPrefixLayout.toLayers(rows, LAYERS);
+            NDArray layers = LayerPrefix.fromPeftRows(rows, LAYERS);
             assertThat(layers.getShape()).isEqualTo(new Shape(LAYERS, 2, M, D));
-            assertThat(LayerPrefixLayout.toPeftRows(layers).toFloatArray()).containsExactly(rows.toFloatArray());
+            assertThat(LayerPrefix.toPeftRows(layers).toFloatArray()).containsExactly(rows.toFloatArray());
             NDArray other = manager.randomNormal(new Shape(LAYERS, 2, M, D));
-            NDArray back = LayerPrefixLayout.toLayers(LayerPrefixLayout.toPeftRows(other), LAYERS);
+            NDArray back = LayerPrefix.fromPeftRows(LayerPrefix.toPeftRows(other), LAYERS);
             assertThat(back.getShape()).isEqualTo(other.getShape());
             assertThat(back.toFloatArray()).containsExactly(other.toFloatArray());
         }
@@ -63,10 +62,10 @@ class LayerPrefixLayoutTest {
     @Test
     void wrongShapesAreRefusedWithTheExpectedLayout() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            assertThatThrownBy(() -> LayerPrefixLayout.toLayers(manager.zeros(new Shape(M, 7)), LAYERS))
+            assertThatThrownBy(() -> LayerPrefix.fromPeftRows(manager.zeros(new Shape(M, 7)), LAYERS))
                     .isInstanceOf(ShapeMismatchException.class).hasMessageContaining("(m, layers * 2 * d)")
                     .hasMessageContaining("3 layers");
-            assertThatThrownBy(() -> LayerPrefixLayout.toPeftRows(manager.zeros(new Shape(LAYERS, 3, M, D))))
+            assertThatThrownBy(() -> LayerPrefix.toPeftRows(manager.zeros(new Shape(LAYERS, 3, M, D))))
                     .isInstanceOf(ShapeMismatchException.class).hasMessageContaining("(layers, 2, m, d)");
         }
     }
