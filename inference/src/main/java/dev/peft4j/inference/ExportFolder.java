@@ -10,6 +10,8 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.peft4j.api.AdapterConfig;
+import dev.peft4j.api.LinearTarget;
+import dev.peft4j.api.LowRankUpdate;
 import dev.peft4j.api.PeftException;
 import dev.peft4j.api.PromptAdapter;
 import dev.peft4j.api.PromptAdapterFiles;
@@ -593,7 +595,7 @@ public record ExportFolder(@Nullable PromptAdapter adapter, float[] headWeight, 
      *
      * @throws PeftException when the export holds no LoRA adapter
      */
-    public dev.peft4j.api.LowRankUpdate newLowRankUpdate(NDManager manager) {
+    public LowRankUpdate newLowRankUpdate(NDManager manager) {
         if (!(layerAdapter instanceof LoraAdapter lora)) {
             throw new PeftException("The export of method '" + settings.method() + "' holds no LoRA adapter");
         }
@@ -628,7 +630,7 @@ public record ExportFolder(@Nullable PromptAdapter adapter, float[] headWeight, 
         }
         if (layerAdapter instanceof LoraAdapter lora) {
             return "LORA r=" + lora.rank() + " alpha=" + lora.alpha() + " on "
-                    + lora.targets().stream().map(dev.peft4j.api.LinearTarget::id).toList() + " in " + lora.numLayers()
+                    + lora.targets().stream().map(LinearTarget::id).toList() + " in " + lora.numLayers()
                     + " layers";
         }
         return "prompt P' " + getPrompt().shape();

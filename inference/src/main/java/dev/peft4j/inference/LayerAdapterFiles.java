@@ -3,6 +3,8 @@ package dev.peft4j.inference;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
@@ -23,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -231,7 +234,7 @@ public final class LayerAdapterFiles {
             if (target == null) {
                 throw new PromptFormatException(weightsFile + " holds '" + key + "' for the module '" + matcher.group(2)
                         + "', which is not a target peft4j knows; it applies LoRA to "
-                        + java.util.Arrays.stream(LinearTarget.values()).map(LinearTarget::huggingFaceModule).toList()
+                        + Arrays.stream(LinearTarget.values()).map(LinearTarget::huggingFaceModule).toList()
                         + ".");
             }
             String[] pair = keys.computeIfAbsent(Integer.parseInt(matcher.group(1)), l -> new EnumMap<>(LinearTarget.class))
@@ -353,7 +356,7 @@ public final class LayerAdapterFiles {
                 try (NDManager manager = NDManager.newBaseManager()) {
                     for (NDArray array : NDList.decode(manager, bytes)) {
                         // only F32 tensors are read; others (a classifier in half precision) stay undecoded
-                        if (array.getDataType() == ai.djl.ndarray.types.DataType.FLOAT32) {
+                        if (array.getDataType() == DataType.FLOAT32) {
                             values.put(array.getName(), array.toFloatArray());
                         }
                     }
@@ -376,9 +379,9 @@ public final class LayerAdapterFiles {
             } else if (adapter instanceof LoraAdapter lora) {
                 for (LoraAdapter.Factors f : lora.factors()) {
                     int r = lora.rank();
-                    NDArray a = manager.create(f.a(), new ai.djl.ndarray.types.Shape(r, f.a().length / r));
+                    NDArray a = manager.create(f.a(), new Shape(r, f.a().length / r));
                     a.setName(loraKey(f.layer(), f.target(), "A"));
-                    NDArray b = manager.create(f.b(), new ai.djl.ndarray.types.Shape(f.b().length / r, r));
+                    NDArray b = manager.create(f.b(), new Shape(f.b().length / r, r));
                     b.setName(loraKey(f.layer(), f.target(), "B"));
                     list.add(a);
                     list.add(b);

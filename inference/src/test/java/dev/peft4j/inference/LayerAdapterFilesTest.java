@@ -178,7 +178,11 @@ class LayerAdapterFilesTest {
                 .containsExactly((long) R, (long) D);
     }
 
-    /** A config as PEFT 0.13 saves for get_peft_model(BertForSequenceClassification, LoraConfig(...)). */
+    /**
+     * A config shaped like one PEFT saves for {@code get_peft_model(BertForSequenceClassification,
+     * LoraConfig(r=3, lora_alpha=16, target_modules=["query", "value"], task_type="SEQ_CLS"))}: sorted keys,
+     * fields of several releases (LoraConfig in tuners/lora/config.py), some of which peft4j does not read.
+     */
     private static String peftLoraConfig(String extra) {
         return "{\n  \"alpha_pattern\": {},\n  \"auto_mapping\": null,\n  \"base_model_name_or_path\": \"" + BASE
                 + "\",\n  \"bias\": \"none\",\n  \"fan_in_fan_out\": false,\n  \"inference_mode\": true,\n"

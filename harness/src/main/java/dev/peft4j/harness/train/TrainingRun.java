@@ -43,6 +43,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -143,13 +144,17 @@ public final class TrainingRun {
                 .optEncoder(encoderBlock)
                 .optLayers(numLayers, numAttentionHeads)
                 .optIntermediateSize(backbone.getIntermediateSize())
-                .optMaxTextLength(config.maxLength() - spec.promptLength())
+                // a layer-only method's prefix takes no input positions and may be longer than max-length
+                .optMaxTextLength(config.maxLength() > spec.promptLength() ? config.maxLength() - spec.promptLength()
+                        : config.maxLength())
                 .optInit(init(config.init()))
                 .optSeed(spec.seed())
                 .build());
         this.layerOnly = softPrompt != null && !softPrompt.insertsInputPrompt();
         if (softPrompt != null && layerOnly) {
             checkLayerOnly(spec, config, softPrompt);
+        } else if (softPrompt != null) {
+            TrainingRunCheck.checkTextPositions(spec, config);
         }
         String dropout = options.asStringMap().get("dropout");
         this.loraDropout = dropout == null ? 0f : Float.parseFloat(dropout);
@@ -210,6 +215,12 @@ public final class TrainingRun {
         var layerPrefix = softPrompt == null ? null : softPrompt.getLayerPrefix();
         if (layerPrefix != null) {
             maxTokens = Math.min(maxTokens, encoderBlock.getMaxPositions() - layerPrefix.getPrefixLength());
+            if (maxTokens < TrainingRunCheck.MIN_TEXT_POSITIONS) {
+                throw new InvalidOptionException("A layer prefix of " + layerPrefix.getPrefixLength() + " positions "
+                        + "shifts the text's positions (as in Hugging Face) and leaves " + maxTokens + " of the model's "
+                        + encoderBlock.getMaxPositions() + " positions for the text; a sequence needs at least "
+                        + TrainingRunCheck.MIN_TEXT_POSITIONS + ". Shorten the prefix (--prompt-lengths).");
+            }
         }
         this.encoder = textTemplate != null ? new BatchEncoder(backbone.getTokenizer(), task, maxTokens, textTemplate)
                 : new BatchEncoder(backbone.getTokenizer(), task, maxTokens, template, verbalizer);
@@ -465,7 +476,7 @@ public final class TrainingRun {
             }
             LowRankUpdate update = Objects.requireNonNull(prompt.getLowRankUpdate());
             List<LoraAdapter.Factors> factors = new ArrayList<>();
-            List<LinearTarget> targets = List.copyOf(java.util.EnumSet.copyOf(update.getTargets()));
+            List<LinearTarget> targets = List.copyOf(EnumSet.copyOf(update.getTargets()));
             int rank = 0;
             for (int layer = 0; layer < numLayers; layer++) {
                 for (LinearTarget target : targets) {

@@ -70,9 +70,14 @@ class LayerOnlyTrainingTest {
     }
 
     private static RunSpec spec(String method, int epochs) {
+        return spec(method, epochs, Map.of());
+    }
+
+    private static RunSpec spec(String method, int epochs, Map<String, String> extra) {
         Map<String, String> shared = new TreeMap<>(Map.of("backbone", backbone.getName(), "epochs",
                 Integer.toString(epochs), "batch-size", "4", "max-length", Integer.toString(MAX_LENGTH),
                 "train-limit", "12", "eval-limit", "12"));
+        shared.putAll(extra);
         Map<String, String> options = method.equals("lora") ? Map.of("rank", "2", "alpha", "4",
                 "targets", "query,value,output") : Map.of();
         return new RunSpec(method, "cb", 7, M, 0.01, options, shared);
@@ -127,6 +132,17 @@ class LayerOnlyTrainingTest {
     }
 
     @Test
+    void aPrefixThatLeavesTheTextTooFewPositionsIsRefused() {
+        try (NDManager manager = backbone.getManager().newSubManager()) {
+            RunSpec spec = new RunSpec("prefix-tuning", "cb", 1, TinyBertFolder.POSITIONS - 2, 0.01, Map.of(),
+                    spec("prefix-tuning", 1).shared());
+            assertThatThrownBy(() -> TrainingRun.create(backbone, CB, PluginRegistry.discover().get("prefix-tuning"),
+                    spec, manager)).isInstanceOf(InvalidOptionException.class)
+                    .hasMessageContaining("leaves 2 of the model's 128 positions");
+        }
+    }
+
+    @Test
     void aStoppedLoraRunResumesToTheSameAdapter(@TempDir Path uninterrupted, @TempDir Path interrupted) {
         RunSpec spec = spec("lora", 3);
         TrainedRun reference = TestTrainers.of(backbone, TestData.synthetic(), uninterrupted,
@@ -157,10 +173,20 @@ class LayerOnlyTrainingTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"prefix-tuning", "residual-prefix", "lora"})
     void thePredictorServesTheTrainedClassifiersPredictions(String method) {
+        assertPredictorServesTheTrainedClassifier(spec(method, 1));
+    }
+
+    @Test
+    void aLoraRunWithAVerbalizerHeadIsServedToo() {
+        assertPredictorServesTheTrainedClassifier(spec("lora", 1, Map.of("head", "verbalizer",
+                "label-words", "entailment=entailment,contradiction=contradiction,neutral=neutral")));
+    }
+
+    private void assertPredictorServesTheTrainedClassifier(RunSpec spec) {
+        String method = spec.methodId();
         Path exportDir = temp.resolve(method);
         DataLocator data = DataLocator.builder().optDataFolder(TestData.synthetic()).build();
         List<Example> val = CB.load("val", data.locate(CB, "val")).subList(0, 10);
-        RunSpec spec = spec(method, 1);
         List<float[]> trained = new ArrayList<>();
         try (NDManager manager = backbone.getManager().newSubManager()) {
             TrainingRun run = TrainingRun.create(backbone, CB, PluginRegistry.discover().get(method), spec, manager);
