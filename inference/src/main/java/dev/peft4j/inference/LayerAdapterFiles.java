@@ -16,6 +16,7 @@ import dev.peft4j.api.PromptAdapterFiles;
 import dev.peft4j.api.PromptEmbeddings;
 import dev.peft4j.api.PromptFormatException;
 import dev.peft4j.api.PromptShape;
+import dev.peft4j.api.internal.AdapterJson;
 import dev.peft4j.api.internal.AtomicFiles;
 import dev.peft4j.api.internal.EngineCheck;
 import dev.peft4j.api.internal.SafetensorsHeader;
@@ -137,7 +138,7 @@ public final class LayerAdapterFiles {
         } catch (RuntimeException e) {
             throw new PromptFormatException(configFile + " is not a JSON object: " + e.getMessage(), e);
         }
-        String type = string(json, "peft_type", configFile);
+        String type = AdapterJson.string(json, "peft_type", configFile);
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(weightsFile);
@@ -158,10 +159,10 @@ public final class LayerAdapterFiles {
 
     private static PrefixTuningAdapter readPrefix(JsonObject json, Path configFile, Path weightsFile,
             SafetensorsHeader header, byte[] bytes) {
-        int m = positiveInt(json, "num_virtual_tokens", configFile);
-        int d = positiveInt(json, "token_dim", configFile);
-        int layers = positiveInt(json, "num_layers", configFile);
-        int heads = positiveInt(json, "num_attention_heads", configFile);
+        int m = AdapterJson.positiveInt(json, "num_virtual_tokens", configFile);
+        int d = AdapterJson.positiveInt(json, "token_dim", configFile);
+        int layers = AdapterJson.positiveInt(json, "num_layers", configFile);
+        int heads = AdapterJson.positiveInt(json, "num_attention_heads", configFile);
         JsonElement submodules = json.get("num_transformer_submodules");
         if (submodules != null && !submodules.isJsonNull() && submodules.getAsInt() != 1) {
             throw new PromptFormatException(configFile + " sets num_transformer_submodules " + submodules
@@ -182,14 +183,14 @@ public final class LayerAdapterFiles {
         float[] values = reader.floats(PromptAdapterFiles.PROMPT_KEY, expected,
                 "(num_virtual_tokens, num_layers*2*token_dim) as " + PromptAdapterFiles.CONFIG_FILE + " declares");
         return new PrefixTuningAdapter(new PromptEmbeddings(new PromptShape(m, layers * 2 * d), values), layers, heads,
-                string(json, "base_model_name_or_path", configFile));
+                AdapterJson.string(json, "base_model_name_or_path", configFile));
     }
 
     private static LoraAdapter readLora(JsonObject json, Path configFile, Path weightsFile, SafetensorsHeader header,
             byte[] bytes) {
-        int rank = positiveInt(json, "r", configFile);
-        float alpha = number(json, "lora_alpha", configFile);
-        String bias = string(json, "bias", configFile);
+        int rank = AdapterJson.positiveInt(json, "r", configFile);
+        float alpha = AdapterJson.positiveNumber(json, "lora_alpha", configFile);
+        String bias = AdapterJson.string(json, "bias", configFile);
         if (bias != null && !bias.equals("none")) {
             throw new PromptFormatException(configFile + " sets bias '" + bias + "': the adapter also trained biases of "
                     + "the base model, which peft4j does not apply. peft4j reads LoRA adapters with bias \"none\".");
@@ -280,7 +281,7 @@ public final class LayerAdapterFiles {
         }
         checkWidths(weightsFile, inOut);
         return new LoraAdapter(rank, alpha, rsLora, dropout, List.copyOf(targets), layers, factors,
-                string(json, "base_model_name_or_path", configFile));
+                AdapterJson.string(json, "base_model_name_or_path", configFile));
     }
 
     /** Checks that the targets agree on the model width and the feed-forward width. */
@@ -457,40 +458,6 @@ public final class LayerAdapterFiles {
         return GSON.toJsonTree(fields).getAsJsonObject();
     }
 
-    private static @Nullable String string(JsonObject json, String key, Path file) {
-        JsonElement e = json.get(key);
-        if (e == null || e.isJsonNull()) {
-            return null;
-        }
-        if (!e.isJsonPrimitive()) {
-            throw new PromptFormatException(file + ": field '" + key + "' must be a string, got " + e);
-        }
-        return e.getAsString();
-    }
 
-    private static int positiveInt(JsonObject json, String key, Path file) {
-        JsonElement e = json.get(key);
-        try {
-            int value = e.getAsInt();
-            if (value > 0 && e.getAsDouble() == value) {
-                return value;
-            }
-        } catch (RuntimeException ignored) {
-            // reported below
-        }
-        throw new PromptFormatException(file + ": field '" + key + "' must be a positive integer, got " + e);
-    }
 
-    private static float number(JsonObject json, String key, Path file) {
-        JsonElement e = json.get(key);
-        try {
-            float value = e.getAsFloat();
-            if (Float.isFinite(value) && value > 0) {
-                return value;
-            }
-        } catch (RuntimeException ignored) {
-            // reported below
-        }
-        throw new PromptFormatException(file + ": field '" + key + "' must be a positive number, got " + e);
-    }
 }
