@@ -168,12 +168,8 @@ public final class LayerAdapterFiles {
             throw new PromptFormatException(configFile + " sets num_transformer_submodules " + submodules
                     + "; peft4j reads prefixes of encoder models (1).");
         }
-        JsonElement projection = json.get("prefix_projection");
-        if (projection != null && !projection.isJsonNull() && projection.getAsBoolean()) {
-            throw new PromptFormatException(configFile + " sets prefix_projection true: the file holds the prefix "
-                    + "before PEFT's projection MLP. peft4j reads computed prefixes (prefix_projection false), as its "
-                    + "own exports write them.");
-        }
+        // prefix_projection is not checked: PEFT saves the prompt encoder's output (get_prompt_embedding_to_save runs
+        // the projection MLP), so prompt_embeddings holds the computed (m, L*2*d) prefix either way
         if (d % heads != 0) {
             throw new PromptFormatException(configFile + ": token_dim " + d + " is not a multiple of "
                     + "num_attention_heads " + heads);

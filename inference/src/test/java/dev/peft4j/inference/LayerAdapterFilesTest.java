@@ -257,6 +257,21 @@ class LayerAdapterFilesTest {
         assertThat(read.tokenDim()).isEqualTo(D);
     }
 
+    @Test
+    void aPrefixTrainedWithPeftsProjectionReadsAsTheComputedPrefixPeftSaved() throws IOException {
+        // PEFT saves prompt_encoder(tokens), the projection's output (m, L*2*d), also with prefix_projection true
+        // (PeftModel.get_prompt_embedding_to_save via BasePromptEncoder._get_adapter_state_dict)
+        Files.writeString(temp.resolve(PromptAdapterFiles.CONFIG_FILE), "{\n  \"base_model_name_or_path\": \""
+                + BASE + "\",\n  \"encoder_hidden_size\": 16,\n  \"inference_mode\": true,\n"
+                + "  \"num_attention_heads\": 2,\n  \"num_layers\": 2,\n  \"num_transformer_submodules\": 1,\n"
+                + "  \"num_virtual_tokens\": 5,\n  \"peft_type\": \"PREFIX_TUNING\",\n"
+                + "  \"prefix_projection\": true,\n  \"task_type\": \"FEATURE_EXTRACTION\",\n  \"token_dim\": 8\n}");
+        tensors(temp, Map.of("prompt_embeddings", new Shape(5, LAYERS * 2 * D)));
+        PrefixTuningAdapter read = (PrefixTuningAdapter) LayerAdapterFiles.read(temp);
+        assertThat(read.prefixLength()).isEqualTo(5);
+        assertThat(read.tokenDim()).isEqualTo(D);
+    }
+
     private void assertRefused(String config, Map<String, Shape> shapes, String... fragments) throws IOException {
         Files.writeString(temp.resolve(PromptAdapterFiles.CONFIG_FILE), config);
         tensors(temp, shapes);
