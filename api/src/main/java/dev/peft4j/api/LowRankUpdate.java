@@ -36,6 +36,18 @@ public interface LowRankUpdate {
     float getScale();
 
     /**
+     * The dropout rate on the update's input during training. Exports record it (PEFT's
+     * {@code lora_dropout}) so that training can go on elsewhere with the same setting; it does
+     * not change what the update computes at inference.
+     *
+     * @return a rate in {@code [0, 1)}; 0, the default, for a method without dropout
+     * @since 1.2
+     */
+    default float getDropout() {
+        return 0f;
+    }
+
+    /**
      * The factors of {@code target}'s update in transformer layer {@code layer}.
      *
      * @param parameterStore where parameter values are read from

@@ -81,8 +81,9 @@ public final class LoraPrompt extends AbstractPromptSource implements LowRankUpd
     }
 
     /** The dropout rate on each update's input during training. */
-    public double getDropout() {
-        return dropout;
+    @Override
+    public float getDropout() {
+        return (float) dropout;
     }
 
     /** The number {@code L} of transformer layers with updates. */

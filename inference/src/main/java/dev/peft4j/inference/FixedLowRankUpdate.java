@@ -13,7 +13,7 @@ import java.util.Set;
 
 /**
  * An exported LoRA adapter's factors as a frozen {@link LowRankUpdate}: no parameters, no
- * dropout, the arrays on the manager given (freed with it).
+ * dropout applied (its rate is kept for a new export), the arrays on the manager given (freed with it).
  */
 final class FixedLowRankUpdate implements LowRankUpdate {
 
@@ -41,6 +41,11 @@ final class FixedLowRankUpdate implements LowRankUpdate {
     @Override
     public float getScale() {
         return adapter.scale();
+    }
+
+    @Override
+    public float getDropout() {
+        return adapter.dropout();
     }
 
     @Override

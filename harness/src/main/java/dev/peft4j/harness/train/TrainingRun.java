@@ -97,7 +97,6 @@ public final class TrainingRun {
     private final int numLayers;
     private final int numAttentionHeads;
     /** The method's LoRA dropout option as recorded in a PEFT config, 0 when it has none. */
-    private final float loraDropout;
     private final Map<String, Parameter> trainable = new LinkedHashMap<>();
     /** The head's parameters by their own name ({@code weight}, {@code bias}) to their name in the model. */
     private final Map<String, String> headNames = new LinkedHashMap<>();
@@ -156,8 +155,6 @@ public final class TrainingRun {
         } else if (softPrompt != null) {
             TrainingRunCheck.checkTextPositions(spec, config);
         }
-        String dropout = options.asStringMap().get("dropout");
-        this.loraDropout = dropout == null ? 0f : Float.parseFloat(dropout);
         this.template = config.isVerbalizer() ? VerbalizerTemplate.resolve(task, config) : null;
         this.textTemplate = config.isTextToText() ? TextToTextTemplate.resolve(task, config) : null;
         Verbalizer verbalizer = template != null ? Verbalizer.of(backbone, template.labelWords()) : null;
@@ -487,7 +484,7 @@ public final class TrainingRun {
                 }
             }
             // PEFT's scale is lora_alpha / r
-            return new LoraAdapter(rank, update.getScale() * rank, false, loraDropout, targets, numLayers, factors,
+            return new LoraAdapter(rank, update.getScale() * rank, false, update.getDropout(), targets, numLayers, factors,
                     null);
         }
     }

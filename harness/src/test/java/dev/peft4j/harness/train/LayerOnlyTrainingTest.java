@@ -5,8 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDManager;
+import dev.peft4j.api.AbstractReparameterizerPlugin;
+import dev.peft4j.api.ApiVersion;
 import dev.peft4j.api.InvalidOptionException;
+import dev.peft4j.api.OptionSpec;
+import dev.peft4j.api.Options;
 import dev.peft4j.api.PeftException;
+import dev.peft4j.api.PromptShape;
+import dev.peft4j.api.Reparameterizer;
+import dev.peft4j.api.ReparameterizerPlugin;
 import dev.peft4j.backbones.Backbone;
 import dev.peft4j.backbones.Backbones;
 import dev.peft4j.backbones.TinyBertFolder;
@@ -115,6 +122,37 @@ class LayerOnlyTrainingTest {
             if (method.equals("prefix-tuning")) {
                 assertThat(run.result().trainableParameters()).isEqualTo(prefixValues() + head);
             }
+        }
+    }
+
+    @Test
+    void theExportRecordsTheLoraUpdatesOwnDropoutRate() {
+        RunSpec lora = spec("lora", 1);
+        Map<String, String> options = new TreeMap<>(lora.methodOptions());
+        options.put("dropout", "0.25");
+        TrainedRun run = TestTrainers.of(backbone, TestData.synthetic(), null, new TrainingListener() {})
+                .train(new RunSpec("lora", "cb", 7, M, 0.01, options, lora.shared()));
+
+        assertThat(((LoraAdapter) Objects.requireNonNull(run.layers())).dropout()).isEqualTo(0.25f);
+    }
+
+    @Test
+    void anotherMethodsOptionNamedDropoutIsNotReadAsARate() {
+        // an input-prompt method whose 'dropout' is a mode, not a number: only a LowRankUpdate's rate is read
+        ReparameterizerPlugin wordDropout = new AbstractReparameterizerPlugin("word-dropout",
+                "Prompt tuning with a dropout mode", new ApiVersion(ApiVersion.MAJOR, ApiVersion.MINOR),
+                List.of(OptionSpec.choice("dropout", "none", List.of("none", "word"), "Dropout mode"))) {
+            @Override
+            protected Reparameterizer createReparameterizer(PromptShape shape, Options options) {
+                return PluginRegistry.discover().get("prompt-tuning").create(shape);
+            }
+        };
+        RunSpec spec = new RunSpec("word-dropout", "cb", 7, M, 0.01, Map.of("dropout", "word"),
+                spec("prompt-tuning", 1).shared());
+        try (NDManager manager = backbone.getManager().newSubManager()) {
+            TrainingRun run = TrainingRun.create(backbone, CB, wordDropout, spec, manager);
+
+            assertThat(run.getSoftPrompt().getPromptShape().length()).isEqualTo(M);
         }
     }
 
