@@ -110,6 +110,8 @@ public final class TrainingRun {
     private final NDManager manager;
     private final Map<Example, Integer> lengths = new IdentityHashMap<>();
     private final List<EpochMetrics> history = new ArrayList<>();
+    /** Wall-clock seconds that earlier processes spent on this run, from its restored checkpoint. */
+    private double secondsBeforeResume;
     private @Nullable BestEpoch best;
 
     /**
@@ -501,6 +503,11 @@ public final class TrainingRun {
         }
     }
 
+    /** Wall-clock seconds spent on this run before this process resumed it; 0 when it started here. */
+    double getSecondsBeforeResume() {
+        return secondsBeforeResume;
+    }
+
     /** The metrics of every epoch done, restored ones included. */
     List<EpochMetrics> getHistory() {
         return List.copyOf(history);
@@ -546,9 +553,10 @@ public final class TrainingRun {
 
     /**
      * Saves the state after {@code epochsDone} epochs (parameters, optimizer moments and step,
-     * history, the best-epoch snapshot) as a checkpoint in {@code runFolder}; see {@link Checkpoint}.
+     * history, the best-epoch snapshot, the {@code secondsSpent} on the run so far) as a checkpoint
+     * in {@code runFolder}; see {@link Checkpoint}.
      */
-    void saveCheckpoint(Path runFolder, int epochsDone) {
+    void saveCheckpoint(Path runFolder, int epochsDone, double secondsSpent) {
         try (NDManager scratch = manager.newSubManager()) {
             NDList tensors = new NDList();
             trainable.forEach((name, p) -> tensors.add(named(p.getArray().duplicate(), PARAMETER + name, scratch)));
@@ -564,7 +572,7 @@ public final class TrainingRun {
                 tensors.add(named(moment.duplicate(), moment.getName(), scratch));
             }
             Checkpoint.write(runFolder, new Checkpoint(spec.getRunId(), epochsDone, optimizer.getStep(),
-                    getBestMetric(), best == null ? 0 : best.epoch(), history, ""), tensors);
+                    getBestMetric(), best == null ? 0 : best.epoch(), history, "", secondsSpent), tensors);
         }
     }
 
@@ -619,6 +627,7 @@ public final class TrainingRun {
             return 0;
         }
         history.addAll(checkpoint.history());
+        secondsBeforeResume = checkpoint.secondsSpent();
         LOG.info("Resumed run {} after epoch {} (best {} at epoch {})", spec.getRunId(),
                 checkpoint.epochsDone(), getBestMetric(), best == null ? 0 : best.epoch());
         return checkpoint.epochsDone();
