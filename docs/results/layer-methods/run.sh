@@ -5,7 +5,7 @@
 # matched as closely as each method's shape allows (MiniLM: L = 6 layers, d = 384, inner 1536):
 #   small: prompt-tuning n = 10 (3,840 prompt values), prefix-tuning m = 1 (4,608),
 #          lora rank 1 on value (4,608)
-#   large: residual-prompt n = 10 (309,760), residual-prefix m = 10 (354,832),
+#   large: residual-prompt n = 10 (312,592), residual-prefix m = 10 (354,832),
 #          lora rank 8 on all six linear layers (331,776)
 # The prompt methods' rows come from docs/results/own-parameters (section 9). lora ignores -n.
 # Resumable: finished runs are skipped. Run from the repository root.

@@ -34,8 +34,10 @@ public final class ReadmeJavaExample {
         try (NDManager manager = NDManager.newBaseManager()) {
             prompt.initialize(manager, DataType.FLOAT32);
             // ... train P and Φ here (the harness, or your own DJL Trainer) ...
+            // the base model's Hugging Face id, so that PEFT can load the folder
             PromptAdapter adapter = new PromptAdapter(
-                    AdapterConfig.promptTuning(shape, 6, 12, "all-minilm-l6-v2"), prompt.export());
+                    AdapterConfig.promptTuning(shape, 6, 12, "sentence-transformers/all-MiniLM-L6-v2"),
+                    prompt.export());
             PromptAdapterFiles.write(folder, adapter);
             return adapter;
         }

@@ -34,6 +34,7 @@ class ReadmeJavaExampleTest {
         assertThat(shift / initial.length).isBetween(0.3, 1.5);
         PromptAdapter read = PromptAdapterFiles.read(temp);
         assertThat(read).isEqualTo(adapter);
+        assertThat(read.config().baseModelNameOrPath()).isEqualTo("sentence-transformers/all-MiniLM-L6-v2");
         assertThat(read.embeddings()).isInstanceOf(PromptEmbeddings.class);
     }
 }

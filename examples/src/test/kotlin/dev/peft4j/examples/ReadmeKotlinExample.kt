@@ -30,7 +30,9 @@ fun exportPrompt(folder: Path): PromptAdapter {
     return NDManager.newBaseManager().use { manager ->
         prompt.initialize(manager, DataType.FLOAT32)
         // ... train P and Φ here (the harness, or your own DJL Trainer) ...
-        val adapter = PromptAdapter(AdapterConfig.promptTuning(shape, 6, 12, "all-minilm-l6-v2"), prompt.export())
+        // the base model's Hugging Face id, so that PEFT can load the folder
+        val config = AdapterConfig.promptTuning(shape, 6, 12, "sentence-transformers/all-MiniLM-L6-v2")
+        val adapter = PromptAdapter(config, prompt.export())
         PromptAdapterFiles.write(folder, adapter)
         adapter
     }
