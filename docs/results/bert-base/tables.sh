@@ -6,7 +6,7 @@
 # the wall time.
 #   docs/results/bert-base/tables.sh docs/results/bert-base/main-n10 [more grid folders...]
 set -euo pipefail
-echo "| task | method | lr | trainable values | score, mean ± std | per seed (1, 2, 3) | best epoch | last epoch's score (mean) | last train loss (mean) | wall time per run (mean) |"
+echo "| task | method | lr | trainable values | score, mean ± std | per seed (seed: score) | best epoch | last epoch's score (mean) | last train loss (mean) | wall time per run (mean) |"
 echo "|---|---|---:|---:|---:|---|---|---:|---:|---:|"
 for folder in "$@"; do find "$folder" -maxdepth 1 -name '*.json' -print0; done | xargs -0 -r cat | jq -rs '
   def f1: (. * 10 | round) as $x | "\($x / 10 | floor).\($x % 10)";
@@ -17,7 +17,7 @@ for folder in "$@"; do find "$folder" -maxdepth 1 -name '*.json' -print0; done |
   | ($v | add / length) as $m
   | (if ($v | length) > 1 then ($v | map((. - $m) * (. - $m)) | add / (length - 1) | sqrt) else 0 end) as $sd
   | "| \(.[0].taskId) | `\(.[0].methodId)` | \(.[0].learningRate) | \(.[0].trainableParameters) | "
-    + "\($m | f1) ± \($sd | f1) (n=\(length)) | \($v | map(f1) | join(", ")) | "
+    + "\($m | f1) ± \($sd | f1) (n=\(length)) | \(map("\(.seed): \(.bestMetric * 100 | f1)") | join(", ")) | "
     + "\(map(.bestEpoch | tostring) | join(", ")) | "
     + "\(map(.metric as $k | .epochs[-1].metrics[$k] * 100) | add / length | f1) | "
     + "\(map(.epochs[-1].trainLoss) | add / length * 1000 | round / 1000) | "
