@@ -25,7 +25,7 @@ public record ApiVersion(int major, int minor) implements Comparable<ApiVersion>
      *
      * @since 1.0
      */
-    public static final int MINOR = 1;
+    public static final int MINOR = 2;
 
     /**
      * The version of the API on the class path at run time. Plugins must not return this from

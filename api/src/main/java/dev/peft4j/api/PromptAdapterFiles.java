@@ -9,6 +9,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.peft4j.api.internal.AdapterJson;
 import dev.peft4j.api.internal.AtomicFiles;
 import dev.peft4j.api.internal.EngineCheck;
 import dev.peft4j.api.internal.SafetensorsHeader;
@@ -135,7 +136,7 @@ public final class PromptAdapterFiles {
         } catch (RuntimeException e) {
             throw new PromptFormatException(file + " is not a JSON object: " + e.getMessage(), e);
         }
-        String peftType = string(json, "peft_type", file);
+        String peftType = AdapterJson.string(json, "peft_type", file);
         if (peftType == null) {
             throw new PromptFormatException(file + " has no peft_type, so it is not a PEFT adapter config. "
                     + "peft4j loads adapters with peft_type " + AdapterConfig.PROMPT_TUNING + " or "
@@ -146,12 +147,12 @@ public final class PromptAdapterFiles {
                     + "peft4j loads adapters with peft_type " + AdapterConfig.PROMPT_TUNING + " or "
                     + AdapterConfig.P_TUNING + ".");
         }
-        int n = positiveInt(json, "num_virtual_tokens", file);
-        int d = positiveInt(json, "token_dim", file);
+        int n = AdapterJson.positiveInt(json, "num_virtual_tokens", file);
+        int d = AdapterJson.positiveInt(json, "token_dim", file);
         // PEFT stores num_virtual_tokens * num_transformer_submodules rows (2 for encoder-decoder models)
-        AdapterConfig config = new AdapterConfig(peftType, string(json, "task_type", file), n, d,
+        AdapterConfig config = new AdapterConfig(peftType, AdapterJson.string(json, "task_type", file), n, d,
                 optionalInt(json, "num_layers"), optionalInt(json, "num_attention_heads"),
-                string(json, "base_model_name_or_path", file));
+                AdapterJson.string(json, "base_model_name_or_path", file));
         int submodules = optionalInt(json, "num_transformer_submodules");
         if (submodules != 0 && submodules != config.transformerSubmodules()) {
             throw new PromptFormatException(file + " sets num_transformer_submodules " + submodules + " for task_type "
@@ -257,29 +258,7 @@ public final class PromptAdapterFiles {
         return GSON.toJsonTree(fields).getAsJsonObject();
     }
 
-    private static @org.jspecify.annotations.Nullable String string(JsonObject json, String key, Path file) {
-        JsonElement e = json.get(key);
-        if (e == null || e.isJsonNull()) {
-            return null;
-        }
-        if (!e.isJsonPrimitive()) {
-            throw new PromptFormatException(file + ": field '" + key + "' must be a string, got " + e);
-        }
-        return e.getAsString();
-    }
 
-    private static int positiveInt(JsonObject json, String key, Path file) {
-        JsonElement e = json.get(key);
-        try {
-            int value = e.getAsInt();
-            if (value > 0) {
-                return value;
-            }
-        } catch (RuntimeException ignored) {
-            // reported below
-        }
-        throw new PromptFormatException(file + ": field '" + key + "' must be a positive integer, got " + e);
-    }
 
     private static int optionalInt(JsonObject json, String key) {
         JsonElement e = json.get(key);

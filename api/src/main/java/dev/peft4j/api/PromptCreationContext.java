@@ -25,6 +25,7 @@ public final class PromptCreationContext {
     private final @Nullable NDArray wordEmbeddings;
     private final int numLayers;
     private final int numAttentionHeads;
+    private final int intermediateSize;
     private final int maxTextLength;
     private final PromptInit init;
     private final long seed;
@@ -36,6 +37,7 @@ public final class PromptCreationContext {
                 : builder.wordEmbeddings;
         this.numLayers = builder.numLayers;
         this.numAttentionHeads = builder.numAttentionHeads;
+        this.intermediateSize = builder.intermediateSize;
         this.maxTextLength = builder.maxTextLength > 0 ? builder.maxTextLength
                 : builder.encoder != null ? Math.max(1, builder.encoder.getMaxPositions() - shape.length()) : 0;
         this.init = builder.init;
@@ -92,6 +94,16 @@ public final class PromptCreationContext {
      */
     public int getNumAttentionHeads() {
         return numAttentionHeads;
+    }
+
+    /**
+     * The width of the backbone's feed-forward layer (BERT's {@code intermediate_size}), 0 when
+     * the context was built without it.
+     *
+     * @since 1.2
+     */
+    public int getIntermediateSize() {
+        return intermediateSize;
     }
 
     /**
@@ -182,7 +194,7 @@ public final class PromptCreationContext {
     @Override
     public String toString() {
         return "PromptCreationContext" + shape + " (layers " + numLayers + ", heads " + numAttentionHeads
-                + ", vocabulary " + getVocabularySize() + ", max text length " + maxTextLength + ")";
+                + ", intermediate " + intermediateSize + ", vocabulary " + getVocabularySize() + ", max text length " + maxTextLength + ")";
     }
 
     /**
@@ -196,6 +208,7 @@ public final class PromptCreationContext {
         private @Nullable NDArray wordEmbeddings;
         private int numLayers;
         private int numAttentionHeads;
+        private int intermediateSize;
         private int maxTextLength;
         private PromptInit init = PromptInit.uniform();
         private long seed = 42;
@@ -227,6 +240,19 @@ public final class PromptCreationContext {
             }
             this.numLayers = numLayers;
             this.numAttentionHeads = numAttentionHeads;
+            return this;
+        }
+
+        /**
+         * The width of the backbone's feed-forward layer; unknown (0) unless set.
+         *
+         * @since 1.2
+         */
+        public Builder optIntermediateSize(int intermediateSize) {
+            if (intermediateSize < 1) {
+                throw new IllegalArgumentException("The intermediate size must be at least 1, got " + intermediateSize);
+            }
+            this.intermediateSize = intermediateSize;
             return this;
         }
 

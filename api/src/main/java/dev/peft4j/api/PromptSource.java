@@ -40,4 +40,17 @@ public interface PromptSource extends Block {
     default NDArray computePrompt(ParameterStore parameterStore, boolean training) {
         return forward(parameterStore, new NDList(), training).singletonOrThrow();
     }
+
+    /**
+     * Whether {@link #computePrompt} yields vectors to insert among the input embeddings. A method
+     * that acts only inside the layers ({@link LayerPrefix}, {@link LowRankUpdate}) returns
+     * {@code false}: nothing is inserted at the input, {@code computePrompt} is not called, and
+     * {@link #getPromptShape()} only records the run's prompt length (for prefix tuning its
+     * number of prefix positions per layer).
+     *
+     * @since 1.2
+     */
+    default boolean insertsInputPrompt() {
+        return true;
+    }
 }

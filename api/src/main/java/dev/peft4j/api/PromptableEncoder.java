@@ -67,6 +67,40 @@ public interface PromptableEncoder extends Block {
             boolean training);
 
     /**
+     * Encodes a batch given as input embeddings, with a method's per-layer prefix and low-rank
+     * update of linear layers ({@link LayerInjections}). With {@link LayerInjections#none()} it is
+     * {@link #encode(ParameterStore, NDArray, NDArray, NDArray, boolean)}. The prefix adds keys
+     * and values only: the output has the same positions as {@code inputEmbeddings}, and the
+     * {@code attentionMask} covers those positions only (prefix positions are always attended to).
+     *
+     * <p>The default refuses anything but {@code none()}; encoders that support injections
+     * inside their layers override it.
+     *
+     * @param parameterStore  where parameter values are read from
+     * @param inputEmbeddings shape {@code (B, T, d)}
+     * @param attentionMask   1 for positions to attend to, 0 for padding, shape {@code (B, T)}
+     * @param tokenTypeIds    segment ids (0 or 1), int64, shape {@code (B, T)}
+     * @param injections      what goes inside the layers
+     * @param training        whether dropout applies
+     * @return the last hidden state, shape {@code (B, T, d)}
+     * @throws PeftException when this encoder cannot take the injections
+     * @since 1.2
+     */
+    default NDArray encode(
+            ParameterStore parameterStore,
+            NDArray inputEmbeddings,
+            NDArray attentionMask,
+            NDArray tokenTypeIds,
+            LayerInjections injections,
+            boolean training) {
+        if (!injections.isEmpty()) {
+            throw new PeftException(getClass().getSimpleName() + " takes no per-layer prefix or low-rank update; "
+                    + "use a method that only places a prompt at the input, or an encoder that supports them");
+        }
+        return encode(parameterStore, inputEmbeddings, attentionMask, tokenTypeIds, training);
+    }
+
+    /**
      * The word-embedding table, shape {@code (V, d)}, used to initialize prompts from vocabulary
      * tokens or text. Owned by the encoder: do not close it.
      *

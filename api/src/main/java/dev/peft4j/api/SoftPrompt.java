@@ -166,6 +166,35 @@ public final class SoftPrompt extends AbstractBlock implements PromptSource {
     }
 
     /**
+     * The method's per-layer key/value prefix, or {@code null} when it has none.
+     *
+     * @since 1.2
+     */
+    public @Nullable LayerPrefix getLayerPrefix() {
+        return source instanceof LayerPrefix prefix ? prefix : null;
+    }
+
+    /**
+     * The method's low-rank update of linear layers, or {@code null} when it has none.
+     *
+     * @since 1.2
+     */
+    public @Nullable LowRankUpdate getLowRankUpdate() {
+        return source instanceof LowRankUpdate update ? update : null;
+    }
+
+    /**
+     * Whether this prompt inserts vectors at the input; false for a method that acts only inside
+     * the layers ({@link PromptSource#insertsInputPrompt()}).
+     *
+     * @since 1.2
+     */
+    @Override
+    public boolean insertsInputPrompt() {
+        return source == null || source.insertsInputPrompt();
+    }
+
+    /**
      * The number of trainable values: {@code n·d} for {@code P} plus every parameter of Φ, or
      * every trainable parameter of the method's own source.
      *
@@ -206,6 +235,10 @@ public final class SoftPrompt extends AbstractBlock implements PromptSource {
     public PromptEmbeddings export() {
         if (!isInitialized()) {
             throw new IllegalStateException("Initialize (and train) the soft prompt before exporting it");
+        }
+        if (!insertsInputPrompt()) {
+            throw new PeftException(this + " places nothing at the input, so there is no P' to export; "
+                    + "export its layer prefix or low-rank update instead");
         }
         var parameters = getParameters();
         if (parameters.isEmpty()) {

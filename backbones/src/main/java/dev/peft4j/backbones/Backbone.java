@@ -126,6 +126,11 @@ public final class Backbone implements AutoCloseable {
         return t5 != null ? t5.getConfig().numHeads() : getEncoder().getNumAttentionHeads();
     }
 
+    /** The width of each layer's feed-forward expansion ({@code intermediate_size}, T5's {@code d_ff}). */
+    public int getIntermediateSize() {
+        return t5 != null ? t5.getConfig().dFf() : getEncoder().getConfig().intermediateSize();
+    }
+
     /** Frees the weights and the tokenizer. */
     @Override
     public void close() {

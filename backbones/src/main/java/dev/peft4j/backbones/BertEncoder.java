@@ -1,17 +1,25 @@
 package dev.peft4j.backbones;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import dev.peft4j.api.LayerInjections;
+import dev.peft4j.api.LinearTarget;
+import dev.peft4j.api.LowRankUpdate;
+import dev.peft4j.api.PeftException;
 import dev.peft4j.api.PromptableEncoder;
 import dev.peft4j.api.ShapeMismatchException;
 import java.util.ArrayList;
@@ -44,6 +52,11 @@ import org.jspecify.annotations.Nullable;
  * <p>All parameters are frozen ({@code freezeParameters(true)}): they get no gradient and no
  * optimizer changes them. Gradients still flow through the encoder to its inputs (a prompt).
  *
+ * <p><b>Inside the layers.</b> {@link #encode(ParameterStore, NDArray, NDArray, NDArray,
+ * LayerInjections, boolean)} also takes a method's per-layer key/value prefix (prefix tuning) and
+ * low-rank update of the linear layers (LoRA); gradients flow to both. {@link #mergeLowRank} adds a
+ * trained update into the weights for serving at plain cost and restores them when closed.
+ *
  * <p>As a DJL {@link ai.djl.nn.Block}, {@code forward(ps, NDList(tokenIds, attentionMask,
  * tokenTypeIds))} (int64 {@code (B, T)} each) returns {@code NDList(lastHiddenState (B, T, d))}.
  * Obtain instances from {@link Backbones#load}.
@@ -59,6 +72,8 @@ public final class BertEncoder extends AbstractBlock implements PromptableEncode
     private final Parameter tokenTypeEmbeddings;
     private final LayerNorm embeddingsNorm;
     private final List<BertLayer> layers = new ArrayList<>();
+    // the low-rank update merged into the weights at the moment, if any (one at a time)
+    private volatile @Nullable LowRankMerge activeMerge;
 
     /**
      * Builds the encoder and fills it with {@code weights} (Hugging Face names, no {@code bert.}
@@ -235,30 +250,194 @@ public final class BertEncoder extends AbstractBlock implements PromptableEncode
             NDArray attentionMask,
             NDArray tokenTypeIds,
             boolean training) {
-        Shape shape = inputEmbeddings.getShape();
-        checkInputs(shape, attentionMask.getShape(), tokenTypeIds.getShape());
-        long length = shape.get(1);
-        var device = inputEmbeddings.getDevice();
-        NDManager manager = inputEmbeddings.getManager();
-        NDArray positions = manager.arange(0, (int) length, 1, DataType.INT64, device);
-        NDArray positionTable = parameterStore.getValue(positionEmbeddings, device, training);
-        NDArray typeTable = parameterStore.getValue(tokenTypeEmbeddings, device, training);
-        NDArray x = inputEmbeddings
-                .add(Embedding.embedding(positions, positionTable, SparseFormat.DENSE).singletonOrThrow())
-                .add(Embedding.embedding(tokenTypeIds, typeTable, SparseFormat.DENSE).singletonOrThrow());
-        x = embeddingsNorm.forward(parameterStore, new NDList(x), training).head();
-        // a batch without padding gets no mask: adding zeros to every layer's scores costs a pass
-        // over (B, H, T, T) each way. Otherwise (B, 1, 1, T): 0 where attended, the most negative
-        // float on padding keys (as Hugging Face does), built once for all layers.
-        NDArray additiveMask = hasPadding(attentionMask)
-                ? attentionMask.toType(DataType.FLOAT32, false).neg().add(1f).mul(-Float.MAX_VALUE)
-                        .reshape(shape.get(0), 1, 1, length)
-                : null;
+        checkInputs(inputEmbeddings.getShape(), attentionMask.getShape(), tokenTypeIds.getShape(), 0);
+        NDArray x = embed(parameterStore, inputEmbeddings, tokenTypeIds, 0, training);
+        NDArray additiveMask = additiveMask(attentionMask, 0);
         for (BertLayer layer : layers) {
             NDList layerInputs = additiveMask == null ? new NDList(x) : new NDList(x, additiveMask);
             x = layer.forward(parameterStore, layerInputs, training).head();
         }
         return x;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p><b>Prefix.</b> Layer {@code l} prepends {@code prefix[l, 0]} to its projected keys and
+     * {@code prefix[l, 1]} to its projected values, the same {@code m} rows for every sequence of
+     * the batch; every query attends to them (the additive mask, when there is padding, gets
+     * {@code m} zero columns in front). As in Hugging Face's {@code BertModel} given
+     * {@code past_key_values} (what PEFT's prefix tuning passes), the text rows then get position
+     * embeddings {@code m..m+T-1}, so {@code m + T} must fit in {@link #getMaxPositions()}.
+     *
+     * <p><b>Low-rank update.</b> For each targeted linear layer of every transformer layer,
+     * {@link LowRankUpdate#computeDelta} of the layer's input is added to its output: for query,
+     * key and value after the fused projection, before the heads are split (and before the queries
+     * are scaled).
+     *
+     * <p>The intermediate arrays of the injected layers (some of which land on the managers of the
+     * method's parameters) are closed when this returns; the result lives on the manager of
+     * {@code inputEmbeddings}. With {@link LayerInjections#none()} this is exactly
+     * {@link #encode(ParameterStore, NDArray, NDArray, NDArray, boolean)}.
+     *
+     * @throws ShapeMismatchException when the prefix does not have {@link #getNumLayers()} layers of
+     *                                width {@link #getHiddenSize()}, or {@code m + T} exceeds the positions
+     * @throws PeftException          when the update is merged into the weights at the moment
+     *                                ({@link #mergeLowRank}): it would count twice
+     */
+    @Override
+    public NDArray encode(
+            ParameterStore parameterStore,
+            NDArray inputEmbeddings,
+            NDArray attentionMask,
+            NDArray tokenTypeIds,
+            LayerInjections injections,
+            boolean training) {
+        if (injections.isEmpty()) {
+            return encode(parameterStore, inputEmbeddings, attentionMask, tokenTypeIds, training);
+        }
+        NDArray prefix = injections.prefix();
+        LowRankUpdate update = injections.lowRankUpdate();
+        int m = injections.prefixLength();
+        if (prefix != null) {
+            checkPrefix(prefix.getShape());
+        }
+        checkInputs(inputEmbeddings.getShape(), attentionMask.getShape(), tokenTypeIds.getShape(), m);
+        LowRankMerge merged = activeMerge;
+        if (update != null && merged != null && merged.getUpdate() == update) {
+            throw new PeftException("BertEncoder.encode: this low-rank update is merged into the weights of " + this
+                    + " at the moment, so applying it again would count it twice; encode without it, or close its "
+                    + "LowRankMerge first");
+        }
+        // parameter stores that copy make their copies on first use: not inside the scope, which would close them
+        var device = inputEmbeddings.getDevice();
+        fetchParameters(parameterStore, this, device, training);
+        if (update instanceof Block block) {
+            fetchParameters(parameterStore, block, device, training);
+        }
+        NDArray x;
+        try (NDScope scope = new NDScope()) {
+            x = embed(parameterStore, inputEmbeddings, tokenTypeIds, m, training);
+            NDArray additiveMask = additiveMask(attentionMask, m);
+            for (int i = 0; i < layers.size(); i++) {
+                NDArray keyValues = prefix == null ? null : prefix.get(new NDIndex("{}", i));
+                x = layers.get(i).forward(parameterStore, x, additiveMask, keyValues, update, i, training);
+            }
+            NDScope.unregister(x);
+        }
+        NDScope.register(x);
+        return x;
+    }
+
+    /**
+     * Adds {@code update}'s weight change {@code s · B A} ({@link LowRankUpdate#computeWeightDelta})
+     * into the frozen weights of its targets in every layer, in place (for query, key and value
+     * into the fused projection tensor, whose row blocks the parameters are), so that
+     * {@link #encode(ParameterStore, NDArray, NDArray, NDArray, boolean)} without injections gives
+     * the update's outputs at no extra cost. Closing the returned {@link LowRankMerge} puts the
+     * saved original values back, bit for bit. One update at a time: close the merge before
+     * merging another. Parameter stores that hold copies of this encoder's weights (another device,
+     * or {@code copy = true}) made before the merge do not see it.
+     *
+     * @param update         the update to merge; its values are read once, now
+     * @param parameterStore where the update's parameter values are read from
+     * @return the open merge; close it to restore the weights
+     * @throws PeftException          when another merge is still open
+     * @throws ShapeMismatchException when a weight change does not have its weight's shape; nothing is changed then
+     */
+    public synchronized LowRankMerge mergeLowRank(LowRankUpdate update, ParameterStore parameterStore) {
+        LowRankMerge open = activeMerge;
+        if (open != null) {
+            throw new PeftException("BertEncoder.mergeLowRank: " + open + " is still merged into " + this
+                    + "; close it first (that restores the weights), then merge another update");
+        }
+        Device device = wordEmbeddings.getArray().getDevice();
+        if (update instanceof Block block) {
+            fetchParameters(parameterStore, block, device, false);
+        }
+        List<NDArray> weights = new ArrayList<>();
+        List<NDArray> deltas = new ArrayList<>();
+        List<NDArray> originals = new ArrayList<>();
+        try (NDScope scope = new NDScope()) {
+            // every change is computed and checked before any weight is touched
+            for (int i = 0; i < layers.size(); i++) {
+                for (LinearTarget target : new TreeSet<>(update.getTargets())) {
+                    NDArray weight = layers.get(i).weightOf(target).getArray();
+                    NDArray delta = update.computeWeightDelta(parameterStore, i, target).stopGradient()
+                            .toDevice(weight.getDevice(), false).toType(weight.getDataType(), false);
+                    if (!delta.getShape().equals(weight.getShape())) {
+                        throw new ShapeMismatchException("BertEncoder.mergeLowRank: " + update.getClass().getSimpleName()
+                                + " gives layer " + i + "'s " + target.id() + " a weight change of shape "
+                                + delta.getShape() + ", but the weight has shape " + weight.getShape()
+                                + "; create the update for this backbone");
+                    }
+                    weights.add(weight);
+                    deltas.add(delta);
+                }
+            }
+            for (int j = 0; j < weights.size(); j++) {
+                NDArray original = weights.get(j).duplicate();
+                NDScope.unregister(original);
+                originals.add(original);
+                // in place: the query, key and value weights are views of the fused tensor the forward pass reads
+                weights.get(j).addi(deltas.get(j));
+            }
+        }
+        LowRankMerge merge = new LowRankMerge(update, weights, originals, this::mergeClosed);
+        activeMerge = merge;
+        return merge;
+    }
+
+    private synchronized void mergeClosed(LowRankMerge merge) {
+        if (activeMerge == merge) {
+            activeMerge = null;
+        }
+    }
+
+    /** Fetches every parameter of {@code block} once, so that a copying store makes its copies now. */
+    static void fetchParameters(ParameterStore parameterStore, Block block, Device device, boolean training) {
+        for (var entry : block.getParameters()) {
+            if (entry.getValue().isInitialized()) {
+                parameterStore.getValue(entry.getValue(), device, training);
+            }
+        }
+    }
+
+    /**
+     * Input embeddings plus position embeddings {@code offset..offset+T-1} and token-type
+     * embeddings, then the embedding LayerNorm.
+     */
+    private NDArray embed(ParameterStore parameterStore, NDArray inputEmbeddings, NDArray tokenTypeIds, int offset,
+            boolean training) {
+        long length = inputEmbeddings.getShape().get(1);
+        var device = inputEmbeddings.getDevice();
+        NDManager manager = inputEmbeddings.getManager();
+        NDArray positions = manager.arange(offset, (int) (offset + length), 1, DataType.INT64, device);
+        NDArray positionTable = parameterStore.getValue(positionEmbeddings, device, training);
+        NDArray typeTable = parameterStore.getValue(tokenTypeEmbeddings, device, training);
+        NDArray x = inputEmbeddings
+                .add(Embedding.embedding(positions, positionTable, SparseFormat.DENSE).singletonOrThrow())
+                .add(Embedding.embedding(tokenTypeIds, typeTable, SparseFormat.DENSE).singletonOrThrow());
+        return embeddingsNorm.forward(parameterStore, new NDList(x), training).head();
+    }
+
+    /**
+     * A batch without padding gets no mask: adding zeros to every layer's scores costs a pass over
+     * {@code (B, H, T, T)} each way. Otherwise {@code (B, 1, 1, m + T)}: 0 where attended (the
+     * {@code m} prefix keys always), the most negative float on padding keys (as Hugging Face does),
+     * built once for all layers.
+     */
+    private static @Nullable NDArray additiveMask(NDArray attentionMask, int prefixLength) {
+        if (!hasPadding(attentionMask)) {
+            return null;
+        }
+        long batch = attentionMask.getShape().get(0);
+        NDArray mask = attentionMask.toType(DataType.FLOAT32, false);
+        if (prefixLength > 0) {
+            mask = mask.getManager().ones(new Shape(batch, prefixLength), DataType.FLOAT32, mask.getDevice())
+                    .concat(mask, 1);
+        }
+        return mask.neg().add(1f).mul(-Float.MAX_VALUE).reshape(batch, 1, 1, mask.getShape().get(1));
     }
 
     /** Whether any position of the 0/1 mask is 0 (one read back to the host per forward). */
@@ -268,7 +447,17 @@ public final class BertEncoder extends AbstractBlock implements PromptableEncode
         }
     }
 
-    private void checkInputs(Shape embeddings, Shape mask, Shape types) {
+    private void checkPrefix(Shape prefix) {
+        if (prefix.get(0) != config.numLayers() || prefix.get(3) != config.hiddenSize()) {
+            throw new ShapeMismatchException("BertEncoder.encode: a layer prefix for " + this + " must have shape ("
+                    + config.numLayers() + ", 2, m, " + config.hiddenSize() + "), one key and value row set per "
+                    + "layer of the model's width; got " + prefix + ". Create the prefix method for this backbone "
+                    + "(its layer count and hidden size).");
+        }
+    }
+
+    /** @param prefixLength positions the text is shifted by (a layer prefix's {@code m}) */
+    private void checkInputs(Shape embeddings, Shape mask, Shape types, int prefixLength) {
         if (embeddings.dimension() != 3 || embeddings.get(2) != config.hiddenSize()) {
             throw new ShapeMismatchException("BertEncoder.encode: input embeddings must have shape (B, T, "
                     + config.hiddenSize() + "), got " + embeddings);
@@ -277,6 +466,12 @@ public final class BertEncoder extends AbstractBlock implements PromptableEncode
         if (!mask.equals(expected) || !types.equals(expected)) {
             throw new ShapeMismatchException("BertEncoder.encode: attention mask " + mask + " and token type ids "
                     + types + " must both have shape " + expected);
+        }
+        if (prefixLength > 0 && embeddings.get(1) + prefixLength > config.maxPositions()) {
+            throw new ShapeMismatchException("BertEncoder.encode: a sequence of " + embeddings.get(1)
+                    + " positions after a layer prefix of " + prefixLength + " (which shifts the text's positions, "
+                    + "as in Hugging Face) exceeds the model's " + config.maxPositions() + " positions. Tokenize with "
+                    + "maxTokens = " + config.maxPositions() + " - " + prefixLength + " so the text is truncated to fit.");
         }
         if (embeddings.get(1) > config.maxPositions()) {
             throw new ShapeMismatchException("BertEncoder.encode: a sequence of " + embeddings.get(1)

@@ -7,9 +7,15 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.Initializer;
 import ai.djl.util.PairList;
+import dev.peft4j.api.LayerInjections;
+import dev.peft4j.api.LayerPrefix;
+import dev.peft4j.api.LinearTarget;
+import dev.peft4j.api.LowRankUpdate;
 import dev.peft4j.api.PeftException;
 import dev.peft4j.api.PromptEmbeddings;
 import dev.peft4j.api.PromptInjection;
@@ -18,6 +24,7 @@ import dev.peft4j.api.ShapeMismatchException;
 import dev.peft4j.api.SoftPrompt;
 import dev.peft4j.api.TextEmbeddingUpdate;
 import java.util.Objects;
+import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -46,6 +53,12 @@ import org.jspecify.annotations.Nullable;
  *       parameter, there is no Φ; for inference at plain prompt-tuning cost;
  *   <li>with no prompt: encoder and head only, for baselines and benchmarks.
  * </ul>
+ *
+ * <p><b>Inside the layers.</b> A soft prompt whose method has a {@link LayerPrefix} or a
+ * {@link LowRankUpdate} (prefix tuning, LoRA) applies them through the encoder's
+ * {@link LayerInjections} on every forward pass; a method that inserts nothing at the input
+ * ({@link SoftPrompt#insertsInputPrompt()} false) has {@link #getPromptLength()} 0. For inference,
+ * {@link Builder#optFixedLayerPrefix} and {@link Builder#optLowRankUpdate} apply exported ones.
  *
  * <p><b>Verbalizer head.</b> With {@link Builder#optVerbalizer} there is no linear head: each
  * input holds one {@code [MASK]} and the class logits are the frozen MLM head's logits of the
@@ -78,6 +91,10 @@ public final class PromptClassifier extends PromptedFrozenBlock {
     private final PromptPlacement placement;
     private final @Nullable Linear head;
     private final @Nullable Verbalizer verbalizer;
+    // (L, 2, m, d), frozen: an exported prefix for inference (optFixedLayerPrefix)
+    private final @Nullable Parameter fixedLayerPrefix;
+    private final @Nullable LowRankUpdate fixedLowRankUpdate;
+    private final int layerPrefixLength;
 
     private PromptClassifier(Builder builder) {
         super(VERSION, Objects.requireNonNull(builder.encoder,
@@ -98,16 +115,49 @@ public final class PromptClassifier extends PromptedFrozenBlock {
         this.numClasses = outputs;
         this.placement = builder.placement;
         int d = encoder.getHiddenSize();
-        if (builder.softPrompt != null) {
-            checkWidth(builder.softPrompt.getPromptShape().width(), d, WIDTH);
-            addSoftPrompt(builder.softPrompt);
+        SoftPrompt soft = builder.softPrompt;
+        LayerPrefix softPrefix = soft != null ? soft.getLayerPrefix() : null;
+        if (soft != null) {
+            checkWidth(soft.getPromptShape().width(), d, WIDTH);
+            addSoftPrompt(soft);
         } else if (builder.fixedPrompt != null) {
             checkWidth(builder.fixedPrompt.shape().width(), d, WIDTH);
             addFixedPrompt(builder.fixedPrompt);
         }
+        // LayerInjections carries one prefix and one update: a fixed one beside the soft prompt's own would be lost
+        if (softPrefix != null && builder.fixedLayerPrefix != null
+                || soft != null && soft.getLowRankUpdate() != null && builder.fixedLowRankUpdate != null) {
+            throw new PeftException("PromptClassifier: the soft prompt " + soft + " brings its own "
+                    + (softPrefix != null && builder.fixedLayerPrefix != null ? "layer prefix" : "low-rank update")
+                    + "; pass optFixedLayerPrefix/optLowRankUpdate only to serve an exported one without it");
+        }
+        this.fixedLayerPrefix = builder.fixedLayerPrefix == null ? null
+                : addParameter(fixedLayerPrefix(builder.fixedLayerPrefix, encoder));
+        this.fixedLowRankUpdate = builder.fixedLowRankUpdate;
+        this.layerPrefixLength = softPrefix != null ? softPrefix.getPrefixLength()
+                : builder.fixedLayerPrefix != null ? builder.fixedLayerPrefix.shape().length() : 0;
         // the encoder is registered as a child so that its (frozen) parameters are visible to DJL
         addChildBlock("encoder", encoder);
         this.head = verbalizer != null ? null : addChildBlock("head", Linear.builder().setUnits(numClasses).build());
+    }
+
+    private static Parameter fixedLayerPrefix(PromptEmbeddings peftRows, BertEncoder encoder) {
+        int layers = encoder.getNumLayers();
+        int d = encoder.getHiddenSize();
+        int m = peftRows.shape().length();
+        if (peftRows.shape().width() != layers * 2 * d) {
+            throw new ShapeMismatchException("PromptClassifier.optFixedLayerPrefix: the prefix rows have width "
+                    + peftRows.shape().width() + ", but " + encoder + " needs layers * 2 * hidden = " + layers
+                    + " * 2 * " + d + " = " + layers * 2 * d + " (PEFT's PREFIX_TUNING prompt_embeddings, shape "
+                    + "(m, layers * 2 * d)); use a prefix exported for this backbone");
+        }
+        return Parameter.builder()
+                .setName("fixedLayerPrefix")
+                .setType(Parameter.Type.OTHER)
+                .optShape(new Shape(layers, 2, m, d))
+                .optRequiresGrad(false)
+                .optInitializer(new LayerRows(peftRows, layers))
+                .build();
     }
 
     /** A builder; {@link Builder#setEncoder} and {@link Builder#setNumClasses} are required. */
@@ -161,11 +211,14 @@ public final class PromptClassifier extends PromptedFrozenBlock {
         NDArray types = inputs.get(2);
         int promptLength = getPromptLength();
         SoftPrompt softPrompt = getSoftPrompt();
-        long total = ids.getShape().get(1) + promptLength;
+        // a layer prefix shifts the text's positions by m (as in Hugging Face), so it counts here too
+        long total = ids.getShape().get(1) + promptLength + layerPrefixLength;
         if (total > encoder.getMaxPositions()) {
+            int room = promptLength + layerPrefixLength;
             throw new ShapeMismatchException("PromptClassifier: " + ids.getShape().get(1) + " tokens plus a prompt of "
-                    + promptLength + " make " + total + " positions, more than the encoder's "
-                    + encoder.getMaxPositions() + ". Tokenize with maxTokens = maxLength - " + promptLength + ".");
+                    + promptLength + (layerPrefixLength > 0 ? " and a layer prefix of " + layerPrefixLength : "")
+                    + " make " + total + " positions, more than the encoder's "
+                    + encoder.getMaxPositions() + ". Tokenize with maxTokens = maxLength - " + room + ".");
         }
         NDArray embeddings = encoder.embedTokens(ps, ids);
         if (softPrompt != null && softPrompt.getTextEmbeddingUpdate() != null) {
@@ -177,13 +230,45 @@ public final class PromptClassifier extends PromptedFrozenBlock {
             mask = injected.get(1);
             types = injected.get(2);
         }
-        NDArray hidden = encoder.encode(ps, embeddings, mask, types, training);
+        NDArray hidden = hasLayerInjections() ? encodeWithInjections(ps, embeddings, mask, types, training)
+                : encoder.encode(ps, embeddings, mask, types, training);
         if (verbalizer != null) {
             return new NDList(verbalizer.score(ps, hidden, ids, promptLength, training));
         }
         // position 0 in both placements: [CLS], or the first prompt vector as PEFT's SEQ_CLS model reads it
         NDArray cls = hidden.get(new NDIndex(":, 0, :"));
         return Objects.requireNonNull(head).forward(ps, new NDList(cls), training);
+    }
+
+    private boolean hasLayerInjections() {
+        SoftPrompt softPrompt = getSoftPrompt();
+        return fixedLayerPrefix != null || fixedLowRankUpdate != null
+                || softPrompt != null && (softPrompt.getLayerPrefix() != null || softPrompt.getLowRankUpdate() != null);
+    }
+
+    /**
+     * Encodes with the soft prompt's (or the fixed) layer prefix and low-rank update. The prefix is
+     * computed in a scope, as {@link #injectPrompt} computes {@code P'}: the method's intermediate
+     * arrays land on its parameters' manager, which lives as long as the model, so the scope closes
+     * them here and a long run does not grow. The hidden state is handed to the caller's scope, if any.
+     */
+    private NDArray encodeWithInjections(ParameterStore ps, NDArray embeddings, NDArray mask, NDArray types,
+            boolean training) {
+        SoftPrompt softPrompt = getSoftPrompt();
+        LayerPrefix layerPrefix = softPrompt != null ? softPrompt.getLayerPrefix() : null;
+        LowRankUpdate softUpdate = softPrompt != null ? softPrompt.getLowRankUpdate() : null;
+        LowRankUpdate update = softUpdate != null ? softUpdate : fixedLowRankUpdate;
+        var device = embeddings.getDevice();
+        fetchPromptParameters(ps, device, training);
+        NDArray fixed = fixedLayerPrefix != null ? ps.getValue(fixedLayerPrefix, device, training) : null;
+        NDArray hidden;
+        try (NDScope scope = new NDScope()) {
+            NDArray prefix = layerPrefix != null ? layerPrefix.computePrefix(ps, training) : fixed;
+            hidden = encoder.encode(ps, embeddings, mask, types, new LayerInjections(prefix, update), training);
+            NDScope.unregister(hidden);
+        }
+        NDScope.register(hidden);
+        return hidden;
     }
 
     /**
@@ -223,9 +308,28 @@ public final class PromptClassifier extends PromptedFrozenBlock {
 
     @Override
     public String toString() {
-        return "PromptClassifier(" + describePrompt() + ", " + encoder + ", " + numClasses + " classes"
+        SoftPrompt softPrompt = getSoftPrompt();
+        LayerPrefix softPrefix = softPrompt != null ? softPrompt.getLayerPrefix() : null;
+        LowRankUpdate softUpdate = softPrompt != null ? softPrompt.getLowRankUpdate() : null;
+        String layers = (softPrefix != null ? ", layer prefix of " + layerPrefixLength + " per layer" : "")
+                + (fixedLayerPrefix != null ? ", fixed layer prefix of " + layerPrefixLength + " per layer" : "")
+                + (softUpdate != null ? ", low-rank update of " + targets(softUpdate) : "")
+                + (fixedLowRankUpdate != null ? ", fixed low-rank update of " + targets(fixedLowRankUpdate) : "");
+        return "PromptClassifier(" + describePrompt() + layers + ", " + encoder + ", " + numClasses + " classes"
                 + (verbalizer != null ? ", " + verbalizer : "")
                 + (placement != PromptPlacement.AFTER_CLS ? ", prompt " + placement.id() : "") + ")";
+    }
+
+    private static String targets(LowRankUpdate update) {
+        return update.getTargets().stream().sorted().map(LinearTarget::id).collect(Collectors.joining(", "));
+    }
+
+    /** Fills the fixed layer prefix from PEFT's rows {@code (m, L·2·d)}. */
+    private record LayerRows(PromptEmbeddings rows, int layers) implements Initializer {
+        @Override
+        public NDArray initialize(NDManager manager, Shape shape, DataType dataType) {
+            return LayerPrefix.fromPeftRows(rows.toNDArray(manager), layers).toType(dataType, true);
+        }
     }
 
     /** Builds a {@link PromptClassifier}. */
@@ -235,6 +339,8 @@ public final class PromptClassifier extends PromptedFrozenBlock {
         private @Nullable SoftPrompt softPrompt;
         private @Nullable PromptEmbeddings fixedPrompt;
         private @Nullable Verbalizer verbalizer;
+        private @Nullable PromptEmbeddings fixedLayerPrefix;
+        private @Nullable LowRankUpdate fixedLowRankUpdate;
         private PromptPlacement placement = PromptPlacement.AFTER_CLS;
 
         private Builder() {}
@@ -260,6 +366,28 @@ public final class PromptClassifier extends PromptedFrozenBlock {
         /** An exported prompt {@code P'} used as is (frozen, no Φ), for inference. */
         public Builder optFixedPrompt(PromptEmbeddings embeddings) {
             this.fixedPrompt = Objects.requireNonNull(embeddings, "embeddings must not be null");
+            return this;
+        }
+
+        /**
+         * An exported layer prefix used as is in every layer (frozen), for inference: Hugging Face
+         * PEFT's {@code PREFIX_TUNING} {@code prompt_embeddings}, shape {@code (m, L·2·d)} (see
+         * {@link LayerPrefix#fromPeftRows}). Nothing is inserted at the input; the text's positions shift by
+         * {@code m} (see {@link BertEncoder#encode(ParameterStore, NDArray, NDArray, NDArray,
+         * LayerInjections, boolean)}).
+         */
+        public Builder optFixedLayerPrefix(PromptEmbeddings peftRows) {
+            this.fixedLayerPrefix = Objects.requireNonNull(peftRows, "peftRows must not be null");
+            return this;
+        }
+
+        /**
+         * A trained low-rank update applied unmerged on every forward pass, for inference. Its
+         * parameters stay where its owner keeps them: the classifier neither trains nor saves them.
+         * To serve without its cost, merge it into the encoder instead ({@link BertEncoder#mergeLowRank}).
+         */
+        public Builder optLowRankUpdate(LowRankUpdate fixed) {
+            this.fixedLowRankUpdate = Objects.requireNonNull(fixed, "fixed must not be null");
             return this;
         }
 

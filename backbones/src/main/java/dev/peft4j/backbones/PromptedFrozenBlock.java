@@ -1,5 +1,6 @@
 package dev.peft4j.backbones;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -51,10 +52,14 @@ abstract class PromptedFrozenBlock extends AbstractBlock {
         }
     }
 
-    /** Registers the trainable prompt as a child block; call once, in the constructor, at most. */
+    /**
+     * Registers the trainable prompt as a child block; call once, in the constructor, at most. A
+     * method that acts only inside the layers ({@link SoftPrompt#insertsInputPrompt()} false)
+     * inserts nothing at the input: the prompt length stays 0.
+     */
     final void addSoftPrompt(SoftPrompt prompt) {
         this.softPrompt = addChildBlock("softPrompt", prompt);
-        this.promptLength = prompt.getPromptShape().length();
+        this.promptLength = prompt.insertsInputPrompt() ? prompt.getPromptShape().length() : 0;
     }
 
     /** Registers an exported prompt as a frozen parameter; call once, in the constructor, at most. */
@@ -74,7 +79,10 @@ abstract class PromptedFrozenBlock extends AbstractBlock {
         return softPrompt;
     }
 
-    /** The number of prompt vectors in each input (0 without a prompt). */
+    /**
+     * The number of prompt vectors in each input: 0 without a prompt, and 0 for a method that acts
+     * only inside the layers (prefix tuning, LoRA). Tokenize with {@code maxLength - getPromptLength()}.
+     */
     public int getPromptLength() {
         return promptLength;
     }
@@ -121,12 +129,7 @@ abstract class PromptedFrozenBlock extends AbstractBlock {
     final NDList injectPrompt(ParameterStore ps, NDArray embeddings, NDArray mask, @Nullable NDArray types,
             int index, boolean training) {
         var device = embeddings.getDevice();
-        // fetch (and let the store cache) parameter values outside the scope, so no cached copy is closed
-        if (softPrompt != null) {
-            for (var entry : softPrompt.getParameters()) {
-                ps.getValue(entry.getValue(), device, training);
-            }
-        }
+        fetchPromptParameters(ps, device, training);
         NDList injected;
         try (NDScope scope = new NDScope()) {
             NDArray prompt = softPrompt != null
@@ -138,6 +141,18 @@ abstract class PromptedFrozenBlock extends AbstractBlock {
         }
         injected.forEach(NDScope::register);
         return injected;
+    }
+
+    /**
+     * Fetches (and lets the store cache) the trainable prompt's parameter values: call it before a
+     * scope that computes from them, so that no cached copy is closed with the scope.
+     */
+    final void fetchPromptParameters(ParameterStore ps, Device device, boolean training) {
+        if (softPrompt != null) {
+            for (var entry : softPrompt.getParameters()) {
+                ps.getValue(entry.getValue(), device, training);
+            }
+        }
     }
 
     /** Initializes the trainable prompt, if any and not yet done. */

@@ -85,12 +85,25 @@ public final class TextToTextClassifier extends PromptedFrozenBlock {
                         + "input embeddings (TextEmbeddingUpdate, as DePT does), which the T5 path does not support "
                         + "yet; use a method that only prepends a prompt, or a BERT encoder with PromptClassifier");
             }
+            refuseLayerMethods(builder.softPrompt);
             addSoftPrompt(builder.softPrompt);
         } else if (builder.fixedPrompt != null) {
             checkWidth(builder.fixedPrompt.shape().width(), d, WIDTH);
             addFixedPrompt(builder.fixedPrompt);
         }
         addChildBlock("model", model);
+    }
+
+    /** Prefix tuning and LoRA act inside the layers, which the T5 path cannot take: it would train nothing of them. */
+    private static void refuseLayerMethods(SoftPrompt prompt) {
+        @Nullable String reason = prompt.getLayerPrefix() != null ? "a key/value prefix inside every attention layer"
+                : prompt.getLowRankUpdate() != null ? "a low-rank update of the linear layers"
+                : !prompt.insertsInputPrompt() ? "no prompt at the input" : null;
+        if (reason != null) {
+            throw new PeftException("TextToTextClassifier: the soft prompt " + prompt + " places " + reason
+                    + " (a layer method such as prefix tuning or LoRA), which the T5 path does not support; use "
+                    + "PromptClassifier with a BERT encoder, or a method that prepends a prompt to the input");
+        }
     }
 
     private static List<long[]> checkLabels(List<long[]> labels, T5Config config) {

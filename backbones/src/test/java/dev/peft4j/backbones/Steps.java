@@ -16,6 +16,7 @@ import dev.peft4j.api.PromptInit;
 import dev.peft4j.api.PromptShape;
 import dev.peft4j.api.SoftPrompt;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /** A DJL model, trainer and Adam around a PromptClassifier, with one training step per call. */
 final class Steps implements AutoCloseable {
@@ -25,15 +26,21 @@ final class Steps implements AutoCloseable {
     final PromptClassifier classifier;
 
     Steps(Backbone backbone, int promptLength, float learningRate) {
+        this(backbone, promptLength > 0 ? SoftPrompt.builder()
+                .setReparameterizer(new IdentityReparameterizer(
+                        new PromptShape(promptLength, backbone.getEncoder().getHiddenSize())))
+                .optInit(PromptInit.sampledVocabulary())
+                .optEncoder(backbone.getEncoder())
+                .optSeed(42)
+                .build() : null, learningRate);
+    }
+
+    /** With {@code prompt} (none when {@code null}). */
+    Steps(Backbone backbone, @Nullable SoftPrompt prompt, float learningRate) {
         BertEncoder encoder = backbone.getEncoder();
         PromptClassifier.Builder builder = PromptClassifier.builder().setEncoder(encoder).setNumClasses(2);
-        if (promptLength > 0) {
-            builder.optSoftPrompt(SoftPrompt.builder()
-                    .setReparameterizer(new IdentityReparameterizer(new PromptShape(promptLength, encoder.getHiddenSize())))
-                    .optInit(PromptInit.sampledVocabulary())
-                    .optEncoder(encoder)
-                    .optSeed(42)
-                    .build());
+        if (prompt != null) {
+            builder.optSoftPrompt(prompt);
         }
         classifier = builder.build();
         model = Model.newInstance("prompt-classifier", backbone.getDevice(), "PyTorch");

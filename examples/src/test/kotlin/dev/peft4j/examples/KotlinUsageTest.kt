@@ -33,8 +33,8 @@ class KotlinUsageTest {
         assertThat(info.id).isEqualTo("scaled-prompt")
         assertThat(info.apiVersion.major).isEqualTo(1)
         assertThat(info.options.map { it.name to it.type }).containsExactly("scale" to OptionType.DECIMAL)
-        assertThat(registry.ids).containsExactly("dept", "dpt", "mlp-prompt", "p-tuning", "prompt-tuning", "residual-prompt",
-            "scaled-prompt", "superpos")
+        assertThat(registry.ids).containsExactly("dept", "dpt", "lora", "mlp-prompt", "p-tuning", "prefix-tuning",
+            "prompt-tuning", "residual-prefix", "residual-prompt", "scaled-prompt", "superpos")
         assertThat(registry.problems).isEmpty()
     }
 

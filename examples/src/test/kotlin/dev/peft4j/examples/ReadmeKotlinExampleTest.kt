@@ -27,7 +27,7 @@ class ReadmeKotlinExampleTest {
     @Test
     fun `the catalog lists the installed methods`() {
         assertThat(methodCatalog().describe())
-            .hasSize(8)
+            .hasSize(11)
             .anySatisfy { assertThat(it).startsWith("residual-prompt: ") }
             .contains("scaled-prompt: Example method: the prompt times a constant factor")
     }

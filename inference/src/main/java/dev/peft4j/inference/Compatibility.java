@@ -47,6 +47,52 @@ final class Compatibility {
         }
     }
 
+    /**
+     * Checks a prefix or LoRA adapter against {@code backbone}: its layers, width and heads, and
+     * every LoRA factor's shape against the targeted linear layer's.
+     *
+     * @throws ShapeMismatchException when the width or a factor's shape does not fit
+     * @throws PeftException when the number of layers or heads differs
+     */
+    static void check(LayerAdapter adapter, Backbone backbone, Path source) {
+        String base = adapter.baseModel() == null ? "" : " ('" + adapter.baseModel() + "')";
+        int width = backbone.getPromptableEncoder().getHiddenSize();
+        if (backbone.isTextToText()) {
+            throw new PeftException("The " + adapter.peftType() + " adapter in " + source + " is for a BERT-family "
+                    + "encoder; the backbone '" + backbone.getName() + "' is a T5. Use the backbone it was trained on"
+                    + base + ".");
+        }
+        if (adapter.hiddenSize() != width) {
+            throw new ShapeMismatchException("The " + adapter.peftType() + " adapter in " + source + " is for width "
+                    + adapter.hiddenSize() + " but the backbone '" + backbone.getName() + "' has width " + width
+                    + ". Use the backbone it was trained on" + base + ".");
+        }
+        if (adapter.numLayers() != backbone.getNumLayers()) {
+            throw new PeftException("The " + adapter.peftType() + " adapter in " + source + " has "
+                    + adapter.numLayers() + " layers but the backbone '" + backbone.getName() + "' has "
+                    + backbone.getNumLayers() + ". Use the backbone it was trained on" + base + ".");
+        }
+        if (adapter instanceof PrefixTuningAdapter prefix && prefix.numAttentionHeads() != backbone.getNumAttentionHeads()) {
+            throw new PeftException("The prefix in " + source + " was made for num_attention_heads "
+                    + prefix.numAttentionHeads() + " but the backbone '" + backbone.getName() + "' has "
+                    + backbone.getNumAttentionHeads() + ". Use the backbone it was trained on" + base + ".");
+        }
+        if (adapter instanceof LoraAdapter lora) {
+            int intermediate = backbone.getIntermediateSize();
+            for (LoraAdapter.Factors f : lora.factors()) {
+                long in = f.target().inFeatures(width, intermediate);
+                long out = f.target().outFeatures(width, intermediate);
+                if (f.a().length != lora.rank() * in || f.b().length != out * lora.rank()) {
+                    throw new ShapeMismatchException("The LoRA factors of layer " + f.layer() + " "
+                            + f.target().huggingFaceModule() + " in " + source + " do not fit the backbone '"
+                            + backbone.getName() + "': its " + f.target().id() + " layer maps " + in + " to " + out
+                            + " features, so A must be (" + lora.rank() + ", " + in + ") and B (" + out + ", "
+                            + lora.rank() + "). Use the backbone it was trained on" + base + ".");
+                }
+            }
+        }
+    }
+
     private static String base(AdapterConfig config) {
         return config.baseModelNameOrPath() == null ? "" : " ('" + config.baseModelNameOrPath() + "')";
     }

@@ -10,6 +10,8 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.peft4j.api.AdapterConfig;
+import dev.peft4j.api.LinearTarget;
+import dev.peft4j.api.LowRankUpdate;
 import dev.peft4j.api.PeftException;
 import dev.peft4j.api.PromptAdapter;
 import dev.peft4j.api.PromptAdapterFiles;
@@ -35,6 +37,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -54,12 +57,42 @@ import org.slf4j.LoggerFactory;
  * {@code labelWords}) are recorded, the frozen decoder scores the label texts, and the adapter is
  * a {@code SEQ_2_SEQ_LM} prompt as PEFT saves one for T5.
  *
- * @param adapter   the prompt adapter
- * @param headWeight the head weight, row-major {@code (classes, d)}
- * @param headBias  the head bias
- * @param settings  peft4j's settings
+ * <p>A method that acts inside the layers (prefix tuning, residual prefix, LoRA) is exported as
+ * the Hugging Face PEFT {@code PREFIX_TUNING} or {@code LORA} adapter files instead
+ * ({@link LayerAdapterFiles}, same two file names); {@code peft4j.json} records its method and
+ * options as for any export. Such an export has no {@code P'} ({@link #adapter()} is null), and
+ * its text gets every position ({@link #inputPromptLength()} is 0).
+ *
+ * @param adapter      the prompt adapter, null for a layer adapter's export
+ * @param headWeight   the head weight, row-major {@code (classes, d)}
+ * @param headBias     the head bias
+ * @param settings     peft4j's settings
+ * @param layerAdapter the prefix or LoRA adapter of a method that acts inside the layers, else null
  */
-public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] headBias, Settings settings) {
+public record ExportFolder(@Nullable PromptAdapter adapter, float[] headWeight, float[] headBias, Settings settings,
+        @Nullable LayerAdapter layerAdapter) {
+
+    /**
+     * Checks that the export holds exactly one of a prompt adapter and a layer adapter.
+     *
+     * @throws PeftException when it holds both or neither
+     */
+    public ExportFolder {
+        if ((adapter == null) == (layerAdapter == null)) {
+            throw new PeftException("An export holds either a prompt adapter or a layer adapter (prefix, LoRA), "
+                    + (adapter == null ? "not neither" : "not both"));
+        }
+    }
+
+    /** An export of a prompt {@code P'}. */
+    public ExportFolder(PromptAdapter adapter, float[] headWeight, float[] headBias, Settings settings) {
+        this(adapter, headWeight, headBias, settings, null);
+    }
+
+    /** An export of a method that acts inside the layers: a PEFT prefix or LoRA adapter. */
+    public ExportFolder(LayerAdapter layerAdapter, float[] headWeight, float[] headBias, Settings settings) {
+        this(null, headWeight, headBias, settings, layerAdapter);
+    }
 
     /** The head file's name. */
     public static final String HEAD_FILE = "head.safetensors";
@@ -169,11 +202,19 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
         if (verbalizer) {
             checkFrozenHead(settings, adapter, headBias.length + headWeight.length, folder);
         }
+        if (layerAdapter != null && !verbalizer && headWeight.length != headBias.length * layerAdapter.hiddenSize()) {
+            throw new PeftException("The head of the export to " + folder + " holds " + headWeight.length + " weights for "
+                    + headBias.length + " outputs, not (classes, " + layerAdapter.hiddenSize() + ")");
+        }
         byte[] head = verbalizer ? new byte[0] : encodeHead(folder);
         try {
             AtomicFiles.removeOrphans(folder.toAbsolutePath().getParent());
             AtomicFiles.writeFolder(folder, f -> {
-                PromptAdapterFiles.write(f, adapter);
+                if (layerAdapter != null) {
+                    LayerAdapterFiles.write(f, layerAdapter);
+                } else {
+                    PromptAdapterFiles.write(f, Objects.requireNonNull(adapter));
+                }
                 if (!verbalizer) {
                     Files.write(f.resolve(HEAD_FILE), head);
                 }
@@ -256,7 +297,10 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
      * @throws PromptFormatException naming the file at fault
      */
     public static ExportFolder read(Path folder) {
-        PromptAdapter adapter = PromptAdapterFiles.read(folder);
+        // a PREFIX_TUNING or LORA config: the layer adapter's reader; anything else: the prompt's, which explains
+        boolean layers = LayerAdapterFiles.isLayerType(LayerAdapterFiles.peftType(folder));
+        LayerAdapter layerAdapter = layers ? LayerAdapterFiles.read(folder) : null;
+        PromptAdapter adapter = layers ? null : PromptAdapterFiles.read(folder);
         Path settingsFile = folder.resolve(SETTINGS_FILE);
         JsonObject json;
         Settings settings;
@@ -279,12 +323,12 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
                         + "the prompt.");
             }
             checkDigests(folder, json, null);
-            return new ExportFolder(adapter, new float[0], new float[0], settings);
+            return new ExportFolder(adapter, new float[0], new float[0], settings, layerAdapter);
         }
         byte[] headBytes = bytes(headFile);
         SafetensorsHeader header = SafetensorsHeader.check(headFile, headBytes, RE_EXPORT);
         checkDigests(folder, json, headBytes);
-        int width = adapter.config().tokenDim();
+        int width = layerAdapter != null ? layerAdapter.hiddenSize() : Objects.requireNonNull(adapter).config().tokenDim();
         SafetensorsHeader.Tensor weightEntry = header.tensors().get("weight");
         SafetensorsHeader.Tensor biasEntry = header.tensors().get("bias");
         if (weightEntry == null || biasEntry == null || !weightEntry.dtype().equals("F32")
@@ -313,7 +357,7 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
         }
         checkFinite(headFile, "weight", weight);
         checkFinite(headFile, "bias", bias);
-        return new ExportFolder(adapter, weight, bias, settings);
+        return new ExportFolder(adapter, weight, bias, settings, layerAdapter);
     }
 
     private static void checkPlacement(Path settingsFile, Settings settings) {
@@ -362,7 +406,8 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
     }
 
     /** Checks a verbalizer's or text-to-text head's settings, and that a text-to-text prompt is for T5. */
-    private static void checkFrozenHead(Settings settings, PromptAdapter adapter, int headValues, Path folder) {
+    private static void checkFrozenHead(Settings settings, @Nullable PromptAdapter adapter, int headValues,
+            Path folder) {
         if (settings.isTextToText()) {
             checkTextToText(settings, adapter, headValues, folder);
             return;
@@ -381,7 +426,8 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
         }
     }
 
-    private static void checkTextToText(Settings settings, PromptAdapter adapter, int headValues, Path folder) {
+    private static void checkTextToText(Settings settings, @Nullable PromptAdapter adapter, int headValues,
+            Path folder) {
         String template = settings.template();
         List<String> texts = settings.labelWords();
         String problem = template == null || !template.contains("{text_a}")
@@ -389,6 +435,8 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
                 : texts == null || settings.labels() == null || texts.size() != settings.labels().size()
                         || texts.stream().anyMatch(t -> t == null || t.isBlank())
                         ? "records label texts " + texts + " that do not match its labels " + settings.labels()
+                : adapter == null ? "holds a layer adapter (prefix or LoRA), which a T5 export cannot: the T5 path "
+                        + "applies input prompts only"
                 : !AdapterConfig.SEQ_2_SEQ_LM.equals(adapter.config().taskType())
                         ? "has a " + adapter.config().taskType() + " adapter where a T5 prompt is "
                                 + AdapterConfig.SEQ_2_SEQ_LM
@@ -466,6 +514,14 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
      * output per entry of {@link #headBias()}. Its arrays live on {@code manager}.
      */
     public PromptClassifier newClassifier(BertEncoder encoder, NDManager manager) {
+        return newClassifier(encoder, manager, true);
+    }
+
+    /**
+     * As {@link #newClassifier(BertEncoder, NDManager)}; {@code withLowRank} false leaves a LoRA
+     * export's update out, for a caller that has merged it into the encoder's weights.
+     */
+    PromptClassifier newClassifier(BertEncoder encoder, NDManager manager, boolean withLowRank) {
         if (settings.isTextToText()) {
             throw new PeftException("The export scores label texts with a T5; call newTextToText(Backbone, NDManager)");
         }
@@ -473,12 +529,11 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
             throw new PeftException("The export scores label words with a verbalizer head, which needs the backbone's "
                     + "MLM head; call newClassifier(Backbone, NDManager)");
         }
-        PromptClassifier classifier = PromptClassifier.builder()
+        PromptClassifier.Builder builder = PromptClassifier.builder()
                 .setEncoder(encoder)
                 .setNumClasses(headBias.length)
-                .optFixedPrompt(getPrompt())
-                .optPlacement(settings.promptPlacement())
-                .build();
+                .optPlacement(settings.promptPlacement());
+        PromptClassifier classifier = withInjections(builder, manager, withLowRank).build();
         classifier.initialize(manager, ai.djl.ndarray.types.DataType.FLOAT32, new Shape(1, 1));
         var head = classifier.getHead().getParameters();
         head.get("weight").getArray().set(headWeight);
@@ -495,20 +550,90 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
      *                       one word piece of its vocabulary
      */
     public PromptClassifier newClassifier(Backbone backbone, NDManager manager) {
+        return newClassifier(backbone, manager, true);
+    }
+
+    /**
+     * As {@link #newClassifier(Backbone, NDManager)}; {@code withLowRank} false leaves a LoRA
+     * export's update out, for a caller that has merged it into the backbone's weights.
+     */
+    PromptClassifier newClassifier(Backbone backbone, NDManager manager, boolean withLowRank) {
         if (settings.isTextToText()) {
             throw new PeftException("The export scores label texts with a T5; call newTextToText(Backbone, NDManager)");
         }
         if (!settings.isVerbalizer()) {
-            return newClassifier(backbone.getEncoder(), manager);
+            return newClassifier(backbone.getEncoder(), manager, withLowRank);
         }
-        PromptClassifier classifier = PromptClassifier.builder()
+        PromptClassifier.Builder builder = PromptClassifier.builder()
                 .setEncoder(backbone.getEncoder())
                 .optVerbalizer(newVerbalizer(backbone))
-                .optFixedPrompt(getPrompt())
-                .optPlacement(settings.promptPlacement())
-                .build();
+                .optPlacement(settings.promptPlacement());
+        PromptClassifier classifier = withInjections(builder, manager, withLowRank).build();
         classifier.initialize(manager, ai.djl.ndarray.types.DataType.FLOAT32, new Shape(1, 1));
         return classifier;
+    }
+
+    /**
+     * Adds what this export places in the model: {@code P'} as a fixed input prompt, a layer
+     * prefix as a fixed prefix, or a LoRA update applied unmerged (unless {@code withLowRank} is false).
+     */
+    private PromptClassifier.Builder withInjections(PromptClassifier.Builder builder, NDManager manager,
+            boolean withLowRank) {
+        if (layerAdapter instanceof PrefixTuningAdapter prefix) {
+            return builder.optFixedLayerPrefix(prefix.prefix());
+        }
+        if (layerAdapter instanceof LoraAdapter) {
+            return withLowRank ? builder.optLowRankUpdate(newLowRankUpdate(manager)) : builder;
+        }
+        return builder.optFixedPrompt(getPrompt());
+    }
+
+    /**
+     * A LoRA export's factors as a frozen low-rank update with its arrays on {@code manager}: to
+     * apply unmerged ({@code PromptClassifier.Builder.optLowRankUpdate}) or to merge into an
+     * encoder's weights ({@code BertEncoder.mergeLowRank}).
+     *
+     * @throws PeftException when the export holds no LoRA adapter
+     */
+    public LowRankUpdate newLowRankUpdate(NDManager manager) {
+        if (!(layerAdapter instanceof LoraAdapter lora)) {
+            throw new PeftException("The export of method '" + settings.method() + "' holds no LoRA adapter");
+        }
+        return new FixedLowRankUpdate(lora, manager);
+    }
+
+    /** The number of positions the export inserts at the input: {@code n} of {@code P'}, 0 for a layer adapter. */
+    public int inputPromptLength() {
+        return adapter == null ? 0 : adapter.embeddings().shape().length();
+    }
+
+    /**
+     * The most text tokens per input on a model of {@code maxPositions} positions: {@code maxLength}
+     * minus the input prompt, and for a layer prefix, which shifts the text's positions by its
+     * {@code m} (as in Hugging Face), at most {@code maxPositions - m}.
+     */
+    public int maxTextTokens(int maxPositions) {
+        int tokens = settings.maxLength() - inputPromptLength();
+        return layerAdapter instanceof PrefixTuningAdapter prefix
+                ? Math.min(tokens, maxPositions - prefix.prefixLength()) : tokens;
+    }
+
+    /** Whether the export holds a LoRA adapter, which changes the encoder's linear layers. */
+    public boolean isLowRank() {
+        return layerAdapter instanceof LoraAdapter;
+    }
+
+    /** What the export inserts, for messages: {@code P' (n, d)}, or the layer adapter's PEFT type and size. */
+    public String describeAdapter() {
+        if (layerAdapter instanceof PrefixTuningAdapter prefix) {
+            return "PREFIX_TUNING prefix of " + prefix.prefixLength() + " positions in " + prefix.numLayers() + " layers";
+        }
+        if (layerAdapter instanceof LoraAdapter lora) {
+            return "LORA r=" + lora.rank() + " alpha=" + lora.alpha() + " on "
+                    + lora.targets().stream().map(LinearTarget::id).toList() + " in " + lora.numLayers()
+                    + " layers";
+        }
+        return "prompt P' " + getPrompt().shape();
     }
 
     /**
@@ -548,8 +673,18 @@ public record ExportFolder(PromptAdapter adapter, float[] headWeight, float[] he
         return classifier;
     }
 
-    /** {@code P'}. */
+    /**
+     * {@code P'}.
+     *
+     * @throws PeftException for the export of a method that acts inside the layers, which has none
+     *     ({@link #layerAdapter()} holds its prefix or LoRA factors)
+     */
     public PromptEmbeddings getPrompt() {
+        if (adapter == null) {
+            throw new PeftException("The export of method '" + settings.method() + "' holds a "
+                    + Objects.requireNonNull(layerAdapter).peftType() + " adapter acting inside the layers, not a "
+                    + "prompt P'; read it with layerAdapter()");
+        }
         return adapter.embeddings();
     }
 }

@@ -56,6 +56,10 @@ import org.jspecify.annotations.Nullable;
  * length would cost one forward pass per length. The rows are gathered on the device from the
  * token embeddings and a {@code (B, n_max, d)} tensor of the rows' zero-padded prompts.
  *
+ * <p><b>Prompt exports only.</b> Exports of methods that act inside the layers are refused: LoRA
+ * factors change the shared backbone's linear layers, and a per-layer prefix would be applied to
+ * every row of the shared forward pass; serve each with its own {@link Predictor}.
+ *
  * <p><b>Heads.</b> A linear head reads its rows' states at position 0 ({@code [CLS]}, or the first
  * prompt vector before the input, as {@link Predictor} does); a verbalizer task fills its
  * template with the row's texts and scores its label words with the backbone's frozen MLM head at
@@ -172,6 +176,18 @@ public final class MultiTaskPredictor implements AutoCloseable {
             if (export.settings().isTextToText()) {
                 throw new PeftException("MultiTaskPredictor: the export in " + exportFolder + " scores label texts "
                         + "with a T5 (text-to-text head), which it does not serve; use a Predictor for it.");
+            }
+            if (export.isLowRank()) {
+                throw new PeftException("MultiTaskPredictor: the export in " + exportFolder + " holds LoRA factors "
+                        + "(method '" + export.settings().method() + "'), which change the shared backbone's linear "
+                        + "layers for every task in the batch; it serves prompt exports only. Serve it with its own "
+                        + "Predictor (Predictor.open(folder) merges the factors into its own backbone).");
+            }
+            if (export.layerAdapter() != null) {
+                throw new PeftException("MultiTaskPredictor: the export in " + exportFolder + " holds a per-layer "
+                        + "prefix (method '" + export.settings().method() + "'), which every attention layer of the "
+                        + "shared forward pass would apply to all rows; a mixed batch carries one prompt per row at "
+                        + "the input only. Serve it with its own Predictor.");
             }
             Predictor.checkBackboneName(exportFolder, export.settings().backbone(), backbone);
             Predictor.check(exportFolder, export, backbone);

@@ -15,6 +15,7 @@ import dev.peft4j.api.internal.SafetensorsHeader;
 import dev.peft4j.backbones.Backbone;
 import dev.peft4j.backbones.Backbones;
 import dev.peft4j.backbones.EncodedBatch;
+import dev.peft4j.backbones.LowRankMerge;
 import dev.peft4j.backbones.PromptClassifier;
 import dev.peft4j.backbones.TextToTextClassifier;
 import dev.peft4j.backbones.Verbalizer;
@@ -57,6 +58,14 @@ import org.jspecify.annotations.Nullable;
  * frozen decoder; a prediction's probabilities are the softmax of these log-likelihoods over the
  * label texts. {@link #generate} decodes greedily instead, for free-text answers.
  *
+ * <p><b>Prefix and LoRA.</b> The export of a method that acts inside the layers inserts nothing
+ * at the input (the text keeps every position). A prefix ({@code PREFIX_TUNING}) is a fixed
+ * key/value prefix in every attention layer. LoRA factors are merged into the encoder's weights
+ * ({@code W + s·B A}, as fast as the bare encoder) when the predictor loaded its own backbone, and
+ * taken out again on {@link #close()}; on a backbone passed to {@link #open(Path, Backbone)}, which
+ * other predictors may share, they are applied unmerged on every forward pass instead, so the
+ * shared weights never change.
+ *
  * <p><b>Classifiers only.</b> A multiple-choice export (COPA, ReCoRD: a head with one output that
  * scores each choice) has no labels to predict; {@link #open(Path)} refuses it with a message.
  */
@@ -81,6 +90,8 @@ public final class Predictor implements AutoCloseable {
     private final @Nullable Verbalizer verbalizer;
     /** The T5 scoring label texts of a text-to-text export, which fills the export's template; else null. */
     private final @Nullable TextToTextClassifier textToText;
+    /** A LoRA export's update merged into the owned backbone's weights, undone on close; else null. */
+    private final @Nullable LowRankMerge merge;
 
     private Predictor(Path folder, ExportFolder export, Backbone backbone, boolean ownsBackbone) {
         this.folder = folder;
@@ -88,24 +99,34 @@ public final class Predictor implements AutoCloseable {
         this.labels = List.copyOf(settings.labels());
         this.backbone = backbone;
         this.ownsBackbone = ownsBackbone;
-        this.maxTokens = settings.maxLength() - export.getPrompt().shape().length();
+        this.maxTokens = export.maxTextTokens(backbone.getPromptableEncoder().getMaxPositions());
         this.guard = new UseGuard("This predictor is closed (export " + folder + "); open a new one with "
                 + "Predictor.open(...) to predict again.");
         this.manager = backbone.getManager().newSubManager();
-        this.promptLength = export.getPrompt().shape().length();
+        this.promptLength = export.inputPromptLength();
+        LowRankMerge merged = null;
         try {
+            this.parameterStore = new ParameterStore(manager, false);
             if (settings.isTextToText()) {
                 this.textToText = export.newTextToText(backbone, manager);
                 this.verbalizer = null;
                 this.classifier = textToText;
             } else {
-                PromptClassifier prompted = export.newClassifier(backbone, manager);
+                // merging changes the backbone's weights: only into a backbone no one else uses
+                boolean mergeLowRank = ownsBackbone && export.isLowRank();
+                PromptClassifier prompted = export.newClassifier(backbone, manager, !mergeLowRank);
+                if (mergeLowRank) {
+                    merged = backbone.getEncoder().mergeLowRank(export.newLowRankUpdate(manager), parameterStore);
+                }
                 this.textToText = null;
                 this.verbalizer = prompted.getVerbalizer();
                 this.classifier = prompted;
             }
-            this.parameterStore = new ParameterStore(manager, false);
+            this.merge = merged;
         } catch (RuntimeException e) {
+            if (merged != null) {
+                merged.close();
+            }
             manager.close();
             throw e;
         }
@@ -241,11 +262,16 @@ public final class Predictor implements AutoCloseable {
                     + "evaluate multiple-choice exports with 'peft4j eval'.");
         }
         // ExportFolder.read has checked the head's shape against the labels and the prompt width
-        int promptLength = export.getPrompt().shape().length();
+        int promptLength = export.inputPromptLength();
         // a pair needs [CLS] a [SEP] b [SEP]; a single text at least [CLS] x [SEP]
-        Compatibility.check(export.adapter().config(), backbone, folder, 3);
+        if (export.layerAdapter() != null) {
+            Compatibility.check(export.layerAdapter(), backbone, folder);
+        } else {
+            Compatibility.check(Objects.requireNonNull(export.adapter()).config(), backbone, folder, 3);
+        }
         int positions = backbone.getPromptableEncoder().getMaxPositions();
-        if (settings.maxLength() > positions || settings.maxLength() - promptLength < 3) {
+        if (settings.maxLength() > positions || settings.maxLength() - promptLength < 3
+                || export.maxTextTokens(positions) < 3) {
             throw new PeftException("The export in " + folder + " asks for maxLength " + settings.maxLength()
                     + " with a prompt of " + promptLength + " vectors, but the backbone '" + backbone.getName()
                     + "' takes at most " + positions + " positions and at least 3 text tokens must fit beside "
@@ -478,6 +504,9 @@ public final class Predictor implements AutoCloseable {
     @Override
     public void close() {
         guard.close(() -> {
+            if (merge != null) {
+                merge.close(); // the weights as they were, before the update's arrays go with the manager
+            }
             manager.close();
             if (ownsBackbone) {
                 backbone.close();

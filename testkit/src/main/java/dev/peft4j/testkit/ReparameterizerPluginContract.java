@@ -17,8 +17,12 @@ import ai.djl.util.Pair;
 import dev.peft4j.api.AdapterConfig;
 import dev.peft4j.api.ApiVersion;
 import dev.peft4j.api.InvalidOptionException;
+import dev.peft4j.api.LayerPrefix;
+import dev.peft4j.api.LinearTarget;
+import dev.peft4j.api.LowRankUpdate;
 import dev.peft4j.api.OptionSpec;
 import dev.peft4j.api.Options;
+import dev.peft4j.api.PeftException;
 import dev.peft4j.api.PromptAdapter;
 import dev.peft4j.api.PromptAdapterFiles;
 import dev.peft4j.api.PromptCreationContext;
@@ -74,6 +78,15 @@ import org.junit.jupiter.api.io.TempDir;
  *       one more step gives the same {@code P'} bit for bit as never stopping.
  * </ul>
  *
+ * <p>A method that acts inside the layers ({@link LayerPrefix}, {@link LowRankUpdate}) is checked
+ * on what it computes there, next to {@code P'} when it also inserts one: the prefix
+ * ({@code (L, 2, n, d)}, {@code n} the prompt length) and, for every layer and target, the factors
+ * ({@code (r, in)}, {@code (out, r)}), the weight change ({@code (out, in)}) and the update of a
+ * fixed input of 3 rows. These enter the losses of the gradient, finite-difference, seed and
+ * resume checks; all must be finite. A method that inserts nothing at the input
+ * ({@link dev.peft4j.api.PromptSource#insertsInputPrompt()} false) has no {@code P'}: its
+ * {@link SoftPrompt#export()} must refuse, and the other checks compare its layer outputs instead.
+ *
  * <pre>{@code
  * class MyPluginTest extends ReparameterizerPluginContract {
  *     protected ReparameterizerPlugin plugin() { return new MyPlugin(); }
@@ -83,7 +96,8 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Every prompt is created the way the framework creates it, {@link SoftPrompt#create} with a
  * {@link PromptCreationContext} holding a small random word-embedding matrix ({@value #VOCABULARY}
- * rows), 2 layers, 2 heads and texts of at most {@value #TEXT_LENGTH} tokens; the framework, not
+ * rows), {@value #LAYERS} layers, 2 heads, a feed-forward width of {@value #INTERMEDIATE_FACTOR} times
+ * the prompt width and texts of at most {@value #TEXT_LENGTH} tokens; the framework, not
  * the plugin, refuses options parsed for another plugin.
  *
  * <p>The checks run on DJL's default engine (the kit brings PyTorch) on CPU and take a few
@@ -98,6 +112,12 @@ public abstract class ReparameterizerPluginContract {
     static final int VOCABULARY = 40;
     /** The longest text, in tokens, the checks' creation contexts announce. */
     static final int TEXT_LENGTH = 6;
+    /** The number of layers the checks' creation contexts announce. */
+    static final int LAYERS = 2;
+    /** The feed-forward width the checks' creation contexts announce, in multiples of the prompt width. */
+    static final int INTERMEDIATE_FACTOR = 3;
+    /** Rows of the fixed input a low-rank update is applied to. */
+    private static final int UPDATE_ROWS = 3;
 
     private @org.jspecify.annotations.Nullable NDManager manager;
 
@@ -206,6 +226,10 @@ public abstract class ReparameterizerPluginContract {
         for (PromptShape shape : SHAPES) {
             SoftPrompt prompt = newPrompt(shape, 1, DataType.FLOAT32);
             ParameterStore store = new ParameterStore(manager(), false);
+            checkLayerOutputShapes(prompt, shape, store);
+            if (!prompt.insertsInputPrompt()) {
+                continue;
+            }
             assertThat(prompt.computePrompt(store, false).getShape()).as("eval output for %s", shape)
                     .isEqualTo(shape.toShape());
             assertThat(prompt.computePrompt(store, true).getShape()).as("training output for %s", shape)
@@ -314,7 +338,8 @@ public abstract class ReparameterizerPluginContract {
     void sameSeedGivesIdenticalPrompts() {
         SoftPrompt first = newPrompt(SMALL, 21, DataType.FLOAT32);
         SoftPrompt second = newPrompt(SMALL, 21, DataType.FLOAT32);
-        assertThat(second.export()).isEqualTo(first.export());
+        assertThat(floatBits(snapshot(second))).as("outputs of two prompts from one seed, bit for bit")
+                .containsExactly(floatBits(snapshot(first)));
         assertThat(parameterBytes(second)).as("every parameter, byte for byte").isEqualTo(parameterBytes(first));
     }
 
@@ -357,6 +382,11 @@ public abstract class ReparameterizerPluginContract {
     void exportEqualsEvalForwardAndRoundTripsThroughFiles(@TempDir Path folder) throws IOException {
         SoftPrompt prompt = newPrompt(SMALL, 23, DataType.FLOAT32);
         trainBriefly(prompt, newOptimizer(prompt), 0, 2);
+        if (!prompt.insertsInputPrompt()) {
+            assertThatThrownBy(prompt::export).as("export of a method that inserts nothing at the input")
+                    .isInstanceOf(PeftException.class);
+            return;
+        }
         PromptEmbeddings exported = prompt.export();
         float[] forward = prompt.computePrompt(new ParameterStore(manager(), false), false).toFloatArray();
         assertThat(exported.shape()).isEqualTo(SMALL);
@@ -395,10 +425,11 @@ public abstract class ReparameterizerPluginContract {
         byte[] moments = encode(optimizer.state());
         long steps = optimizer.getStep();
         trainBriefly(original, optimizer, 3, 1);
-        PromptEmbeddings uninterrupted = original.export();
+        float[] uninterrupted = snapshot(original);
 
         SoftPrompt resumed = newPrompt(SMALL, 32, DataType.FLOAT32);
-        assertThat(resumed.export()).as("a fresh prompt from another seed starts elsewhere").isNotEqualTo(uninterrupted);
+        assertThat(floatBits(snapshot(resumed))).as("a fresh prompt from another seed starts elsewhere")
+                .isNotEqualTo(floatBits(uninterrupted));
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(parameters))) {
             resumed.loadParameters(manager(), in);
         }
@@ -413,10 +444,10 @@ public abstract class ReparameterizerPluginContract {
             restored.restore(NDList.decode(scratch, moments), steps);
         }
         trainBriefly(resumed, restored, 3, 1);
-        PromptEmbeddings afterResume = resumed.export();
+        float[] afterResume = snapshot(resumed);
 
-        assertThat(floatBits(afterResume.values())).as("P' after resuming vs. never stopping, bit for bit")
-                .containsExactly(floatBits(uninterrupted.values()));
+        assertThat(floatBits(afterResume)).as("P' (or the layer outputs) after resuming vs. never stopping, bit for bit")
+                .containsExactly(floatBits(uninterrupted));
     }
 
     /** Options parsed from {@link #optionsForTest()}. */
@@ -426,13 +457,15 @@ public abstract class ReparameterizerPluginContract {
 
     /**
      * The creation context the checks give a method: {@code shape}, a word-embedding matrix of
-     * {@value #VOCABULARY} rows of values in [-1, 1), 2 layers, 2 heads, texts of at most
+     * {@value #VOCABULARY} rows of values in [-1, 1), {@value #LAYERS} layers, 2 heads, a
+     * feed-forward width of {@value #INTERMEDIATE_FACTOR}{@code ·d}, texts of at most
      * {@value #TEXT_LENGTH} tokens, uniform init, and {@code seed}.
      */
     protected final PromptCreationContext context(PromptShape shape, long seed) {
         NDArray vocabulary = manager().create(
                 ParameterValues.uniformFloats(7, VOCABULARY * shape.width(), 1), new Shape(VOCABULARY, shape.width()));
-        return PromptCreationContext.builder(shape).optWordEmbeddings(vocabulary).optLayers(2, 2)
+        return PromptCreationContext.builder(shape).optWordEmbeddings(vocabulary).optLayers(LAYERS, 2)
+                .optIntermediateSize(INTERMEDIATE_FACTOR * shape.width())
                 .optMaxTextLength(TEXT_LENGTH).optSeed(seed).build();
     }
 
@@ -444,9 +477,14 @@ public abstract class ReparameterizerPluginContract {
     }
 
     /** {@code sum(P' * weights)}, plus {@code sum(U * updateWeights)} for a text update {@code U} of {@value #TEXT_LENGTH} rows. */
-    private static NDArray weightedLoss(SoftPrompt prompt, ParameterStore store, boolean training, NDArray weights,
+    private NDArray weightedLoss(SoftPrompt prompt, ParameterStore store, boolean training, NDArray weights,
             NDArray updateWeights) {
-        NDArray loss = prompt.computePrompt(store, training).mul(weights).sum();
+        NDArray loss = prompt.insertsInputPrompt() ? prompt.computePrompt(store, training).mul(weights).sum()
+                : manager().zeros(new Shape(), weights.getDataType());
+        List<NDArray> layerOutputs = layerOutputs(prompt, store, training);
+        for (int k = 0; k < layerOutputs.size(); k++) {
+            loss = loss.add(layerOutputs.get(k).mul(fixedValues(60 + k, layerOutputs.get(k))).sum());
+        }
         TextEmbeddingUpdate update = prompt.getTextEmbeddingUpdate();
         if (update != null) {
             loss = loss.add(update.computeUpdate(store, TEXT_LENGTH, training).mul(updateWeights).sum());
@@ -467,7 +505,12 @@ public abstract class ReparameterizerPluginContract {
             try (NDScope scope = new NDScope()) {
                 try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                     ParameterStore store = new ParameterStore(manager(), false);
-                    NDArray loss = prompt.computePrompt(store, true).sub(target).square().sum();
+                    NDArray loss = prompt.insertsInputPrompt() ? prompt.computePrompt(store, true).sub(target).square().sum()
+                            : manager().zeros(new Shape());
+                    List<NDArray> layerOutputs = layerOutputs(prompt, store, true);
+                    for (int k = 0; k < layerOutputs.size(); k++) {
+                        loss = loss.add(layerOutputs.get(k).sub(fixedValues(70 + k, layerOutputs.get(k))).square().sum());
+                    }
                     if (update != null) {
                         loss = loss.add(update.computeUpdate(store, TEXT_LENGTH, true).sub(updateTarget).square().sum());
                     }
@@ -489,6 +532,104 @@ public abstract class ReparameterizerPluginContract {
         return new AdamW(manager(), List.of(new AdamW.Group("prompt", trainable, 0.05f)), 0.9f, 0.999f, 1e-8f, 1e-5f);
     }
 
+    /**
+     * What a method computes inside the layers, in a fixed order: its prefix {@code (L, 2, n, d)},
+     * then for every layer and target the update of a fixed input of {@value #UPDATE_ROWS} rows.
+     * Empty for a method that acts only at the input.
+     */
+    private List<NDArray> layerOutputs(SoftPrompt prompt, ParameterStore store, boolean training) {
+        List<NDArray> outputs = new ArrayList<>();
+        LayerPrefix prefix = prompt.getLayerPrefix();
+        if (prefix != null) {
+            outputs.add(prefix.computePrefix(store, training));
+        }
+        LowRankUpdate update = prompt.getLowRankUpdate();
+        if (update != null) {
+            int d = prompt.getPromptShape().width();
+            DataType dataType = prompt.getParameters().valueAt(0).getArray().getDataType();
+            for (int layer = 0; layer < LAYERS; layer++) {
+                for (LinearTarget target : update.getTargets()) {
+                    int in = target.inFeatures(d, INTERMEDIATE_FACTOR * d);
+                    NDArray input = manager().create(ParameterValues.uniform(50 + target.ordinal(), UPDATE_ROWS * in, 1),
+                            new Shape(UPDATE_ROWS, in)).toType(dataType, false);
+                    outputs.add(update.computeDelta(store, layer, target, input, training));
+                }
+            }
+        }
+        return outputs;
+    }
+
+    /** Values in [-1, 1) drawn from {@code seed}, of {@code like}'s shape and type. */
+    private NDArray fixedValues(long seed, NDArray like) {
+        return manager().create(ParameterValues.uniform(seed, Math.toIntExact(like.size()), 1), like.getShape())
+                .toType(like.getDataType(), false);
+    }
+
+    /** The shapes of the prefix, factors, weight changes and updates; all values finite. */
+    private void checkLayerOutputShapes(SoftPrompt prompt, PromptShape shape, ParameterStore store) {
+        int d = shape.width();
+        int inner = INTERMEDIATE_FACTOR * d;
+        LayerPrefix prefix = prompt.getLayerPrefix();
+        if (prefix != null) {
+            assertThat(prefix.getPrefixLength()).as("prefix length for %s", shape).isEqualTo(shape.length());
+            for (boolean training : new boolean[] {false, true}) {
+                NDArray value = prefix.computePrefix(store, training);
+                assertThat(value.getShape()).as("prefix for %s (training %s)", shape, training)
+                        .isEqualTo(new Shape(LAYERS, 2, shape.length(), d));
+                assertThat(java.util.Arrays.stream(ParameterValues.read(value))).as("prefix values").allMatch(Double::isFinite);
+            }
+        }
+        LowRankUpdate update = prompt.getLowRankUpdate();
+        if (update != null) {
+            assertThat(update.getTargets()).as("targets of the low-rank update").isNotEmpty();
+            assertThat(Double.isFinite(update.getScale())).as("scale %s is finite", update.getScale()).isTrue();
+            for (int layer = 0; layer < LAYERS; layer++) {
+                for (LinearTarget target : update.getTargets()) {
+                    int in = target.inFeatures(d, inner);
+                    int out = target.outFeatures(d, inner);
+                    NDList factors = update.computeFactors(store, layer, target);
+                    assertThat(factors).as("factors of layer %d, %s", layer, target.id()).hasSize(2);
+                    long rank = factors.get(0).getShape().get(0);
+                    assertThat(factors.get(0).getShape()).as("A of layer %d, %s", layer, target.id())
+                            .isEqualTo(new Shape(rank, in));
+                    assertThat(factors.get(1).getShape()).as("B of layer %d, %s", layer, target.id())
+                            .isEqualTo(new Shape(out, rank));
+                    assertThat(update.computeWeightDelta(store, layer, target).getShape())
+                            .as("weight change of layer %d, %s", layer, target.id()).isEqualTo(new Shape(out, in));
+                    NDArray input = manager().ones(new Shape(UPDATE_ROWS, in));
+                    for (boolean training : new boolean[] {false, true}) {
+                        NDArray delta = update.computeDelta(store, layer, target, input, training);
+                        assertThat(delta.getShape()).as("update of layer %d, %s", layer, target.id())
+                                .isEqualTo(new Shape(UPDATE_ROWS, out));
+                        assertThat(java.util.Arrays.stream(ParameterValues.read(delta))).as("update values")
+                                .allMatch(Double::isFinite);
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@code P'} from {@link SoftPrompt#export()}, then every layer output in evaluation mode, as floats. */
+    private float[] snapshot(SoftPrompt prompt) {
+        List<float[]> parts = new ArrayList<>();
+        if (prompt.insertsInputPrompt()) {
+            parts.add(prompt.export().values());
+        }
+        try (NDScope scope = new NDScope()) {
+            for (NDArray output : layerOutputs(prompt, new ParameterStore(manager(), false), false)) {
+                parts.add(output.toType(DataType.FLOAT32, false).toFloatArray());
+            }
+        }
+        int size = parts.stream().mapToInt(p -> p.length).sum();
+        float[] all = new float[size];
+        int at = 0;
+        for (float[] part : parts) {
+            System.arraycopy(part, 0, all, at, part.length);
+            at += part.length;
+        }
+        return all;
+    }
+
     private static byte[] encode(NDList arrays) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         arrays.encode(bytes, NDList.Encoding.SAFETENSORS);
@@ -503,7 +644,7 @@ public abstract class ReparameterizerPluginContract {
         return bytes.toByteArray();
     }
 
-    private static double loss(SoftPrompt prompt, ParameterStore store, NDArray weights, NDArray updateWeights) {
+    private double loss(SoftPrompt prompt, ParameterStore store, NDArray weights, NDArray updateWeights) {
         // A scope, not close(): an identity Φ returns a view of P, which must survive.
         try (NDScope scope = new NDScope()) {
             return weightedLoss(prompt, store, false, weights, updateWeights).toDoubleArray()[0];

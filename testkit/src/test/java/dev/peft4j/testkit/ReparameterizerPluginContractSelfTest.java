@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
@@ -13,6 +14,9 @@ import dev.peft4j.api.AbstractPromptSource;
 import dev.peft4j.api.AbstractReparameterizer;
 import dev.peft4j.api.ApiVersion;
 import dev.peft4j.api.InvalidOptionException;
+import dev.peft4j.api.LayerPrefix;
+import dev.peft4j.api.LinearTarget;
+import dev.peft4j.api.LowRankUpdate;
 import dev.peft4j.api.OptionSpec;
 import dev.peft4j.api.Options;
 import dev.peft4j.api.PromptCreationContext;
@@ -98,6 +102,30 @@ class ReparameterizerPluginContractSelfTest {
     void anExportThatDiffersFromTheForwardPassIsCaught() {
         // Noise in every forward pass, training or not: export and eval forward disagree, and so do resumes.
         assertThat(failedChecks(run(NoisyContract.class))).contains("exportEqualsEvalForwardAndRoundTripsThroughFiles");
+    }
+
+    @Test
+    void aCorrectLayerOnlyMethodPassesEveryCheckButTheOneForAReparameterizer() {
+        TestExecutionSummary summary = run(LayerOnlyContract.class);
+        assertThat(failedChecks(summary)).isEmpty();
+        assertThat(summary.getTestsSucceededCount()).isEqualTo(12);
+        assertThat(summary.getTestsAbortedCount()).as("rejectsInputsOfAnotherShape: no Φ").isEqualTo(1);
+    }
+
+    @Test
+    void aPrefixWithoutGradientIsCaught() {
+        assertThat(failedChecks(run(DetachedPrefixContract.class)))
+                .contains("gradientsReachThePromptAndEveryParameter", "gradientsAgreeWithFiniteDifferences");
+    }
+
+    @Test
+    void aPrefixOfTheWrongShapeIsCaught() {
+        assertThat(failedChecks(run(TransposedPrefixContract.class))).contains("keepsTheShapeOfThePrompt");
+    }
+
+    @Test
+    void aLowRankUpdateThatIgnoresTheSeedIsCaught() {
+        assertThat(failedChecks(run(UnseededDeltaContract.class))).contains("sameSeedGivesIdenticalPrompts");
     }
 
     private static TestExecutionSummary run(Class<?> contract) {
@@ -325,6 +353,141 @@ class ReparameterizerPluginContractSelfTest {
         @Override
         protected ReparameterizerPlugin plugin() {
             return new FixturePlugin("noisy", p -> p.add(p.getManager().randomNormal(p.getShape(), p.getDataType())));
+        }
+    }
+
+    /** How a {@link LayerOnlyPlugin} is (deliberately) broken. */
+    enum LayerFlaw { NONE, DETACHED_PREFIX, TRANSPOSED_PREFIX, UNSEEDED_DELTA }
+
+    /**
+     * A method that acts only inside the layers: a prefix {@code T + T²} from a table {@code T}
+     * of shape {@code (L, 2, n, d)}, and a low-rank update of {@code output} with both factors
+     * drawn from the engine's generator.
+     */
+    static final class LayerOnlyPlugin implements ReparameterizerPlugin {
+        private final LayerFlaw flaw;
+
+        LayerOnlyPlugin(LayerFlaw flaw) {
+            this.flaw = flaw;
+        }
+
+        @Override
+        public String getId() {
+            return "layer-only";
+        }
+
+        @Override
+        public String getDescription() {
+            return "A test fixture acting inside the layers";
+        }
+
+        @Override
+        public ApiVersion getApiVersion() {
+            return new ApiVersion(ApiVersion.MAJOR, ApiVersion.MINOR);
+        }
+
+        @Override
+        public List<OptionSpec> getOptions() {
+            return List.of();
+        }
+
+        @Override
+        public PromptSource createPrompt(PromptCreationContext context, Options options) {
+            return new LayerOnly(context, flaw);
+        }
+    }
+
+    static final class LayerOnly extends AbstractPromptSource implements LayerPrefix, LowRankUpdate {
+        private final LayerFlaw flaw;
+        private final Parameter table;
+        private final Parameter a;
+        private final Parameter b;
+
+        LayerOnly(PromptCreationContext context, LayerFlaw flaw) {
+            super((byte) 1, context.getPromptShape());
+            this.flaw = flaw;
+            int n = context.getPromptShape().length();
+            int d = context.getHiddenSize();
+            int inner = context.getIntermediateSize();
+            table = addParameter(LowRank.weight("table", new Shape(context.getNumLayers(), 2, n, d)));
+            a = addParameter(LowRank.weight("a", new Shape(2, LinearTarget.OUTPUT.inFeatures(d, inner))));
+            b = addParameter(LowRank.weight("b", new Shape(LinearTarget.OUTPUT.outFeatures(d, inner), 2)));
+        }
+
+        @Override
+        public boolean insertsInputPrompt() {
+            return false;
+        }
+
+        @Override
+        protected NDArray apply(ParameterStore parameterStore, boolean training) {
+            throw new UnsupportedOperationException("nothing at the input");
+        }
+
+        @Override
+        public int getPrefixLength() {
+            return getPromptShape().length();
+        }
+
+        @Override
+        public NDArray computePrefix(ParameterStore parameterStore, boolean training) {
+            NDArray t = LowRank.value(parameterStore, table, training);
+            NDArray prefix = t.add(t.square());
+            return switch (flaw) {
+                case DETACHED_PREFIX -> prefix.stopGradient();
+                case TRANSPOSED_PREFIX -> prefix.transpose(0, 1, 3, 2);
+                default -> prefix;
+            };
+        }
+
+        @Override
+        public Set<LinearTarget> getTargets() {
+            return Set.of(LinearTarget.OUTPUT);
+        }
+
+        @Override
+        public float getScale() {
+            return 0.5f;
+        }
+
+        @Override
+        public NDList computeFactors(ParameterStore parameterStore, int layer, LinearTarget target) {
+            return new NDList(LowRank.value(parameterStore, a, false), LowRank.value(parameterStore, b, false));
+        }
+
+        @Override
+        public NDArray computeDelta(ParameterStore parameterStore, int layer, LinearTarget target, NDArray input,
+                boolean training) {
+            NDArray delta = LowRankUpdate.super.computeDelta(parameterStore, layer, target, input, training);
+            return flaw == LayerFlaw.UNSEEDED_DELTA ? delta.add(new java.util.Random().nextGaussian()) : delta;
+        }
+    }
+
+    static class LayerOnlyContract extends ReparameterizerPluginContract {
+        @Override
+        protected ReparameterizerPlugin plugin() {
+            return new LayerOnlyPlugin(LayerFlaw.NONE);
+        }
+    }
+
+    static class DetachedPrefixContract extends ReparameterizerPluginContract {
+        @Override
+        protected ReparameterizerPlugin plugin() {
+            return new LayerOnlyPlugin(LayerFlaw.DETACHED_PREFIX);
+        }
+    }
+
+    static class TransposedPrefixContract extends ReparameterizerPluginContract {
+        @Override
+        protected ReparameterizerPlugin plugin() {
+            return new LayerOnlyPlugin(LayerFlaw.TRANSPOSED_PREFIX);
+        }
+    }
+
+    static class UnseededDeltaContract extends ReparameterizerPluginContract {
+        @Override
+        protected ReparameterizerPlugin plugin() {
+            return new LayerOnlyPlugin(LayerFlaw.UNSEEDED_DELTA);
         }
     }
 }

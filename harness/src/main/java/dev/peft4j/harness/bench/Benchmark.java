@@ -78,6 +78,10 @@ public final class Benchmark {
     private final int threads;
     private final String command;
     private final PrintWriter log;
+    private final List<MethodSetting> methods;
+    private final int methodRounds;
+    private final int methodRoundSteps;
+    private final boolean otherSections;
 
     private Benchmark(Builder b) {
         this.backboneName = b.backboneName;
@@ -103,6 +107,10 @@ public final class Benchmark {
         this.threads = b.threads;
         this.command = b.command;
         this.log = b.log;
+        this.methods = List.copyOf(b.methods);
+        this.methodRounds = b.methodRounds;
+        this.methodRoundSteps = b.methodRoundSteps;
+        this.otherSections = b.otherSections;
         if (batchSize < 1 || steps < 2 || warmup < 0 || repeats < 1 || inferenceBatch < 1) {
             throw new PeftException("Benchmark: batch, inference batch and repeats must be at least 1, steps at "
                     + "least 2 and warm-up not negative (got batch " + batchSize + ", steps " + steps + ", warm-up "
@@ -120,8 +128,25 @@ public final class Benchmark {
             throw new PeftException("Benchmark: the BERT-Base-shaped step needs 0 (off) or at least 2 steps (got "
                     + baseShapeSteps + ")");
         }
+        if (!methods.isEmpty() && (methodRounds < 1 || methodRoundSteps < 1)) {
+            throw new PeftException("Benchmark: the per-method step time needs at least 1 round and 1 step per round "
+                    + "(got " + methodRounds + " rounds of " + methodRoundSteps + " steps)");
+        }
         if (rteEpoch && data == null) {
             throw new PeftException("Benchmark: the RTE epoch needs a data folder (--data)");
+        }
+    }
+
+    /**
+     * One method of the per-method step-time comparison: a plugin id and its options.
+     *
+     * @param method  the plugin id
+     * @param options its options, name to value
+     */
+    public record MethodSetting(String method, Map<String, String> options) {
+        /** Copies the options. */
+        public MethodSetting {
+            options = Map.copyOf(options);
         }
     }
 
@@ -130,7 +155,10 @@ public final class Benchmark {
         return new Builder();
     }
 
-    /** Runs every section and returns the report (not yet written). */
+    /**
+     * Runs every section and returns the report (not yet written); with methods to compare and no
+     * other sections asked for, only the per-method step time.
+     */
     public BenchmarkReport run() {
         String started = Instant.now().toString();
         double loadBefore = ProcessStatus.loadAverage();
@@ -140,10 +168,19 @@ public final class Benchmark {
         }
         String inEffect = precision.apply().getId();
         PluginRegistry registry = PluginRegistry.discover();
+        MethodStepBenchmark.check(registry, methods);
         long loadStart = System.nanoTime();
         try (Backbone backbone = Backbones.load(backboneName, Device.fromName(device))) {
             BenchmarkReport.Load load = new BenchmarkReport.Load(backbone.getName(), (System.nanoTime() - loadStart) / 1e9);
             progress("loaded %s in %.2f s (engine %s)", backbone.getName(), load.seconds(), engine.getVersion());
+            BenchmarkReport.@Nullable MethodSteps methodSteps = methods.isEmpty() ? null
+                    : MethodStepBenchmark.run(backbone, registry, methods,
+                            m -> methodSpec(m), syntheticBatch(batchSize, 8), warmup,
+                            methodRounds, methodRoundSteps, log);
+            if (methodSteps != null && !otherSections) {
+                return new BenchmarkReport(environment(engine, inEffect, started, loadBefore), load, methodSteps,
+                        command);
+            }
             BertEncoder encoder = backbone.getEncoder();
             List<BenchmarkReport.Gemm> gemm = new ArrayList<>(gemm(backbone));
             List<BenchmarkReport.ShapeGemm> shapes = shapeGemm(backbone);
@@ -190,13 +227,17 @@ public final class Benchmark {
                     ? PredictorBenchmark.run(backbone, registry, method, methodOptions, promptLength, predictorCalls,
                             predictorBatchCalls, inferenceBatch, log)
                     : null;
-            BenchmarkReport.Environment environment = new BenchmarkReport.Environment(ProcessStatus.cpu(),
-                    Runtime.getRuntime().availableProcessors(), TorchThreads.intraOp(), TorchThreads.interOp(),
-                    "Java " + Runtime.version() + ", DJL PyTorch " + engine.getVersion(), inEffect, started,
-                    loadBefore, ProcessStatus.loadAverage());
-            return new BenchmarkReport(environment, load, gemm, peak, shapes, stepReport, phi, forwardSection, inference,
-                    stepRun.memory, precisionReport, threadRows, epochs, predictor, command, evaluation, baseShape);
+            return new BenchmarkReport(environment(engine, inEffect, started, loadBefore), load, gemm, peak, shapes,
+                    stepReport, phi, forwardSection, inference, stepRun.memory, precisionReport, threadRows, epochs,
+                    predictor, command, evaluation, baseShape, methodSteps);
         }
+    }
+
+    private static BenchmarkReport.Environment environment(Engine engine, String inEffect, String started,
+            double loadBefore) {
+        return new BenchmarkReport.Environment(ProcessStatus.cpu(), Runtime.getRuntime().availableProcessors(),
+                TorchThreads.intraOp(), TorchThreads.interOp(), "Java " + Runtime.version() + ", DJL PyTorch "
+                + engine.getVersion(), inEffect, started, loadBefore, ProcessStatus.loadAverage());
     }
 
     private RunSpec spec(String methodId, Map<String, String> options, String taskId, int batch) {
@@ -207,6 +248,16 @@ public final class Benchmark {
         shared.put("matmul-precision", precision.getId());
         TrainingConfig.fromMap(shared);
         return new RunSpec(methodId, taskId, 1, promptLength, 0.3, options, shared);
+    }
+
+    /**
+     * A compared method's run: a small learning rate for every method alike, so that hundreds of
+     * steps on one batch stay finite (LoRA at the prompt's 0.3 can diverge); the time of a step does
+     * not depend on it.
+     */
+    private RunSpec methodSpec(MethodSetting m) {
+        RunSpec s = spec(m.method(), m.options(), "rte", batchSize);
+        return new RunSpec(s.methodId(), s.taskId(), s.seed(), s.promptLength(), 1e-3, s.methodOptions(), s.shared());
     }
 
     // ---------------------------------------------------------------- GEMM
@@ -752,8 +803,26 @@ public final class Benchmark {
         private int threads;
         private String command = "peft4j bench";
         private PrintWriter log = new PrintWriter(System.err, true);
+        private List<MethodSetting> methods = List.of();
+        private int methodRounds = 10;
+        private int methodRoundSteps = 5;
+        private boolean otherSections;
 
         private Builder() {}
+
+        /**
+         * Also time the training step of each of {@code methods} (same backbone, batch, text and
+         * head; prompt length and length as set here), paired in this process: {@code warm-up}
+         * steps each, then {@code rounds} rounds of {@code stepsPerRound} steps per method in
+         * rotation. Unless {@code otherSections}, this is the only section run.
+         */
+        public Builder optMethods(List<MethodSetting> methods, int rounds, int stepsPerRound, boolean otherSections) {
+            this.methods = List.copyOf(methods);
+            this.methodRounds = rounds;
+            this.methodRoundSteps = stepsPerRound;
+            this.otherSections = otherSections;
+            return this;
+        }
 
         /** Backbone name or folder (default all-minilm-l6-v2). */
         public Builder optBackbone(String backbone) {

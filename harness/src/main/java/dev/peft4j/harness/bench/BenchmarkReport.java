@@ -96,28 +96,54 @@ public final class BenchmarkReport {
     record Epoch(boolean bucket, int examples, int steps, double seconds, double examplesPerSecond,
             double meanPaddedPositions, double meanRealTokens) {}
 
+    /**
+     * One method's training step, timed in rounds paired with the other methods.
+     *
+     * @param method               the plugin id
+     * @param options              its options
+     * @param promptLength         the run's prompt length
+     * @param promptUse            what the method makes of it: input vectors, a prefix per layer, or unused (LoRA)
+     * @param positions            positions through the encoder: text tokens, plus the prompt when it is inserted at the input
+     * @param methodTrainable      trainable values of the method (prompt, Φ, prefix or LoRA factors)
+     * @param trainable            trainable values in all, the linear head included
+     * @param seconds              seconds per step, one value per round (each the mean over the round's steps)
+     * @param meanSeconds          the mean over rounds
+     * @param worstSeconds         the slowest round
+     * @param ratioToFirst         median over the first method's median
+     * @param pairedRatioToFirst   median over rounds of this round's time over the first method's in the same round
+     */
+    record MethodStep(String method, Map<String, String> options, int promptLength, String promptUse, int positions,
+            long methodTrainable, long trainable, Stats seconds, double meanSeconds, double worstSeconds,
+            double ratioToFirst, double pairedRatioToFirst) {}
+
+    /** The per-method step time: set-up, one row per method, the load average around it. */
+    record MethodSteps(int batchSize, int textTokens, int warmupSteps, int rounds, int stepsPerRound,
+            List<MethodStep> rows, double loadAverageBefore, double loadAverageAfter) {}
+
     final Environment environment;
     final Load load;
     final List<Gemm> gemm;
     final double peakGflops;
     final List<ShapeGemm> shapeGemm;
-    final Step step;
-    final PhiShare phi;
-    final ForwardSection forwardProfile;
-    final InferenceSection inference;
-    final Memory memory;
+    // absent (with the sections below) when only the per-method step time was asked for
+    final @Nullable Step step;
+    final @Nullable PhiShare phi;
+    final @Nullable ForwardSection forwardProfile;
+    final @Nullable InferenceSection inference;
+    final @Nullable Memory memory;
     final @Nullable Precision precision;
     final List<ThreadRow> threads;
     final List<Epoch> rteEpoch;
     final @Nullable PredictorSection predictor;
     final String command;
-    final Evaluation evaluation;
+    final @Nullable Evaluation evaluation;
     final @Nullable BaseShapeStep baseShape;
+    final @Nullable MethodSteps methodSteps;
 
     BenchmarkReport(Environment environment, Load load, List<Gemm> gemm, double peakGflops,
             List<ShapeGemm> shapeGemm, Step step, PhiShare phi, ForwardSection forwardProfile, InferenceSection inference, Memory memory,
             @Nullable Precision precision, List<ThreadRow> threads, List<Epoch> rteEpoch, @Nullable PredictorSection predictor, String command,
-            Evaluation evaluation, @Nullable BaseShapeStep baseShape) {
+            Evaluation evaluation, @Nullable BaseShapeStep baseShape, @Nullable MethodSteps methodSteps) {
         this.environment = environment;
         this.load = load;
         this.gemm = List.copyOf(gemm);
@@ -135,16 +161,49 @@ public final class BenchmarkReport {
         this.command = command;
         this.evaluation = evaluation;
         this.baseShape = baseShape;
+        this.methodSteps = methodSteps;
     }
 
-    /** The GEMM peak in GFLOP/s (the best of all square sizes). */
+    /** A report of the per-method step time alone. */
+    BenchmarkReport(Environment environment, Load load, MethodSteps methodSteps, String command) {
+        this.environment = environment;
+        this.load = load;
+        this.gemm = List.of();
+        this.peakGflops = 0;
+        this.shapeGemm = List.of();
+        this.step = null;
+        this.phi = null;
+        this.forwardProfile = null;
+        this.inference = null;
+        this.memory = null;
+        this.precision = null;
+        this.threads = List.of();
+        this.rteEpoch = List.of();
+        this.predictor = null;
+        this.command = command;
+        this.evaluation = null;
+        this.baseShape = null;
+        this.methodSteps = methodSteps;
+    }
+
+    /** The GEMM peak in GFLOP/s (the best of all square sizes); 0 when only methods were compared. */
     public double getPeakGflops() {
         return peakGflops;
     }
 
-    /** Achieved training-step GFLOP/s over the GEMM peak. */
+    /** Achieved training-step GFLOP/s over the GEMM peak; NaN when only methods were compared. */
     public double getStepRatioToPeak() {
-        return step.ratioToPeak();
+        return step == null ? Double.NaN : step.ratioToPeak();
+    }
+
+    /** One line per compared method: median ms per step and ratio to the first; empty when none was. */
+    public List<String> getMethodSummary() {
+        if (methodSteps == null) {
+            return List.of();
+        }
+        return methodSteps.rows().stream().map(r -> String.format(Locale.ROOT, "%s%s: %.2f ms per step (median), "
+                + "%.3f of the first (paired), %d trainable values", r.method(), r.options().isEmpty() ? ""
+                : " " + r.options(), r.seconds().median() * 1e3, r.pairedRatioToFirst(), r.trainable())).toList();
     }
 
     /** The report as pretty-printed JSON. */
@@ -165,7 +224,18 @@ public final class BenchmarkReport {
                 .append(" after.\n\n");
         md.append("Backbone `").append(load.backbone()).append("` loaded in ").append(f3(load.seconds()))
                 .append(" s.\n\n");
-        targets(md);
+        Step step = this.step;
+        PhiShare phi = this.phi;
+        ForwardSection forwardProfile = this.forwardProfile;
+        InferenceSection inference = this.inference;
+        Memory memory = this.memory;
+        Evaluation evaluation = this.evaluation;
+        if (step == null || phi == null || forwardProfile == null || inference == null || memory == null
+                || evaluation == null) {
+            methodSteps(md);
+            return md.toString();
+        }
+        targets(md, step, evaluation);
         md.append("## GEMM peak (float32)\n\n| size | best s | median s | best GFLOP/s | median GFLOP/s |\n")
                 .append("|---:|---:|---:|---:|---:|\n");
         for (Gemm g : gemm) {
@@ -291,11 +361,47 @@ public final class BenchmarkReport {
         if (predictor != null) {
             predictor(md, predictor);
         }
+        methodSteps(md);
         return md.toString();
     }
 
+    private void methodSteps(StringBuilder md) {
+        MethodSteps m = methodSteps;
+        if (m == null) {
+            return;
+        }
+        md.append("## Training step per method (paired, one process)\n\n").append(load.backbone()).append(", batch ")
+                .append(m.batchSize()).append(", the same position budget for every method (the first method's text has ")
+                .append(m.textTokens()).append(" tokens; a method that inserts nothing at the input gets more text), the ")
+                .append("same synthetic batch and linear head for every method; ").append(m.warmupSteps())
+                .append(" warm-up steps each, then ").append(m.rounds()).append(" rounds of ").append(m.stepsPerRound())
+                .append(" steps per method in rotation (the first method moving one place each round). A step is ")
+                .append("inputs to the device, forward and loss, backward, clipping and the AdamW update. ")
+                .append("Load average ").append(f2(m.loadAverageBefore())).append(" before, ")
+                .append(f2(m.loadAverageAfter())).append(" after.\n\n")
+                .append("| method | options | prompt length (use) | positions | trainable (method) | trainable (with head) | ")
+                .append("median ms | mean ms | min–max ms | p10–p90 ms | vs first | vs first, paired |\n")
+                .append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (MethodStep r : m.rows()) {
+            md.append("| ").append(r.method()).append(" | ").append(r.options().isEmpty() ? "defaults"
+                    : r.options().toString()).append(" | ").append(r.promptLength()).append(" (").append(r.promptUse())
+                    .append(") | ").append(r.positions())
+                    .append(" | ").append(r.methodTrainable()).append(" | ").append(r.trainable()).append(" | ")
+                    .append(f2(r.seconds().median() * 1e3)).append(" | ").append(f2(r.meanSeconds() * 1e3))
+                    .append(" | ").append(f2(r.seconds().best() * 1e3)).append("–").append(f2(r.worstSeconds() * 1e3))
+                    .append(" | ").append(f2(r.seconds().p10() * 1e3)).append("–").append(f2(r.seconds().p90() * 1e3))
+                    .append(" | ").append(f3(r.ratioToFirst())).append(" | ").append(f3(r.pairedRatioToFirst()))
+                    .append(" |\n");
+        }
+        md.append("\nTimes are per optimizer step, one value per round (the round's mean); \"vs first, paired\" is ")
+                .append("the median over rounds of the method's time over the first method's time in the same ")
+                .append("round. Positions: text tokens plus the prompt when it is inserted at the input (a prefix ")
+                .append("adds its length to the keys of every layer instead). Memory per method is each training ")
+                .append("run's `peakMemoryBytes`, not measured here.\n");
+    }
+
     /** The headline ratios (issue "Performance"), each against the same run's float32 GEMM peak. */
-    private void targets(StringBuilder md) {
+    private void targets(StringBuilder md, Step step, Evaluation evaluation) {
         md.append("## Summary against the float32 GEMM peak (").append(f1(peakGflops)).append(" GFLOP/s)\n\n")
                 .append("| figure | value | target |\n|---|---:|---:|\n");
         StepSetup s = step.setup();

@@ -5,8 +5,11 @@ import dev.peft4j.harness.bench.BenchmarkReport;
 import dev.peft4j.harness.data.DataLocator;
 import dev.peft4j.harness.train.MatmulPrecision;
 import java.io.PrintWriter;
+import dev.peft4j.api.InvalidOptionException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -16,7 +19,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code peft4j bench}: performance ratios measured in one process, written as JSON and Markdown. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Measure GEMM peak, training-step FLOP/s, Φ share, inference latency, memory and load time.")
+        description = "Measure GEMM peak, training-step FLOP/s, Φ share, inference latency, memory and load time; "
+                + "with --methods, the training-step time per method, paired in one process.")
 final class BenchCommand implements Callable<Integer> {
 
     @Spec
@@ -83,6 +87,28 @@ final class BenchCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     int bertBaseSteps;
 
+    @Option(names = "--methods", split = ",", description = "Time the training step of each method (plugin ids), "
+            + "paired in this process on one backbone, batch and head; skips the other sections unless "
+            + "--all-sections.")
+    List<String> methods = new ArrayList<>();
+
+    @Option(names = "--method-options", split = ";", description = "Option sets per method for --methods, as in "
+            + "compare, e.g. 'lora:rank=4,targets=query+value;prefix-tuning:projection=true'; a method with two sets "
+            + "gets two rows.")
+    List<String> methodOptionSets = new ArrayList<>();
+
+    @Option(names = "--rounds", defaultValue = "10",
+            description = "With --methods: timed rounds, each method once per round (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(names = "--round-steps", defaultValue = "5",
+            description = "With --methods: training steps per method per round (default: ${DEFAULT-VALUE}).")
+    int roundSteps;
+
+    @Option(names = "--all-sections", description = "With --methods: also run the other sections (GEMM, step, "
+            + "inference, memory, precision, threads, BERT-Base shape).")
+    boolean allSections;
+
     @Mixin
     DeviceOptions where;
 
@@ -100,6 +126,13 @@ final class BenchCommand implements Callable<Integer> {
                 .optComparePrecision(comparePrecision).optCompareThreads(compareThreads).optPrecision(MatmulPrecision.parse(precision))
                 .optThreads(threads).optBaseShapeSteps(bertBaseSteps).optLog(err)
                 .optCommand("peft4j " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+        if (!methods.isEmpty()) {
+            builder.optMethods(methodSettings(), rounds, roundSteps, allSections);
+        } else if (!methodOptionSets.isEmpty() || allSections) {
+            throw new InvalidOptionException("--method-options, --all-sections, --rounds and --round-steps go with "
+                    + "--methods (the per-method step time); add --methods, or use --method and -o for the "
+                    + "single method of the full benchmark.");
+        }
         if (rteEpoch) {
             builder.optRteEpoch(DataLocator.builder().optDataFolder(where.data).optEnvironment(System.getenv()).build());
         }
@@ -109,9 +142,37 @@ final class BenchCommand implements Callable<Integer> {
         BenchmarkReport report = builder.build().run();
         report.write(out);
         PrintWriter stdout = spec.commandLine().getOut();
+        if (!methods.isEmpty() && !allSections) {
+            report.getMethodSummary().forEach(stdout::println);
+            stdout.printf("report in %s%n", out.resolve("bench.md"));
+            stdout.flush();
+            return 0;
+        }
         stdout.printf("GEMM peak %.1f GFLOP/s; training step at %.3f of it; report in %s%n", report.getPeakGflops(),
                 report.getStepRatioToPeak(), out.resolve("bench.md"));
         stdout.flush();
         return 0;
+    }
+
+    /** Each of --methods with each of its --method-options sets (its defaults when it has none). */
+    private List<Benchmark.MethodSetting> methodSettings() {
+        if (!methodOptions.options.isEmpty()) {
+            throw new InvalidOptionException("-o/--option sets the options of the single --method; with --methods "
+                    + "give each method's options with --method-options 'method:name=value,name=value'.");
+        }
+        Map<String, List<Map<String, String>>> sets = MethodOptions.parseSets(methodOptionSets);
+        for (String method : sets.keySet()) {
+            if (!methods.contains(method)) {
+                throw new InvalidOptionException("--method-options names '" + method + "', which is not in --methods "
+                        + methods + "; add it to --methods or drop its options.");
+            }
+        }
+        List<Benchmark.MethodSetting> settings = new ArrayList<>();
+        for (String method : methods) {
+            for (Map<String, String> set : sets.getOrDefault(method, List.of(Map.of()))) {
+                settings.add(new Benchmark.MethodSetting(method, set));
+            }
+        }
+        return settings;
     }
 }

@@ -190,23 +190,7 @@ final class CompareCommand implements Callable<Integer> {
     }
 
     private Grid buildGrid(Map<String, String> dataFingerprints) {
-        Map<String, List<Map<String, String>>> optionSets = new LinkedHashMap<>();
-        for (String entry : methodOptions) {
-            int colon = entry.indexOf(':');
-            if (colon <= 0) {
-                throw new dev.peft4j.api.InvalidOptionException("--method-options entry '" + entry
-                        + "' is not of the form method:name=value,name=value");
-            }
-            Map<String, String> set = new LinkedHashMap<>();
-            for (String pair : entry.substring(colon + 1).split(",")) {
-                String[] kv = pair.split("=", 2);
-                if (kv.length != 2) {
-                    throw new dev.peft4j.api.InvalidOptionException("--method-options: '" + pair + "' is not name=value");
-                }
-                set.put(kv[0].trim(), kv[1].trim());
-            }
-            optionSets.computeIfAbsent(entry.substring(0, colon).trim(), k -> new ArrayList<>()).add(set);
-        }
+        Map<String, List<Map<String, String>>> optionSets = MethodOptions.parseSets(methodOptions);
         Grid.Builder builder = Grid.builder();
         for (String method : methods) {
             List<Map<String, String>> sets = optionSets.get(method);

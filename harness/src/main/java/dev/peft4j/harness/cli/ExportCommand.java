@@ -68,8 +68,8 @@ final class ExportCommand implements Callable<Integer> {
                     : result.methodOptions();
             ExportFolder export = best.toExport(session.backbone, config.maxLength(), options);
             export.write(out);
-            writer.printf("%s: prompt %s of %s for task %s (%s %.4f at epoch %d), written to %s%n", result.methodId(),
-                    export.getPrompt().shape(), config.backbone(), result.taskId(), result.metric(),
+            writer.printf("%s: %s of %s for task %s (%s %.4f at epoch %d), written to %s%n", result.methodId(),
+                    export.describeAdapter(), config.backbone(), result.taskId(), result.metric(),
                     result.bestMetric(), result.bestEpoch(), out);
         }
         return 0;

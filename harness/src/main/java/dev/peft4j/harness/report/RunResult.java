@@ -36,7 +36,8 @@ import org.jspecify.annotations.Nullable;
  * @param bestEpoch the epoch of {@code bestMetric}
  * @param trainableParameters number of trained parameters (prompt, reparameterizer, head)
  * @param exportedPromptParameters number of values in the exported prompt ({@code n * d})
- * @param wallTimeSeconds wall-clock time of the run
+ * @param wallTimeSeconds wall-clock time of the run, over every process that worked on it (a resumed
+ *                        run adds the time spent before it stopped)
  * @param peakMemoryBytes peak resident memory (native plus heap) during the run, including the
  *     backbone already loaded; on Linux the peak is reset when each run starts, elsewhere it is
  *     the process's largest so far

@@ -42,6 +42,8 @@ import org.slf4j.LoggerFactory;
  * @param bestEpoch    epoch of {@code bestMetric}, 0 before the first evaluation
  * @param history      validation metrics of every completed epoch
  * @param tensorsSha256 SHA-256 of {@code state.safetensors}
+ * @param secondsSpent wall-clock seconds the run took up to this checkpoint, over every process
+ *                     that worked on it (0 in a checkpoint written before this was recorded)
  */
 record Checkpoint(
         String runId,
@@ -50,7 +52,8 @@ record Checkpoint(
         double bestMetric,
         int bestEpoch,
         List<EpochMetrics> history,
-        String tensorsSha256) {
+        String tensorsSha256,
+        double secondsSpent) {
 
     static final String TENSORS = "state.safetensors";
     static final String META = "state.json";
@@ -81,7 +84,7 @@ record Checkpoint(
             tensors.encode(bytes, NDList.Encoding.SAFETENSORS);
             byte[] data = bytes.toByteArray();
             Checkpoint written = new Checkpoint(progress.runId, progress.epochsDone, progress.step,
-                    progress.bestMetric, progress.bestEpoch, progress.history, sha256(data));
+                    progress.bestMetric, progress.bestEpoch, progress.history, sha256(data), progress.secondsSpent);
             AtomicFiles.writeFolder(folder, f -> {
                 Files.write(f.resolve(TENSORS), data);
                 Files.write(f.resolve(META), GSON.toJson(written).getBytes(StandardCharsets.UTF_8));
@@ -135,7 +138,7 @@ record Checkpoint(
             }
             return new Checkpoint(checkpoint.runId, checkpoint.epochsDone, checkpoint.step, checkpoint.bestMetric,
                     checkpoint.bestEpoch, checkpoint.history == null ? List.of() : checkpoint.history,
-                    checkpoint.tensorsSha256);
+                    checkpoint.tensorsSha256, checkpoint.secondsSpent);
         } catch (IOException | JsonParseException e) {
             throw new PromptFormatException(meta + " is unreadable (" + e.getMessage() + ")", e);
         }

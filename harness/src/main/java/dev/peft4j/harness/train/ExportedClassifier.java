@@ -33,7 +33,8 @@ public final class ExportedClassifier implements Scorer, AutoCloseable {
         checkFits(export, task);
         this.manager = backbone.getManager().newSubManager();
         var settings = export.settings();
-        int maxTokens = settings.maxLength() - export.getPrompt().shape().length();
+        // a prefix or LoRA export inserts nothing at the input
+        int maxTokens = export.maxTextTokens(backbone.getPromptableEncoder().getMaxPositions());
         if (settings.isTextToText()) {
             this.classifier = export.newTextToText(backbone, manager);
             this.encoder = new BatchEncoder(backbone.getTokenizer(), task, maxTokens, new TextToTextTemplate(

@@ -215,7 +215,7 @@ public final class PromptTrainer implements RunExecutor {
             peakBytes = Math.max(peakBytes, PeakMemory.current());
             listener.onEpochEnd(spec, metrics, headline, run.getBestMetric());
             if (checkpoints != null) {
-                run.saveCheckpoint(checkpoints, epoch);
+                run.saveCheckpoint(checkpoints, epoch, secondsSpent(run, started));
             }
             listener.afterCheckpoint(spec, epoch);
         }
@@ -224,10 +224,14 @@ public final class PromptTrainer implements RunExecutor {
         return run.finish(result.build());
     }
 
+    /** Wall-clock seconds spent on {@code run}: by this process since {@code started}, and before it resumed. */
+    private static double secondsSpent(TrainingRun run, long started) {
+        return run.getSecondsBeforeResume() + (System.nanoTime() - started) / 1e9;
+    }
+
     /** The result of {@code run} so far, without its epochs. */
     private RunResult.Builder result(TrainingRun run, RunSpec spec, TrainingConfig config, Task task,
             List<Example> eval, long started, long peakBytes) {
-        double seconds = (System.nanoTime() - started) / 1e9;
         RunResult.Builder result = spec.resultBuilder()
                 .setMetric(task.getHeadlineMetric().getId())
                 .optLearningRate("prompt", spec.learningRate())
@@ -235,8 +239,8 @@ public final class PromptTrainer implements RunExecutor {
                 .optConfig(config.toMap())
                 .optMethodOptions(registry.get(spec.methodId()).parseOptions(spec.methodOptions()).asStringMap())
                 .optTrainableParameters(run.getTrainableParameterCount())
-                .optExportedPromptParameters(run.isZeroShot() ? 0 : run.getSoftPrompt().getPromptShape().size())
-                .optWallTimeSeconds(seconds)
+                .optExportedPromptParameters(run.getExportedParameterCount())
+                .optWallTimeSeconds(secondsSpent(run, started))
                 .optPeakMemoryBytes(Math.max(peakBytes, PeakMemory.current()))
                 .optEnvironment(RunEnvironment.current(backbone.getDevice().toString()));
         Evaluator.of(task).majorityClassHeadline(eval).ifPresent(result::optMajorityClassMetric);

@@ -9,6 +9,7 @@ import dev.peft4j.api.PromptPlacement;
 import dev.peft4j.backbones.Backbone;
 import dev.peft4j.backbones.Backbones;
 import dev.peft4j.inference.ExportFolder;
+import dev.peft4j.inference.LayerAdapter;
 import dev.peft4j.harness.report.RunResult;
 import java.util.List;
 import java.util.Map;
@@ -35,10 +36,20 @@ import org.jspecify.annotations.Nullable;
  * @param updatesText whether the method also updates the text's input embeddings (DePT): then
  *                   {@code P'} alone is not the trained model, and the run cannot be exported as a
  *                   prompt-tuning adapter
+ * @param layers     for a method that acts only inside the layers (prefix tuning, LoRA; then
+ *                   {@code prompt} is null): the best epoch's PEFT adapter content, without its base
+ *                   model (set on export); null for other methods
  */
 public record TrainedRun(RunResult result, @Nullable PromptEmbeddings prompt, float[] headWeight, float[] headBias,
         List<String> labels, @Nullable VerbalizerTemplate verbalizer, @Nullable TextToTextTemplate textToText,
-        PromptPlacement placement, boolean updatesText) {
+        PromptPlacement placement, boolean updatesText, @Nullable LayerAdapter layers) {
+
+    /** A run whose method places a prompt at the input (or none, zero-shot). */
+    public TrainedRun(RunResult result, @Nullable PromptEmbeddings prompt, float[] headWeight, float[] headBias,
+            List<String> labels, @Nullable VerbalizerTemplate verbalizer, @Nullable TextToTextTemplate textToText,
+            PromptPlacement placement, boolean updatesText) {
+        this(result, prompt, headWeight, headBias, labels, verbalizer, textToText, placement, updatesText, null);
+    }
 
     /** A BERT run: a linear head, or a verbalizer head when {@code verbalizer} is not null. */
     public TrainedRun(RunResult result, @Nullable PromptEmbeddings prompt, float[] headWeight, float[] headBias,
@@ -92,12 +103,21 @@ public record TrainedRun(RunResult result, @Nullable PromptEmbeddings prompt, fl
         if (verbalizer != null) {
             verbalizer.checkExportable();
         }
-        if (prompt == null) {
+        if (prompt == null && layers == null) {
             throw new InvalidOptionException("Run " + result.runId() + " is zero-shot (prompt length 0): it has no "
                     + "prompt to export; its result JSON holds its scores.");
         }
         // PEFT loads the base model by its Hub id; peft4j.json keeps peft4j's own backbone name
         String baseModel = Backbones.getHuggingFaceId(backbone.getName());
+        if (layers != null) {
+            // a PEFT PREFIX_TUNING or LORA adapter; the T5 path refused layer-only methods before training
+            return new ExportFolder(layers.withBaseModel(baseModel), headWeight, headBias,
+                    new ExportFolder.Settings(result.taskId(), labels, backbone.getName(), maxLength, result.methodId(),
+                            options, result.runId(), result.metric(), result.bestMetric(),
+                            verbalizer == null ? null : "verbalizer", verbalizer == null ? null : verbalizer.template(),
+                            verbalizer == null ? null : verbalizer.labelWords(), placement.id()));
+        }
+        PromptEmbeddings prompt = java.util.Objects.requireNonNull(this.prompt);
         if (textToText != null) {
             // PEFT's layout for a T5 prompt: SEQ_2_SEQ_LM, the prompt before the encoder input; T5 has no
             // [CLS], so the export records no placement

@@ -12,6 +12,9 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import dev.peft4j.api.InvalidOptionException;
+import dev.peft4j.api.LayerPrefix;
+import dev.peft4j.api.LinearTarget;
+import dev.peft4j.api.LowRankUpdate;
 import dev.peft4j.api.Options;
 import dev.peft4j.api.PeftException;
 import dev.peft4j.api.PromptCreationContext;
@@ -32,15 +35,20 @@ import dev.peft4j.harness.report.EpochMetrics;
 import dev.peft4j.harness.report.RunResult;
 import dev.peft4j.harness.task.Example;
 import dev.peft4j.harness.task.Task;
+import dev.peft4j.inference.LayerAdapter;
+import dev.peft4j.inference.LoraAdapter;
+import dev.peft4j.inference.PrefixTuningAdapter;
 import dev.peft4j.nn.AdamW;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -55,9 +63,11 @@ import org.slf4j.LoggerFactory;
  * the step. {@link PromptTrainer} drives the epochs; benchmarks time this very step rather than a
  * copy of it.
  *
- * <p>The best epoch is kept as a snapshot taken when it is evaluated: {@code P'} exported then,
- * and the raw values of every trainable parameter (the head among them) for the checkpoint. The
- * live parameters are never overwritten with it.
+ * <p>The best epoch is kept as a snapshot taken when it is evaluated: {@code P'} exported then
+ * (for a method that acts only inside the layers, what its PEFT adapter holds instead: the
+ * computed prefix in PEFT's rows, or the LoRA factors of every layer and target), and the raw
+ * values of every trainable parameter (the head among them) for the checkpoint. The live
+ * parameters are never overwritten with it.
  */
 public final class TrainingRun {
 
@@ -82,6 +92,11 @@ public final class TrainingRun {
     private final AbstractBlock model;
     /** The prompt, null for a zero-shot run (prompt length 0). */
     private final @Nullable SoftPrompt softPrompt;
+    /** Whether the prompt acts only inside the layers (prefix, LoRA): nothing at the input, no {@code P'}. */
+    private final boolean layerOnly;
+    private final int numLayers;
+    private final int numAttentionHeads;
+    /** The method's LoRA dropout option as recorded in a PEFT config, 0 when it has none. */
     private final Map<String, Parameter> trainable = new LinkedHashMap<>();
     /** The head's parameters by their own name ({@code weight}, {@code bias}) to their name in the model. */
     private final Map<String, String> headNames = new LinkedHashMap<>();
@@ -95,6 +110,8 @@ public final class TrainingRun {
     private final NDManager manager;
     private final Map<Example, Integer> lengths = new IdentityHashMap<>();
     private final List<EpochMetrics> history = new ArrayList<>();
+    /** Wall-clock seconds that earlier processes spent on this run, from its restored checkpoint. */
+    private double secondsBeforeResume;
     private @Nullable BestEpoch best;
 
     /**
@@ -102,10 +119,12 @@ public final class TrainingRun {
      *
      * @param epoch      the epoch
      * @param metric     its validation headline
-     * @param prompt     {@code P'} exported at that epoch
+     * @param prompt     {@code P'} exported at that epoch, null for a layer-only method
+     * @param layers     a layer-only method's adapter at that epoch (prefix rows or LoRA factors), else null
      * @param parameters the raw values of every trainable parameter at that epoch, by name
      */
-    private record BestEpoch(int epoch, double metric, PromptEmbeddings prompt, Map<String, float[]> parameters) {}
+    private record BestEpoch(int epoch, double metric, @Nullable PromptEmbeddings prompt,
+            @Nullable LayerAdapter layers, Map<String, float[]> parameters) {}
 
     private TrainingRun(Backbone backbone, Task task, ReparameterizerPlugin plugin, RunSpec spec, TrainingConfig config,
             NDManager manager) {
@@ -119,14 +138,25 @@ public final class TrainingRun {
         TrainingRunCheck.checkZeroShot(spec, config);
         // the framework refuses options of another plugin here (SoftPrompt.create), and a method
         // that owns its parameters gets the backbone's facts; the longest text is what the tokenizer keeps
+        this.numLayers = backbone.getNumLayers();
+        this.numAttentionHeads = backbone.getNumAttentionHeads();
         this.softPrompt = spec.promptLength() == 0 ? null : SoftPrompt.create(plugin, options,
                 PromptCreationContext.builder(new PromptShape(spec.promptLength(), encoderBlock.getHiddenSize()))
                 .optEncoder(encoderBlock)
-                .optLayers(backbone.getNumLayers(), backbone.getNumAttentionHeads())
-                .optMaxTextLength(config.maxLength() - spec.promptLength())
+                .optLayers(numLayers, numAttentionHeads)
+                .optIntermediateSize(backbone.getIntermediateSize())
+                // a layer-only method's prefix takes no input positions and may be longer than max-length
+                .optMaxTextLength(config.maxLength() > spec.promptLength() ? config.maxLength() - spec.promptLength()
+                        : config.maxLength())
                 .optInit(init(config.init()))
                 .optSeed(spec.seed())
                 .build());
+        this.layerOnly = softPrompt != null && !softPrompt.insertsInputPrompt();
+        if (softPrompt != null && layerOnly) {
+            checkLayerOnly(spec, config, softPrompt);
+        } else if (softPrompt != null) {
+            TrainingRunCheck.checkTextPositions(spec, config);
+        }
         this.template = config.isVerbalizer() ? VerbalizerTemplate.resolve(task, config) : null;
         this.textTemplate = config.isTextToText() ? TextToTextTemplate.resolve(task, config) : null;
         Verbalizer verbalizer = template != null ? Verbalizer.of(backbone, template.labelWords()) : null;
@@ -178,7 +208,19 @@ public final class TrainingRun {
                 new AdamW.Group("head", headGroup, (float) config.headLearningRate())),
                 0.9f, 0.999f, 1e-8f, (float) config.weightDecay());
         this.parameterStore = new ParameterStore(manager, false);
-        int maxTokens = config.maxLength() - spec.promptLength();
+        // a layer-only method inserts nothing at the input: the classifier's prompt length is 0 then; a layer
+        // prefix shifts the text's positions by m (as in Hugging Face), so the text must also fit beside it
+        int maxTokens = config.maxLength() - (classifier != null ? classifier.getPromptLength() : spec.promptLength());
+        var layerPrefix = softPrompt == null ? null : softPrompt.getLayerPrefix();
+        if (layerPrefix != null) {
+            maxTokens = Math.min(maxTokens, encoderBlock.getMaxPositions() - layerPrefix.getPrefixLength());
+            if (maxTokens < TrainingRunCheck.MIN_TEXT_POSITIONS) {
+                throw new InvalidOptionException("A layer prefix of " + layerPrefix.getPrefixLength() + " positions "
+                        + "shifts the text's positions (as in Hugging Face) and leaves " + maxTokens + " of the model's "
+                        + encoderBlock.getMaxPositions() + " positions for the text; a sequence needs at least "
+                        + TrainingRunCheck.MIN_TEXT_POSITIONS + ". Shorten the prefix (--prompt-lengths).");
+            }
+        }
         this.encoder = textTemplate != null ? new BatchEncoder(backbone.getTokenizer(), task, maxTokens, textTemplate)
                 : new BatchEncoder(backbone.getTokenizer(), task, maxTokens, template, verbalizer);
     }
@@ -206,6 +248,35 @@ public final class TrainingRun {
             throw new InvalidOptionException("Method '" + spec.methodId() + "' also updates the text's input "
                     + "embeddings, which the text-to-text head (T5) does not support yet: it prepends the prompt "
                     + "only. Use the method with a BERT backbone, or a method that only prepends a prompt on T5.");
+        }
+    }
+
+    /**
+     * Refuses, before training, a layer-only method (prefix tuning, LoRA) where it would not be
+     * trained or exported as asked: on a T5, whose text-to-text path applies input prompts only;
+     * combined with an update of the text's input embeddings (DePT-style), which no PEFT layer
+     * adapter can hold; and a method with both or neither of a prefix and a low-rank update, which
+     * is no PEFT adapter type.
+     */
+    private static void checkLayerOnly(RunSpec spec, TrainingConfig config, SoftPrompt prompt) {
+        String method = "Method '" + spec.methodId() + "'";
+        if (config.isTextToText()) {
+            throw new InvalidOptionException(method + " acts inside the encoder's layers (a per-layer prefix or a "
+                    + "low-rank update), which the text-to-text head (T5) does not support: it applies input "
+                    + "prompts only. Train the method on a BERT-family backbone, or use an input-prompt method on T5.");
+        }
+        if (prompt.getTextEmbeddingUpdate() != null) {
+            throw new InvalidOptionException(method + " acts inside the layers and also updates the text's input "
+                    + "embeddings; a PEFT prefix or LoRA adapter cannot hold that update, so the run could not be "
+                    + "exported or served. Combine the update with an input prompt instead.");
+        }
+        boolean prefix = prompt.getLayerPrefix() != null;
+        boolean lowRank = prompt.getLowRankUpdate() != null;
+        if (prefix == lowRank) {
+            throw new InvalidOptionException(method + " places nothing at the input and "
+                    + (prefix ? "has both a layer prefix and a low-rank update" : "neither a layer prefix nor a "
+                            + "low-rank update") + "; peft4j trains and exports a layer-only method that has exactly "
+                    + "one of them (a PEFT PREFIX_TUNING or LORA adapter).");
         }
     }
 
@@ -259,6 +330,22 @@ public final class TrainingRun {
             throw new PeftException("Run " + spec.getRunId() + " is zero-shot (prompt length 0): it has no prompt.");
         }
         return softPrompt;
+    }
+
+    /**
+     * The number of values inference adds to the frozen model: {@code n·d} for {@code P'}, the
+     * prefix of every layer or the LoRA factors for a layer-only method, 0 for a zero-shot run.
+     */
+    public long getExportedParameterCount() {
+        if (softPrompt == null) {
+            return 0;
+        }
+        return layerOnly ? snapshotLayers().parameterCount() : softPrompt.getPromptShape().size();
+    }
+
+    /** Whether the method acts only inside the layers (prefix tuning, LoRA), inserting nothing at the input. */
+    public boolean isLayerOnly() {
+        return layerOnly;
     }
 
     /** Whether this is a zero-shot run: prompt length 0, the verbalizer's template alone, nothing to train. */
@@ -366,9 +453,59 @@ public final class TrainingRun {
         if (headline > getBestMetric()) {
             Map<String, float[]> values = new LinkedHashMap<>();
             trainable.forEach((name, p) -> values.put(name, p.getArray().toFloatArray()));
-            best = new BestEpoch(metrics.epoch(), headline, getSoftPrompt().export(), values);
+            best = layerOnly ? new BestEpoch(metrics.epoch(), headline, null, snapshotLayers(), values)
+                    : new BestEpoch(metrics.epoch(), headline, getSoftPrompt().export(), null, values);
         }
         history.add(metrics);
+    }
+
+    /**
+     * What a layer-only method's PEFT adapter holds now, computed in evaluation mode and copied to
+     * the host: the prefix of every layer in PEFT's {@code (m, L·2·d)} rows, or the LoRA factors of
+     * every layer and target with the rank and alpha they imply.
+     */
+    private LayerAdapter snapshotLayers() {
+        SoftPrompt prompt = getSoftPrompt();
+        try (NDManager scratch = manager.newSubManager(); NDScope scope = new NDScope()) {
+            ParameterStore store = new ParameterStore(scratch, false);
+            LayerPrefix prefix = prompt.getLayerPrefix();
+            if (prefix != null) {
+                NDArray rows = LayerPrefix.toPeftRows(prefix.computePrefix(store, false));
+                return new PrefixTuningAdapter(PromptEmbeddings.fromNDArray(rows), numLayers, numAttentionHeads, null);
+            }
+            LowRankUpdate update = Objects.requireNonNull(prompt.getLowRankUpdate());
+            List<LoraAdapter.Factors> factors = new ArrayList<>();
+            List<LinearTarget> targets = List.copyOf(EnumSet.copyOf(update.getTargets()));
+            int rank = 0;
+            for (int layer = 0; layer < numLayers; layer++) {
+                for (LinearTarget target : targets) {
+                    NDList pair = update.computeFactors(store, layer, target);
+                    rank = Math.toIntExact(pair.get(0).getShape().get(0));
+                    factors.add(new LoraAdapter.Factors(layer, target, pair.get(0).toFloatArray(),
+                            pair.get(1).toFloatArray()));
+                }
+            }
+            // PEFT's scale is lora_alpha / r
+            return new LoraAdapter(rank, update.getScale() * rank, false, update.getDropout(), targets, numLayers, factors,
+                    null);
+        }
+    }
+
+    /** {@link #snapshotLayers()} of the given parameter values; the live values are put back afterwards. */
+    private LayerAdapter snapshotLayers(Map<String, float[]> values) {
+        Map<String, float[]> live = new LinkedHashMap<>();
+        trainable.forEach((name, p) -> live.put(name, p.getArray().toFloatArray()));
+        try {
+            values.forEach((name, v) -> trainable.get(name).getArray().set(v));
+            return snapshotLayers();
+        } finally {
+            live.forEach((name, v) -> trainable.get(name).getArray().set(v));
+        }
+    }
+
+    /** Wall-clock seconds spent on this run before this process resumed it; 0 when it started here. */
+    double getSecondsBeforeResume() {
+        return secondsBeforeResume;
     }
 
     /** The metrics of every epoch done, restored ones included. */
@@ -403,34 +540,39 @@ public final class TrainingRun {
         }
         boolean updatesText = softPrompt.getTextEmbeddingUpdate() != null;
         if (template != null) {
-            return new TrainedRun(result, best.prompt(), new float[0], new float[0], labels, template,
-                    config.promptPlacement(), updatesText);
+            return new TrainedRun(result, best.prompt(), new float[0], new float[0], labels, template, null,
+                    config.promptPlacement(), updatesText, best.layers());
         }
         if (textTemplate != null) {
             return new TrainedRun(result, best.prompt(), labels, textTemplate);
         }
         return new TrainedRun(result, best.prompt(), best.parameters().get(headNames.get("weight")),
-                best.parameters().get(headNames.get("bias")), labels, null, config.promptPlacement(), updatesText);
+                best.parameters().get(headNames.get("bias")), labels, null, null, config.promptPlacement(),
+                updatesText, best.layers());
     }
 
     /**
      * Saves the state after {@code epochsDone} epochs (parameters, optimizer moments and step,
-     * history, the best-epoch snapshot) as a checkpoint in {@code runFolder}; see {@link Checkpoint}.
+     * history, the best-epoch snapshot, the {@code secondsSpent} on the run so far) as a checkpoint
+     * in {@code runFolder}; see {@link Checkpoint}.
      */
-    void saveCheckpoint(Path runFolder, int epochsDone) {
+    void saveCheckpoint(Path runFolder, int epochsDone, double secondsSpent) {
         try (NDManager scratch = manager.newSubManager()) {
             NDList tensors = new NDList();
             trainable.forEach((name, p) -> tensors.add(named(p.getArray().duplicate(), PARAMETER + name, scratch)));
             if (best != null) {
                 best.parameters().forEach((name, values) -> tensors.add(named(
                         scratch.create(values, trainable.get(name).getArray().getShape()), BEST + name, scratch)));
-                tensors.add(named(best.prompt().toNDArray(scratch), BEST_PROMPT, scratch));
+                // a layer-only method's adapter is recomputed from the best values on restore
+                if (best.prompt() != null) {
+                    tensors.add(named(best.prompt().toNDArray(scratch), BEST_PROMPT, scratch));
+                }
             }
             for (NDArray moment : optimizer.state()) {
                 tensors.add(named(moment.duplicate(), moment.getName(), scratch));
             }
             Checkpoint.write(runFolder, new Checkpoint(spec.getRunId(), epochsDone, optimizer.getStep(),
-                    getBestMetric(), best == null ? 0 : best.epoch(), history, ""), tensors);
+                    getBestMetric(), best == null ? 0 : best.epoch(), history, "", secondsSpent), tensors);
         }
     }
 
@@ -472,8 +614,11 @@ public final class TrainingRun {
             if (evaluated) {
                 Map<String, float[]> values = new LinkedHashMap<>();
                 trainable.keySet().forEach(name -> values.put(name, tensors.get(BEST + name).toFloatArray()));
-                best = new BestEpoch(checkpoint.bestEpoch(), checkpoint.bestMetric(),
-                        PromptEmbeddings.fromNDArray(tensors.get(BEST_PROMPT)), values);
+                best = layerOnly
+                        ? new BestEpoch(checkpoint.bestEpoch(), checkpoint.bestMetric(), null, snapshotLayers(values),
+                                values)
+                        : new BestEpoch(checkpoint.bestEpoch(), checkpoint.bestMetric(),
+                                PromptEmbeddings.fromNDArray(tensors.get(BEST_PROMPT)), null, values);
             }
         } catch (PeftException e) {
             LOG.warn("Checkpoint {} is unusable: {}. Run {} restarts from its first epoch.", folder, e.getMessage(),
@@ -482,6 +627,7 @@ public final class TrainingRun {
             return 0;
         }
         history.addAll(checkpoint.history());
+        secondsBeforeResume = checkpoint.secondsSpent();
         LOG.info("Resumed run {} after epoch {} (best {} at epoch {})", spec.getRunId(),
                 checkpoint.epochsDone(), getBestMetric(), best == null ? 0 : best.epoch());
         return checkpoint.epochsDone();
@@ -501,7 +647,7 @@ public final class TrainingRun {
                 expected++;
             }
         }
-        if (evaluated) {
+        if (evaluated && !layerOnly) {
             requireTensor(tensors, BEST_PROMPT, getSoftPrompt().getPromptShape().toShape());
             expected++;
         }

@@ -32,12 +32,7 @@ public final class TrainingRunCheck implements RunCheck {
     public void check(RunSpec spec) {
         TrainingConfig config = TrainingConfig.fromMap(spec.shared());
         checkZeroShot(spec, config);
-        if (config.maxLength() - spec.promptLength() < MIN_TEXT_POSITIONS) {
-            throw new InvalidOptionException("Prompt length " + spec.promptLength() + " leaves "
-                    + (config.maxLength() - spec.promptLength()) + " positions for the text within setting "
-                    + "'max-length' " + config.maxLength() + "; a sequence needs at least " + MIN_TEXT_POSITIONS
-                    + " ([CLS] a [SEP] b [SEP]). Raise 'max-length' or shorten the prompt.");
-        }
+        checkTextPositions(spec, config);
         ReparameterizerPlugin plugin = registry.get(spec.methodId());
         plugin.parseOptions(spec.methodOptions());
         Task task = tasks.apply(spec.taskId());
@@ -49,6 +44,20 @@ public final class TrainingRunCheck implements RunCheck {
         }
         if (config.isTextToText()) {
             TextToTextTemplate.resolve(task, config);
+        }
+    }
+
+    /**
+     * Refuses an input prompt that leaves the text fewer than {@value #MIN_TEXT_POSITIONS} of the
+     * {@code max-length} positions. (Checked before the method is known to act inside the layers
+     * only, so a grid refuses such a method's long prefix too; {@link TrainingRun} checks it exactly.)
+     */
+    static void checkTextPositions(RunSpec spec, TrainingConfig config) {
+        if (config.maxLength() - spec.promptLength() < MIN_TEXT_POSITIONS) {
+            throw new InvalidOptionException("Prompt length " + spec.promptLength() + " leaves "
+                    + (config.maxLength() - spec.promptLength()) + " positions for the text within setting "
+                    + "'max-length' " + config.maxLength() + "; a sequence needs at least " + MIN_TEXT_POSITIONS
+                    + " ([CLS] a [SEP] b [SEP]). Raise 'max-length' or shorten the prompt.");
         }
     }
 

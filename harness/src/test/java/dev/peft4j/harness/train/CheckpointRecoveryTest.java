@@ -3,6 +3,8 @@ package dev.peft4j.harness.train;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import dev.peft4j.api.internal.AtomicFiles;
 import dev.peft4j.backbones.Backbone;
 import dev.peft4j.backbones.Backbones;
@@ -122,6 +124,23 @@ class CheckpointRecoveryTest {
         assertThat(restarted.epochs()).as("trained from scratch, as if never started").isEqualTo(fresh.epochs());
         assertThat(checkpoints.resolve(first.getRunId())).isDirectoryContaining(p -> p.getFileName().toString()
                 .equals(Checkpoint.folderName(2)));
+    }
+
+    @Test
+    void aResumedRunReportsTheWallTimeOfEveryProcessThatWorkedOnIt(@TempDir Path checkpoints) throws IOException {
+        RunSpec first = grid().expand().get(0);
+        assertThatThrownBy(() -> trainer(checkpoints, STOP_AFTER_FIRST_EPOCH).train(first)).hasMessage("killed");
+        Path meta = checkpoints.resolve(first.getRunId()).resolve(Checkpoint.folderName(1)).resolve(Checkpoint.META);
+        JsonObject record = JsonParser.parseString(Files.readString(meta)).getAsJsonObject();
+        assertThat(record.has("secondsSpent")).as("the checkpoint records the time spent so far").isTrue();
+        assertThat(record.get("secondsSpent").getAsDouble()).isPositive();
+        // as if the stopped process had worked on the run for a day
+        record.addProperty("secondsSpent", 86_400.0);
+        Files.writeString(meta, record.toString());
+
+        RunResult resumed = trainer(checkpoints, new TrainingListener() {}).train(first).result();
+
+        assertThat(resumed.wallTimeSeconds()).isGreaterThanOrEqualTo(86_400.0);
     }
 
     @Test

@@ -28,7 +28,7 @@ class CheckpointTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray a = manager.create(new float[] {1, 2, 3});
             a.setName("a");
-            Path folder = Checkpoint.write(runFolder, new Checkpoint("run", 1, 2, 0.5, 1, List.of(), ""),
+            Path folder = Checkpoint.write(runFolder, new Checkpoint("run", 1, 2, 0.5, 1, List.of(), "", 0),
                     new NDList(a));
 
             NDList read = Checkpoint.read(folder).readTensors(folder, manager);
@@ -43,7 +43,7 @@ class CheckpointTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray a = manager.create(new float[] {1, 2, 3});
             a.setName("a");
-            Path folder = Checkpoint.write(runFolder, new Checkpoint("run", 1, 2, 0.5, 1, List.of(), ""), new NDList(a));
+            Path folder = Checkpoint.write(runFolder, new Checkpoint("run", 1, 2, 0.5, 1, List.of(), "", 0), new NDList(a));
             // 'b' reads the bytes of 'a'; the recorded digest is made to match, so only the layout check can tell
             byte[] json = ("{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,12]},"
                     + "\"b\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,12]}}").getBytes(StandardCharsets.UTF_8);

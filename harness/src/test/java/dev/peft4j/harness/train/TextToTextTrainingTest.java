@@ -34,6 +34,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
@@ -47,6 +48,8 @@ import org.junit.jupiter.api.io.TempDir;
  * data, the prompt as the only learner and the gold label text's cross-entropy as the loss.
  */
 class TextToTextTrainingTest {
+
+    private static final Set<String> LAYER_METHODS = Set.of("prefix-tuning", "residual-prefix", "lora");
 
     private static Backbone t5;
 
@@ -113,6 +116,12 @@ class TextToTextTrainingTest {
                 // DePT also updates the text's embeddings, which the T5 path would silently drop
                 assertThatThrownBy(() -> trainer(t5).train(spec)).isInstanceOf(InvalidOptionException.class)
                         .hasMessageContaining("Method 'dept' also updates the text's input embeddings");
+                continue;
+            }
+            if (LAYER_METHODS.contains(method)) {
+                // methods inside the encoder's layers: the T5 path applies input prompts only
+                assertThatThrownBy(() -> trainer(t5).train(spec)).as(method).isInstanceOf(InvalidOptionException.class)
+                        .hasMessageContaining("Method '" + method + "' acts inside the encoder's layers");
                 continue;
             }
             TrainedRun run = trainer(t5).train(spec);
