@@ -4,10 +4,12 @@ import dev.peft4j.api.PeftException;
 import dev.peft4j.api.Suggestions;
 import dev.peft4j.harness.experiment.ResultsFolder;
 import dev.peft4j.harness.report.DivergedRun;
+import dev.peft4j.harness.report.EpochSelection;
 import dev.peft4j.harness.report.EpochCurves;
 import dev.peft4j.harness.report.ReportPlots;
 import dev.peft4j.harness.report.ResultSummary;
 import dev.peft4j.harness.report.RunResult;
+import dev.peft4j.harness.report.RunTable;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -21,7 +23,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code peft4j report}: merges result folders (e.g. from several shards) into tables and plots. */
 @Command(name = "report", mixinStandardHelpOptions = true,
-        description = "Merge run results into Markdown/CSV/JSON tables (mean ± std over seeds) and PNG and SVG plots.")
+        description = "Merge run results into Markdown/CSV/JSON tables (mean ± std over seeds of the best and of the"
+                + " last epoch, and every run) and PNG and SVG plots.")
 final class ReportCommand implements Callable<Integer> {
 
     @Spec
@@ -78,13 +81,20 @@ final class ReportCommand implements Callable<Integer> {
             out.flush();
             return;
         }
-        ResultSummary summary = ResultSummary.of(all, diverged);
-        summary.write(folder);
+        ResultSummary best = ResultSummary.of(all, diverged, EpochSelection.BEST);
+        ResultSummary last = ResultSummary.of(all, diverged, EpochSelection.LAST);
+        best.write(folder);
+        last.write(folder);
+        RunTable.of(all, diverged).write(folder);
         EpochCurves.write(all, folder);
         List<Path> plots = ReportPlots.writeAll(all, folder);
         out.println();
-        out.println(summary.toMarkdown());
-        out.println("Tables: " + folder.toAbsolutePath() + " (summary.md, summary.csv, summary.json, curves.csv)");
+        out.println("Best epoch (selected on the validation split, as the prompt-tuning papers report):");
+        out.println(best.toMarkdown());
+        out.println("Last epoch (no selection):");
+        out.println(last.toMarkdown());
+        out.println("Tables: " + folder.toAbsolutePath() + " (summary.*, summary-last-epoch.*, runs.md and runs.csv"
+                + " run by run, curves.csv; each summary as .md, .csv, .json)");
         out.println("Plots:  " + plots.stream().map(p -> p.getFileName().toString()).toList() + " in "
                 + folder.toAbsolutePath());
         out.flush();

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,9 +20,9 @@ import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Mean and standard deviation over seeds of each run's best headline metric, per
- * (method, settings) row and task column, with an Average column, like the tables of the
- * prompt-tuning papers. Values are shown in percent; the header of each task column names its
+ * Mean and standard deviation over seeds of each run's headline metric, per (method, settings)
+ * row and task column, with an Average column, like the tables of the prompt-tuning papers. Each
+ * run is scored by its best epoch, as those papers do, or by its last ({@link EpochSelection}). Values are shown in percent; the header of each task column names its
  * metric. The standard deviation is the sample one (n - 1), 0 for a single seed. The Average is
  * the mean of a row's task means, and only shown when the row has every task. Runs that diverged
  * ({@link DivergedRun}) have no score: they are counted beside their cell, never averaged in.
@@ -32,6 +33,7 @@ public final class ResultSummary {
     private static final List<String> KNOWN_ORDER =
             List.of("boolq", "cb", "copa", "multirc", "record", "rte", "wic", "wsc");
 
+    private final EpochSelection selection;
     private final List<String> tasks;
     private final Map<String, String> taskMetrics;
     private final List<Row> rows;
@@ -43,11 +45,16 @@ public final class ResultSummary {
      * @param mean mean over seeds, in [0, 1]
      * @param std sample standard deviation over seeds
      * @param seeds the seeds averaged, ascending
+     * @param values each seed's score, in the order of {@code seeds}, in [0, 1]
      */
-    public record Cell(String metric, double mean, double std, List<Long> seeds) {
-        /** Copies the seeds. */
+    public record Cell(String metric, double mean, double std, List<Long> seeds, List<Double> values) {
+        /** Copies the lists. */
         public Cell {
             seeds = List.copyOf(seeds);
+            values = List.copyOf(values);
+            if (seeds.size() != values.size()) {
+                throw new IllegalArgumentException(seeds.size() + " seeds but " + values.size() + " values");
+            }
         }
 
         /** Number of seeds averaged. */
@@ -81,34 +88,36 @@ public final class ResultSummary {
         }
     }
 
-    private ResultSummary(List<String> tasks, Map<String, String> taskMetrics, List<Row> rows) {
+    private ResultSummary(EpochSelection selection, List<String> tasks, Map<String, String> taskMetrics,
+            List<Row> rows) {
+        this.selection = selection;
         this.tasks = List.copyOf(tasks);
         this.taskMetrics = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(taskMetrics));
         this.rows = List.copyOf(rows);
     }
 
     /**
-     * Summarizes results. Rows are sorted by method then settings; task columns follow
-     * SuperGLUE's order, then other tasks alphabetically.
+     * Summarizes the best epoch of each run. Rows are sorted by method then settings; task columns
+     * follow SuperGLUE's order, then other tasks alphabetically.
      *
      * @throws PeftException if one task's runs disagree on the metric, or a seed appears twice in
      *     one cell
      */
     public static ResultSummary of(List<RunResult> results) {
-        return of(results, List.of());
+        return of(results, List.of(), EpochSelection.BEST);
     }
 
     /**
-     * Summarizes results and counts the runs that diverged beside their cells.
+     * Summarizes results, each run scored by the selected epoch, and counts the runs that diverged
+     * beside their cells.
      *
      * @throws PeftException as {@link #of(List)}, or if a run is both finished and diverged
      */
-    public static ResultSummary of(List<RunResult> results, List<DivergedRun> diverged) {
+    public static ResultSummary of(List<RunResult> results, List<DivergedRun> diverged, EpochSelection selection) {
         if (results.isEmpty() && diverged.isEmpty()) {
             throw new PeftException("No run results to summarize; check the results folders.");
         }
-        Comparator<String> taskOrder = Comparator.comparing(ResultSummary::taskRank)
-                .thenComparing(Comparator.naturalOrder());
+        Comparator<String> taskOrder = taskOrder();
         Map<String, String> metrics = new TreeMap<>(taskOrder);
         Map<List<String>, Map<String, Map<Long, RunResult>>> groups = new TreeMap<>(
                 Comparator.<List<String>, String>comparing(k -> k.get(0)).thenComparing(k -> k.get(1)));
@@ -153,9 +162,9 @@ public final class ResultSummary {
             for (String task : tasks) {
                 Map<Long, RunResult> seeds = byTask.get(task);
                 if (seeds != null) {
-                    double[] values = seeds.values().stream().mapToDouble(RunResult::bestMetric).toArray();
+                    double[] values = seeds.values().stream().mapToDouble(selection::score).toArray();
                     cells.put(task, new Cell(metrics.get(task), mean(values), std(values),
-                            new ArrayList<>(seeds.keySet())));
+                            new ArrayList<>(seeds.keySet()), Arrays.stream(values).boxed().toList()));
                 }
             }
             Map<String, List<Long>> divergedSeeds = new LinkedHashMap<>();
@@ -171,7 +180,12 @@ public final class ResultSummary {
             }
             rows.add(new Row(key.get(0), key.get(1), cells, divergedSeeds, average));
         });
-        return new ResultSummary(tasks, metrics, rows);
+        return new ResultSummary(selection, tasks, metrics, rows);
+    }
+
+    /** SuperGLUE's task order, then other tasks alphabetically. */
+    static Comparator<String> taskOrder() {
+        return Comparator.comparing(ResultSummary::taskRank).thenComparing(Comparator.naturalOrder());
     }
 
     private static int taskRank(String task) {
@@ -197,6 +211,11 @@ public final class ResultSummary {
             sum += (v - mean) * (v - mean);
         }
         return Math.sqrt(sum / (values.length - 1));
+    }
+
+    /** Which epoch scores each run. */
+    public EpochSelection getSelection() {
+        return selection;
     }
 
     /** The task columns, in order. */
@@ -311,9 +330,13 @@ public final class ResultSummary {
         return value;
     }
 
-    /** The summary as JSON: tasks with their metrics, and rows with raw values in [0, 1]. */
+    /**
+     * The summary as JSON: the epoch selection, tasks with their metrics, and rows with raw values
+     * in [0, 1], each seed's among them.
+     */
     public String toJson() {
         Map<String, Object> root = new LinkedHashMap<>();
+        root.put("selection", selection.id());
         root.put("taskMetrics", taskMetrics);
         root.put("rows", rows);
         Gson gson = new GsonBuilder().setPrettyPrinting().serializeNulls().disableHtmlEscaping().create();
@@ -321,14 +344,16 @@ public final class ResultSummary {
     }
 
     /**
-     * Writes {@code summary.md}, {@code summary.csv} and {@code summary.json} into a folder, each
-     * replaced atomically (shards finishing together may report into one folder).
+     * Writes the Markdown, CSV and JSON forms into a folder as {@code summary.*} for the best
+     * epoch and {@code summary-last-epoch.*} for the last, each replaced atomically (shards
+     * finishing together may report into one folder).
      */
     public void write(Path folder) {
+        String stem = selection.fileStem();
         try {
-            AtomicFiles.write(folder.resolve("summary.md"), toMarkdown().getBytes(StandardCharsets.UTF_8));
-            AtomicFiles.write(folder.resolve("summary.csv"), toCsv().getBytes(StandardCharsets.UTF_8));
-            AtomicFiles.write(folder.resolve("summary.json"), (toJson() + "\n").getBytes(StandardCharsets.UTF_8));
+            AtomicFiles.write(folder.resolve(stem + ".md"), toMarkdown().getBytes(StandardCharsets.UTF_8));
+            AtomicFiles.write(folder.resolve(stem + ".csv"), toCsv().getBytes(StandardCharsets.UTF_8));
+            AtomicFiles.write(folder.resolve(stem + ".json"), (toJson() + "\n").getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new PeftException("Cannot write the summary into " + folder + ": " + e.getMessage(), e);
         }

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 
@@ -90,6 +91,30 @@ public record RunResult(
 
     private static <K, V> Map<K, V> orEmpty(@Nullable Map<K, V> map) {
         return map == null ? Map.of() : map;
+    }
+
+    /**
+     * The headline value of the last epoch that was evaluated: the score of the prompt training
+     * ended with, free of any selection on the validation split ({@link EpochSelection#LAST}). A
+     * result without evaluated epochs (one written by hand with only its best value) has no other
+     * score than {@link #bestMetric()}, which is returned.
+     */
+    public double lastMetric() {
+        return lastEvaluated().map(epoch -> epoch.metrics().get(metric)).orElse(bestMetric);
+    }
+
+    /** The epoch of {@link #lastMetric()}: the last evaluated one, else {@link #bestEpoch()}. */
+    public int lastEpoch() {
+        return lastEvaluated().map(EpochMetrics::epoch).orElse(bestEpoch);
+    }
+
+    private Optional<EpochMetrics> lastEvaluated() {
+        for (int i = epochs.size() - 1; i >= 0; i--) {
+            if (epochs.get(i).metrics().containsKey(metric)) {
+                return Optional.of(epochs.get(i));
+            }
+        }
+        return Optional.empty();
     }
 
     /**

@@ -45,6 +45,10 @@ class Peft4jCommandTest {
         Path report = results.resolve("report");
         assertThat(Files.readString(report.resolve("summary.md"))).contains("cb (acc_f1)");
         assertThat(report.resolve("summary.csv")).exists();
+        assertThat(first.out()).contains("Best epoch (selected on the validation split").contains("Last epoch (no selection)");
+        assertThat(Files.readString(report.resolve("summary-last-epoch.md"))).contains("cb (acc_f1)");
+        assertThat(Files.readAllLines(report.resolve("runs.csv"))).hasSize(5);
+        assertThat(Files.readString(report.resolve("runs.md"))).contains("| residual-prompt | n=10 lr=0.3 | cb | 2 |");
         try (var files = Files.list(report)) {
             assertThat(files.filter(p -> p.toString().endsWith(".png")).count()).isPositive();
         }

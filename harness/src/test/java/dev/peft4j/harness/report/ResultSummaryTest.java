@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +32,36 @@ class ResultSummaryTest {
                 + "| residual-prompt | n=10 lr=0.3 | 72.0 ± 2.0 | 62.0 ± 2.8 (n=2) | 67.0 |\n");
     }
 
+    /*
+     * The same runs scored by their last epoch: residual-prompt cb 65, 70, 74 -> mean 69.7, sample
+     * std sqrt((4.67^2 + 0.33^2 + 4.33^2) / 2) = 4.5; rte 64, 58 -> 61.0 ± 4.2; prompt-tuning cb
+     * 45; Average (69.67 + 61) / 2 = 65.3.
+     */
+    @Test
+    void theLastEpochSummaryScoresEachRunWithoutSelectionOnValidation() {
+        ResultSummary last = ResultSummary.of(Runs.fixed(), List.of(), EpochSelection.LAST);
+
+        assertThat(last.toMarkdown()).isEqualTo(
+                "| Method | Settings | cb (acc_f1) | rte (accuracy) | Average |\n"
+                + "|---|---|---:|---:|---:|\n"
+                + "| prompt-tuning | n=10 lr=0.3 | 45.0 (n=1) | – | – |\n"
+                + "| residual-prompt | n=10 lr=0.3 | 69.7 ± 4.5 | 61.0 ± 4.2 (n=2) | 65.3 |\n");
+        assertThat(last.getSelection()).isEqualTo(EpochSelection.LAST);
+        assertThat(last.getRows().get(1).cells().get("cb").values()).containsExactly(0.65, 0.70, 0.74);
+        JsonObject json = JsonParser.parseString(last.toJson()).getAsJsonObject();
+        assertThat(json.get("selection").getAsString()).isEqualTo("last-epoch");
+    }
+
+    @Test
+    void eachCellKeepsEverySeedsScoreInSeedOrder() {
+        ResultSummary.Cell cb = ResultSummary.of(Runs.fixed()).getRows().get(1).cells().get("cb");
+
+        assertThat(cb.seeds()).containsExactly(1L, 2L, 3L);
+        assertThat(cb.values()).containsExactly(0.70, 0.72, 0.74);
+        assertThatThrownBy(() -> new ResultSummary.Cell("accuracy", 0.5, 0, List.of(1L, 2L), List.of(0.5)))
+                .hasMessageContaining("2 seeds but 1 values");
+    }
+
     @Test
     void csvTable() {
         assertThat(ResultSummary.of(Runs.fixed()).toCsv()).isEqualTo(
@@ -54,7 +85,7 @@ class ResultSummaryTest {
         List<DivergedRun> failed = List.of(diverged("residual-prompt", "rte", 3, 0.3),
                 diverged("prompt-tuning", "cb", 1, 10), diverged("prompt-tuning", "cb", 2, 10));
 
-        ResultSummary summary = ResultSummary.of(Runs.fixed(), failed);
+        ResultSummary summary = ResultSummary.of(Runs.fixed(), failed, EpochSelection.BEST);
 
         assertThat(summary.toMarkdown()).isEqualTo(
                 "| Method | Settings | cb (acc_f1) | rte (accuracy) | Average |\n"
@@ -71,7 +102,7 @@ class ResultSummaryTest {
 
     @Test
     void aTaskWithOnlyDivergedRunsHasAColumnWithoutMetric() {
-        ResultSummary summary = ResultSummary.of(List.of(), List.of(diverged("prompt-tuning", "wsc", 1, 10)));
+        ResultSummary summary = ResultSummary.of(List.of(), List.of(diverged("prompt-tuning", "wsc", 1, 10)), EpochSelection.BEST);
 
         assertThat(summary.getTasks()).containsExactly("wsc");
         assertThat(summary.toMarkdown()).contains("| wsc |").contains("| – (1 diverged) | – |");
@@ -80,11 +111,12 @@ class ResultSummaryTest {
 
     @Test
     void aRunBothFinishedAndDivergedFails() {
-        assertThatThrownBy(() -> ResultSummary.of(Runs.fixed(), List.of(diverged("residual-prompt", "cb", 2, 0.3))))
+        assertThatThrownBy(() -> ResultSummary.of(Runs.fixed(), List.of(diverged("residual-prompt", "cb", 2, 0.3)),
+                EpochSelection.BEST))
                 .hasMessageContaining("recorded as diverged, but run residual-prompt_cb_lr0.3_s2 finished")
                 .hasMessageContaining("remove one of them");
         DivergedRun twice = diverged("prompt-tuning", "rte", 1, 0.3);
-        assertThatThrownBy(() -> ResultSummary.of(Runs.fixed(), List.of(twice, twice)))
+        assertThatThrownBy(() -> ResultSummary.of(Runs.fixed(), List.of(twice, twice), EpochSelection.BEST))
                 .hasMessageContaining("so is run prompt-tuning_rte_lr0.3_s1");
     }
 
@@ -113,11 +145,16 @@ class ResultSummaryTest {
     }
 
     @Test
-    void summaryFilesAreWritten() {
+    void summaryFilesAreWrittenUnderTheSelectionsName() throws Exception {
         ResultSummary.of(Runs.fixed()).write(temp);
-        assertThat(temp.resolve("summary.md")).isNotEmptyFile();
+        ResultSummary last = ResultSummary.of(Runs.fixed(), List.of(), EpochSelection.LAST);
+        last.write(temp);
+        assertThat(temp.resolve("summary.md")).hasContent(ResultSummary.of(Runs.fixed()).toMarkdown());
         assertThat(temp.resolve("summary.csv")).isNotEmptyFile();
         assertThat(temp.resolve("summary.json")).isNotEmptyFile();
+        assertThat(temp.resolve("summary-last-epoch.md")).hasContent(last.toMarkdown());
+        assertThat(temp.resolve("summary-last-epoch.csv")).hasContent(last.toCsv());
+        assertThat(Files.readString(temp.resolve("summary-last-epoch.json"))).isEqualTo(last.toJson() + "\n");
     }
 
     @Test
