@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.offset;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,6 +81,19 @@ class ReportPlotsTest {
         ReportPlots.learningRateSensitivity(runs, List.of("cb"), temp.resolve("lr"), 500, 350);
         assertPng(temp.resolve("lr.png"), 500, 350);
         assertSvg(temp.resolve("lr.svg"), 500, 350);
+    }
+
+    /* Reports are committed and compared between runs: the same results must give the same bytes. */
+    @Test
+    void theSameResultsGiveByteIdenticalFigures() throws Exception {
+        List<Path> first = ReportPlots.writeAll(Runs.fixed(), temp.resolve("first"));
+        List<Path> second = ReportPlots.writeAll(Runs.fixed(), temp.resolve("second"));
+
+        assertThat(second).hasSameSizeAs(first);
+        for (int i = 0; i < first.size(); i++) {
+            assertThat(Files.mismatch(first.get(i), second.get(i))).as("first differing byte of " + second.get(i))
+                    .isEqualTo(-1L);
+        }
     }
 
     @Test
