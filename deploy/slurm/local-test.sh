@@ -9,10 +9,10 @@
 # accounting) under $PEFT4J_SLURM_STATE (default /tmp/peft4j-slurm-test), starts munged,
 # slurmctld and slurmd, submits the grid with submit.sh (4 shards, one CPU each, so the tasks' and
 # the one-process run's libtorch use the same thread count), waits for the report job, runs the
-# grid in one process and compares: summary.json, summary.csv, curves.csv, and every run's result
-# without its wall time, peak memory and environment. Then it deletes one result, leaves a stale
-# lock of a lost host in its place, re-submits the same array and checks that only that run
-# trains again, with the same result. Exits non-zero on any difference. It stops
+# grid in one process and compares: summary.json, summary.csv, summary-last-epoch.json and .csv,
+# curves.csv, and every run's result without its wall time, peak memory and environment. Then it
+# deletes one result, leaves a stale lock of a lost host in its place, re-submits the same array
+# and checks that only that run trains again, with the same result. Exits non-zero on any difference. It stops
 # the daemons it started on exit; running it again starts from clean folders.
 # PEFT4J_MAX_PARALLEL caps the array tasks that run at once (default: as many as the node's CPUs).
 set -euo pipefail
@@ -132,7 +132,7 @@ PEFT4J_JAVA_OPTS="-Dai.djl.pytorch.num_threads=1 $PEFT4J_JAVA_OPTS" \
 
 log "comparing"
 status=0
-for f in summary.json summary.csv curves.csv; do
+for f in summary.json summary.csv summary-last-epoch.json summary-last-epoch.csv curves.csv; do
   if cmp -s "$sharded/report/$f" "$single/report/$f"; then echo "same   report/$f"; else echo "DIFFERENT report/$f"; diff "$sharded/report/$f" "$single/report/$f" || true; status=1; fi
 done
 strip='del(.wallTimeSeconds, .peakMemoryBytes, .environment)'

@@ -107,7 +107,7 @@ public final class ExperimentRunner {
         try {
             result = executor.execute(spec);
         } catch (TrainingDivergedException e) {
-            Path record = results.saveDiverged(spec.diverged(e.getMessage()));
+            Path record = results.saveDiverged(spec.diverged(e.getReason()));
             LOG.warn("{} Recorded in {}; the grid goes on (delete that file to run it again).", e.getMessage(), record);
             return Optional.empty();
         }

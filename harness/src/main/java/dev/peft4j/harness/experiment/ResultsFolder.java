@@ -2,12 +2,14 @@ package dev.peft4j.harness.experiment;
 
 import dev.peft4j.api.PeftException;
 import dev.peft4j.harness.report.DivergedRun;
+import dev.peft4j.harness.report.EpochSelection;
 import dev.peft4j.harness.report.RunResult;
 import dev.peft4j.harness.report.RunResultJson;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,8 +35,9 @@ public final class ResultsFolder {
     /** The subfolder of runs that diverged. */
     public static final String DIVERGED = "diverged";
 
-    /** Files in a results folder that are not run results. */
-    private static final List<String> NOT_RESULTS = List.of("summary.json");
+    /** Files in a results folder that are not run results: a report's summaries written beside them. */
+    private static final List<String> NOT_RESULTS = Arrays.stream(EpochSelection.values())
+            .map(selection -> selection.fileStem() + ".json").toList();
 
     private final Path folder;
 
@@ -135,8 +138,8 @@ public final class ResultsFolder {
     }
 
     /**
-     * Every run result in one or more folders (files ending in {@code .json}, {@code summary.json}
-     * excepted), for merging the results of several shards into one report. A run id found twice
+     * Every run result in one or more folders (files ending in {@code .json}, a report's
+     * {@code summary.json} and {@code summary-last-epoch.json} excepted), for merging the results of several shards into one report. A run id found twice
      * keeps its first file, with a warning.
      *
      * @throws PeftException naming the file when one cannot be read, or a folder that is missing

@@ -530,8 +530,8 @@ public final class ReportPlots {
             AtomicFiles.write(png, ChartUtils.encodeAsPNG(chart.createBufferedImage(width, height)));
             SVGGraphics2D graphics = new SVGGraphics2D(width, height);
             // JFreeSVG prefixes its clip-path ids with the time; a fixed prefix makes a report
-            // byte-identical when rebuilt, and the figure's name keeps ids unique in one page
-            graphics.setDefsKeyPrefix("peft4j-" + name + "-");
+            // byte-identical when rebuilt, and the figure's name keeps one report's figures apart
+            graphics.setDefsKeyPrefix("peft4j-" + name.replaceAll("[^A-Za-z0-9_-]", "_") + "-");
             chart.draw(graphics, new Rectangle(0, 0, width, height));
             AtomicFiles.write(svg, graphics.getSVGDocument().getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {

@@ -22,8 +22,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * Mean and standard deviation over seeds of each run's headline metric, per (method, settings)
  * row and task column, with an Average column, like the tables of the prompt-tuning papers. Each
- * run is scored by its best epoch, as those papers do, or by its last ({@link EpochSelection}). Values are shown in percent; the header of each task column names its
- * metric. The standard deviation is the sample one (n - 1), 0 for a single seed. The Average is
+ * run is scored by its best epoch, as those papers do, or by its last ({@link EpochSelection}).
+ * Values are shown in percent; the header of each task column names its metric. The standard
+ * deviation is the sample one (n - 1), 0 for a single seed. The Average is
  * the mean of a row's task means, and only shown when the row has every task. Runs that diverged
  * ({@link DivergedRun}) have no score: they are counted beside their cell, never averaged in.
  */
@@ -238,7 +239,8 @@ public final class ResultSummary {
         return metric == null ? task : task + " (" + metric + ")";
     }
 
-    private static String percent(double value) {
+    /** A value in [0, 1] in percent with one decimal. */
+    static String percent(double value) {
         return String.format(Locale.ROOT, "%.1f", 100 * value);
     }
 
@@ -319,7 +321,8 @@ public final class ResultSummary {
         return out.toString();
     }
 
-    private static String twoDecimals(double value) {
+    /** A value in [0, 1] in percent with two decimals. */
+    static String twoDecimals(double value) {
         return String.format(Locale.ROOT, "%.2f", 100 * value);
     }
 

@@ -108,6 +108,14 @@ public record RunResult(
         return lastEvaluated().map(EpochMetrics::epoch).orElse(bestEpoch);
     }
 
+    /**
+     * The mean training loss of the epoch of {@link #lastMetric()}; NaN for a run evaluated
+     * without training (n = 0) or without evaluated epochs.
+     */
+    public double lastTrainLoss() {
+        return lastEvaluated().map(EpochMetrics::trainLoss).orElse(Double.NaN);
+    }
+
     private Optional<EpochMetrics> lastEvaluated() {
         for (int i = epochs.size() - 1; i >= 0; i--) {
             if (epochs.get(i).metrics().containsKey(metric)) {

@@ -13,9 +13,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One line per run, seed by seed: the best epoch's score and its epoch beside the last epoch's,
- * the last training loss, the trainable values and the wall time, and the runs that diverged with
- * their reason. A summary's mean ± std hides whether one seed carries a cell, and whether the best
- * epoch was learned or picked out of noisy evaluations; this table shows both.
+ * that epoch's training loss, the trainable values and the wall time, and the runs that diverged
+ * with their reason. A summary's mean ± std hides whether one seed carries a cell, and whether the
+ * best epoch was learned or picked out of noisy evaluations; this table shows both.
  */
 public final class RunTable {
 
@@ -38,7 +38,11 @@ public final class RunTable {
         this.lines = List.copyOf(lines);
     }
 
-    /** The runs, sorted by method, settings, task (SuperGLUE's order) and seed. */
+    /**
+     * The runs, sorted by method, settings, task (SuperGLUE's order) and seed. Unlike
+     * {@link ResultSummary#of(List, List, EpochSelection)} it does not refuse a seed recorded twice
+     * (a table of runs can show both); a report builds the summary first.
+     */
     public static RunTable of(List<RunResult> results, List<DivergedRun> diverged) {
         List<Line> lines = new ArrayList<>();
         results.forEach(r -> lines.add(new Line(r.methodId(), r.settings(), r.taskId(), r.seed(), r, null)));
@@ -55,12 +59,12 @@ public final class RunTable {
 
     /**
      * The table as Markdown: scores in percent with one decimal, the epoch in brackets, the loss
-     * with three decimals ({@code –} for a run that never trained), the wall time in whole
-     * seconds; a diverged run has {@code diverged: <reason>} in place of its scores.
+     * with three significant digits ({@code –} for a run that never trained), the wall time in
+     * whole seconds; a diverged run has {@code diverged: <reason>} in place of its scores.
      */
     public String toMarkdown() {
         StringBuilder out = new StringBuilder("| Method | Settings | Task | Seed | Best epoch's score | "
-                + "Last epoch's score | Last train loss | Trainable values | Wall time |\n"
+                + "Last epoch's score | Last epoch's train loss | Trainable values | Wall time |\n"
                 + "|---|---|---|---:|---:|---:|---:|---:|---:|\n");
         for (Line line : lines) {
             out.append("| ").append(line.methodId()).append(" | ").append(line.settings()).append(" | ")
@@ -69,9 +73,10 @@ public final class RunTable {
             if (r == null) {
                 out.append("diverged: ").append(line.divergedReason()).append(" | | | | |\n");
             } else {
-                out.append(String.format(Locale.ROOT, "%.1f (%d) | %.1f (%d) | %s | %d | %.0f s |\n",
-                        100 * r.bestMetric(), r.bestEpoch(), 100 * r.lastMetric(), r.lastEpoch(),
-                        loss(lastTrainLoss(r), "%.3f", "–"), r.trainableParameters(), r.wallTimeSeconds()));
+                out.append(ResultSummary.percent(r.bestMetric())).append(" (").append(r.bestEpoch()).append(") | ")
+                        .append(ResultSummary.percent(r.lastMetric())).append(" (").append(r.lastEpoch()).append(") | ")
+                        .append(loss(r.lastTrainLoss(), "%.3g", "–")).append(" | ").append(r.trainableParameters())
+                        .append(String.format(Locale.ROOT, " | %.0f s |\n", r.wallTimeSeconds()));
             }
         }
         return out.toString();
@@ -80,8 +85,8 @@ public final class RunTable {
     /**
      * The table as CSV: {@code method,settings,task,seed,metric,best,best_epoch,last,last_epoch,
      * last_train_loss,trainable_parameters,wall_time_seconds,diverged}; scores in percent with two
-     * decimals, the loss with four (empty for a run that never trained), {@code diverged} the
-     * reason or empty.
+     * decimals, the loss with six significant digits (empty for a run that never trained),
+     * {@code diverged} the reason or empty.
      */
     public String toCsv() {
         StringBuilder out = new StringBuilder("method,settings,task,seed,metric,best,best_epoch,last,last_epoch,"
@@ -93,19 +98,17 @@ public final class RunTable {
             if (r == null) {
                 out.append(",,,,,,,,").append(ResultSummary.csv(String.valueOf(line.divergedReason()))).append('\n');
             } else {
-                out.append(String.format(Locale.ROOT, "%s,%.2f,%d,%.2f,%d,%s,%d,%.1f,\n", ResultSummary.csv(r.metric()),
-                        100 * r.bestMetric(), r.bestEpoch(), 100 * r.lastMetric(), r.lastEpoch(),
-                        loss(lastTrainLoss(r), "%.4f", ""), r.trainableParameters(), r.wallTimeSeconds()));
+                out.append(ResultSummary.csv(r.metric())).append(',').append(ResultSummary.twoDecimals(r.bestMetric()))
+                        .append(',').append(r.bestEpoch()).append(',').append(ResultSummary.twoDecimals(r.lastMetric()))
+                        .append(',').append(r.lastEpoch()).append(',').append(loss(r.lastTrainLoss(), "%.6g", ""))
+                        .append(',').append(r.trainableParameters())
+                        .append(String.format(Locale.ROOT, ",%.1f,\n", r.wallTimeSeconds()));
             }
         }
         return out.toString();
     }
 
-    /** The training loss of the run's last epoch; NaN for a run evaluated without training (n = 0). */
-    private static double lastTrainLoss(RunResult run) {
-        return run.epochs().isEmpty() ? Double.NaN : run.epochs().get(run.epochs().size() - 1).trainLoss();
-    }
-
+    /** Significant digits, since a loss fitted to few-shot data falls below 0.001. */
     private static String loss(double value, String format, String missing) {
         return Double.isNaN(value) ? missing : String.format(Locale.ROOT, format, value);
     }

@@ -1,5 +1,7 @@
 /**
- * Run results as JSON and their summaries: mean and standard deviation over seeds as Markdown, CSV and JSON tables, and PNG plots.
+ * Run results as JSON and their reports: mean and standard deviation over seeds of the best and
+ * of the last epoch as Markdown, CSV and JSON tables, a table of every run, per-epoch curves, and
+ * PNG and SVG plots.
  *
  * <p>Everything here is non-null unless marked {@code @Nullable}.
  */

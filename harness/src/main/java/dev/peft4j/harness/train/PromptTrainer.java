@@ -257,10 +257,10 @@ public final class PromptTrainer implements RunExecutor {
         for (int step = 0; step < steps; step++) {
             float loss = run.step(batches.get(step));
             if (!Float.isFinite(loss)) {
-                throw new TrainingDivergedException("Run " + spec.getRunId() + " diverged: the loss is " + loss
-                        + " at epoch " + epoch + ", step " + (step + 1) + ". Lower the learning rate (now "
-                        + spec.learningRate() + " for the prompt, " + config.headLearningRate()
-                        + " for the head) or set max-grad-norm.");
+                String reason = "the loss is " + loss + " at epoch " + epoch + ", step " + (step + 1);
+                throw new TrainingDivergedException("Run " + spec.getRunId() + " diverged: " + reason
+                        + ". Lower the learning rate (now " + spec.learningRate() + " for the prompt, "
+                        + config.headLearningRate() + " for the head) or set max-grad-norm.", reason);
             }
             sum += loss;
             listener.onStep(spec, epoch, step + 1, steps, loss);

@@ -91,6 +91,9 @@ class Peft4jCommandTest {
         assertThat(Files.readString(results.resolve("report/summary.md")))
                 .contains("| prompt-tuning | n=10 lr=1000000000000000000000000000000 | – (1 diverged) |")
                 .containsPattern("\\| prompt-tuning \\| n=10 lr=0.3 \\| \\d+\\.\\d \\|");
+        // the run table says what happened in a few words; the advice went to the log
+        assertThat(Files.readString(results.resolve("report/runs.md")))
+                .containsPattern("\\| cb \\| 1 \\| diverged: the loss is \\S+ at epoch 1, step \\d+ \\|");
         assertThat(CommandRun.of(args.toArray(String[]::new)).out()).contains("0 to do");
     }
 

@@ -154,6 +154,7 @@ class GridTest {
         }
         b.save(fakeResult(runs.get(0))); // the same run in both folders counts once
         Files.writeString(temp.resolve("a/summary.json"), "{}");
+        Files.writeString(temp.resolve("a/summary-last-epoch.json"), "{}");
         List<RunResult> merged = ResultsFolder.readAll(List.of(a.getFolder(), b.getFolder()));
         assertThat(merged).hasSize(72);
         assertThat(merged).extracting(RunResult::runId).doesNotHaveDuplicates();

@@ -22,8 +22,8 @@ class RunTableTest {
         RunTable table = RunTable.of(Runs.fixed(), List.of(DIVERGED));
 
         assertThat(table.toMarkdown()).isEqualTo(
-                "| Method | Settings | Task | Seed | Best epoch's score | Last epoch's score | Last train loss"
-                + " | Trainable values | Wall time |\n"
+                "| Method | Settings | Task | Seed | Best epoch's score | Last epoch's score | Last epoch's train"
+                + " loss | Trainable values | Wall time |\n"
                 + "|---|---|---|---:|---:|---:|---:|---:|---:|\n"
                 + "| prompt-tuning | n=10 lr=0.3 | cb | 1 | 50.0 (2) | 45.0 (3) | 0.167 | 7680 | 13 s |\n"
                 + "| prompt-tuning | n=10 lr=0.3 | cb | 2 | diverged: the loss is NaN at epoch 1, step 3 | | | | |\n"
@@ -34,7 +34,7 @@ class RunTableTest {
                 + "| residual-prompt | n=10 lr=0.3 | rte | 2 | 64.0 (2) | 64.0 (2) | 0.250 | 7680 | 13 s |\n");
         assertThat(table.toCsv()).startsWith("method,settings,task,seed,metric,best,best_epoch,last,last_epoch,"
                         + "last_train_loss,trainable_parameters,wall_time_seconds,diverged\n"
-                        + "prompt-tuning,n=10 lr=0.3,cb,1,acc_f1,50.00,2,45.00,3,0.1667,7680,12.5,\n"
+                        + "prompt-tuning,n=10 lr=0.3,cb,1,acc_f1,50.00,2,45.00,3,0.166667,7680,12.5,\n"
                         + "prompt-tuning,n=10 lr=0.3,cb,2,,,,,,,,,\"the loss is NaN at epoch 1, step 3\"\n")
                 .hasLineCount(8);
     }
@@ -51,7 +51,10 @@ class RunTableTest {
         assertThat(table.toCsv()).endsWith(",acc_f1,53.60,0,53.60,0,,0,0.0,\n");
     }
 
-    /* --eval-every 2 over 3 epochs: epoch 3 trained but was not evaluated, so the last score is epoch 2's. */
+    /*
+     * A result whose last epoch has no metrics (peft4j evaluates the last epoch, a result from
+     * elsewhere may not): the last score, its epoch and its loss are epoch 2's.
+     */
     @Test
     void theLastEpochIsTheLastOneEvaluated() {
         RunResult run = RunResult.builder().setRunId("r").setMethodId("prompt-tuning").setTaskId("rte")
@@ -62,12 +65,27 @@ class RunTableTest {
 
         assertThat(run.lastMetric()).isEqualTo(0.55);
         assertThat(run.lastEpoch()).isEqualTo(2);
+        assertThat(run.lastTrainLoss()).isEqualTo(0.6);
         assertThat(EpochSelection.LAST.score(run)).isEqualTo(0.55);
         assertThat(EpochSelection.BEST.score(run)).isEqualTo(0.60);
         RunResult handWritten = RunResult.builder().setRunId("h").setMethodId("prompt-tuning").setTaskId("rte")
                 .setMetric("accuracy").setSeed(1).optEnvironment(Runs.ENV).optBest(0.58, 4).build();
         assertThat(handWritten.lastMetric()).isEqualTo(0.58);
         assertThat(handWritten.lastEpoch()).isEqualTo(4);
+        assertThat(handWritten.lastTrainLoss()).isNaN();
+    }
+
+    /* FewGLUE runs fit their 32 examples: a loss of 2.9e-05 must not print as 0.000. */
+    @Test
+    void aTinyLossKeepsItsSignificantDigits() {
+        RunResult fitted = RunResult.builder().setRunId("f").setMethodId("prompt-tuning").setTaskId("cb")
+                .setMetric("acc_f1").setSeed(1).optEnvironment(Runs.ENV)
+                .addEpoch(new EpochMetrics(60, 2.9e-05, Map.of("acc_f1", 0.7))).build();
+
+        RunTable table = RunTable.of(List.of(fitted), List.of());
+
+        assertThat(table.toMarkdown()).contains("| 70.0 (60) | 70.0 (60) | 2.90e-05 |");
+        assertThat(table.toCsv()).contains(",70.00,60,70.00,60,2.90000e-05,");
     }
 
     @Test

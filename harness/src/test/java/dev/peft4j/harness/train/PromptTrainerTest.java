@@ -151,7 +151,9 @@ class PromptTrainerTest {
         assertThatThrownBy(() -> trainer(null, new TrainingListener() {}).train(exploding))
                 .isInstanceOf(TrainingDivergedException.class)
                 .hasMessageContaining("diverged")
-                .hasMessageContaining("Lower the learning rate");
+                .hasMessageContaining("Lower the learning rate")
+                .extracting(e -> ((TrainingDivergedException) e).getReason()).asString()
+                .matches("the loss is \\S+ at epoch 1, step \\d+");
     }
 
     @Test
