@@ -139,8 +139,8 @@ public final class ResultsFolder {
 
     /**
      * Every run result in one or more folders (files ending in {@code .json}, a report's
-     * {@code summary.json} and {@code summary-last-epoch.json} excepted), for merging the results of several shards into one report. A run id found twice
-     * keeps its first file, with a warning.
+     * {@code summary.json} and {@code summary-last-epoch.json} excepted), for merging the results
+     * of several shards into one report. A run id found twice keeps its first file, with a warning.
      *
      * @throws PeftException naming the file when one cannot be read, or a folder that is missing
      */

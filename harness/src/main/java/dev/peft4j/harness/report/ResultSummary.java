@@ -24,9 +24,9 @@ import org.jspecify.annotations.Nullable;
  * row and task column, with an Average column, like the tables of the prompt-tuning papers. Each
  * run is scored by its best epoch, as those papers do, or by its last ({@link EpochSelection}).
  * Values are shown in percent; the header of each task column names its metric. The standard
- * deviation is the sample one (n - 1), 0 for a single seed. The Average is
- * the mean of a row's task means, and only shown when the row has every task. Runs that diverged
- * ({@link DivergedRun}) have no score: they are counted beside their cell, never averaged in.
+ * deviation is the sample one (n - 1), 0 for a single seed. The Average is the mean of a row's
+ * task means, and only shown when the row has every task. Runs that diverged ({@link DivergedRun})
+ * have no score: they are counted beside their cell, never averaged in.
  */
 public final class ResultSummary {
 
