@@ -64,10 +64,17 @@ grid lr --head verbalizer --methods residual-prompt,prompt-tuning --prompt-lengt
     --lrs 0.01,0.1,1,10 --seeds 1 --tasks rte --epochs 5 --max-steps 50
 # 4. Main grid, BoolQ and WiC (FewGLUE's 32 training examples).
 grid main-n10 "${N10[@]}" "${FEW[@]}"
-# 5. Main grid, 100 prompt tokens: the paper's two methods first, task by task, then the ablation.
-for methods in residual-prompt,prompt-tuning mlp-prompt; do
-    N100=(--head verbalizer --methods $methods --prompt-lengths 100 --max-length 218)
-    grid main-n100 "${N100[@]}" "${CB[@]}"
-    grid main-n100 "${N100[@]}" "${ROUNDS[@]}"
-    grid main-n100 "${N100[@]}" "${FEW[@]}"
+# 5. Main grid, 100 prompt tokens: the paper's two methods on CB first.
+N100=(--head verbalizer --prompt-lengths 100 --max-length 218)
+grid main-n100 "${N100[@]}" --methods residual-prompt,prompt-tuning "${CB[@]}"
+# 6. The paper's BERT recipe, as in the MiniLM study: a linear head on [CLS] trained with the
+# prompt, beside grid 2's head-only control (CB).
+grid linear-n10 --head linear --methods residual-prompt,prompt-tuning --prompt-lengths 10 --max-length 128 \
+    "${CB[@]}"
+# 7. The rest of 100 prompt tokens, task by task, then the ablation.
+grid main-n100 "${N100[@]}" --methods residual-prompt,prompt-tuning "${ROUNDS[@]}"
+grid main-n100 "${N100[@]}" --methods residual-prompt,prompt-tuning "${FEW[@]}"
+for tasks in CB ROUNDS FEW; do
+    declare -n T=$tasks
+    grid main-n100 "${N100[@]}" --methods mlp-prompt "${T[@]}"
 done
