@@ -43,6 +43,9 @@ final class ReportCommand implements Callable<Integer> {
     @Option(names = "--tasks", split = ",", description = "Only these tasks (default: all in the folders).")
     List<String> tasks = List.of();
 
+    @Option(names = "--seeds", split = ",", description = "Only these seeds (default: all in the folders).")
+    List<Long> seeds = List.of();
+
     @Override
     public Integer call() {
         Path target = out != null ? out : results.get(0).resolve("report");
@@ -52,14 +55,17 @@ final class ReportCommand implements Callable<Integer> {
                 diverged.stream().map(DivergedRun::methodId)).toList());
         requirePresent("task", tasks, Stream.concat(all.stream().map(RunResult::taskId),
                 diverged.stream().map(DivergedRun::taskId)).toList());
-        writeReport(all.stream().filter(r -> selected(r.methodId(), r.taskId())).toList(),
-                diverged.stream().filter(r -> selected(r.methodId(), r.taskId())).toList(),
+        requirePresent("seed", seeds.stream().map(String::valueOf).toList(), Stream.concat(
+                all.stream().map(RunResult::seed), diverged.stream().map(DivergedRun::seed)).map(String::valueOf).toList());
+        writeReport(all.stream().filter(r -> selected(r.methodId(), r.taskId(), r.seed())).toList(),
+                diverged.stream().filter(r -> selected(r.methodId(), r.taskId(), r.seed())).toList(),
                 target, spec.commandLine().getOut());
         return 0;
     }
 
-    private boolean selected(String method, String task) {
-        return (methods.isEmpty() || methods.contains(method)) && (tasks.isEmpty() || tasks.contains(task));
+    private boolean selected(String method, String task, long seed) {
+        return (methods.isEmpty() || methods.contains(method)) && (tasks.isEmpty() || tasks.contains(task))
+                && (seeds.isEmpty() || seeds.contains(seed));
     }
 
     /** A filter value that no run has is a typo more often than an empty selection wanted. */

@@ -73,6 +73,17 @@ class Peft4jCommandTest {
         assertThat(CommandRun.of("report", "--results", results.toString(), "--methods", "prompt-tuning,residual-promt").err())
                 .contains("has method 'residual-promt'").contains("Did you mean 'residual-prompt'?")
                 .contains("[prompt-tuning, residual-prompt]");
+
+        // one seed of a grid, to set a one-seed sweep beside the same seed of a three-seed grid
+        Path seed2 = results.resolve("seed-2");
+        CommandRun oneSeed = CommandRun.of("report", "--results", results.toString(), "--out", seed2.toString(),
+                "--seeds", "2");
+        assertThat(oneSeed.status()).as(oneSeed.err()).isZero();
+        List<String> runLines = Files.readAllLines(seed2.resolve("runs.csv"));
+        assertThat(runLines).hasSize(3);
+        assertThat(runLines.subList(1, 3)).allSatisfy(line -> assertThat(line).matches("[a-z-]+,n=10 lr=0\\.3,cb,2,.*"));
+        assertThat(CommandRun.of("report", "--results", results.toString(), "--seeds", "7").err())
+                .contains("has seed '7'").contains("[1, 2]");
     }
 
     @Test
