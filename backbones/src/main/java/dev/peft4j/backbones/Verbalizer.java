@@ -40,7 +40,15 @@ public final class Verbalizer {
     /** The mask token as written in templates. */
     public static final String MASK = "[MASK]";
 
-    private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z0-9_]+)}");
+    /**
+     * The placeholder modifier that fills a text without the punctuation and spaces at its end, as
+     * PET's patterns do ({@code rstrip(string.punctuation)}) where the template puts its own
+     * {@code ?} after the text: {@code {text_b:no-final-punctuation} ? [MASK] , {text_a}}.
+     */
+    public static final String NO_FINAL_PUNCTUATION = "no-final-punctuation";
+
+    /** {@code {name}} or {@code {name:modifier}}. */
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z0-9_]+)(?::([^{}]*))?}");
 
     private final MlmHead head;
     private final long maskTokenId;
@@ -104,9 +112,11 @@ public final class Verbalizer {
 
     /**
      * {@code template} with {@code {text_a}} and {@code {text_b}} replaced by the texts, in one
-     * pass (a text that itself contains a placeholder is not filled again).
+     * pass (a text that itself contains a placeholder is not filled again); see
+     * {@link #fill(String, Map)} for modifiers.
      *
-     * @throws PeftException when the template uses {@code {text_b}} and {@code textB} is null
+     * @throws PeftException when the template uses {@code {text_b}} and {@code textB} is null, or
+     *                       a placeholder has an unknown modifier
      */
     public static String fill(String template, String textA, @Nullable String textB) {
         Map<String, String> values = new HashMap<>();
@@ -120,22 +130,45 @@ public final class Verbalizer {
     /**
      * {@code template} with each {@code {name}} that {@code values} holds replaced by its value, in
      * one pass (a value that itself contains a placeholder is not filled again); other braces stay.
+     * {@code {name:no-final-punctuation}} fills the value without the punctuation and spaces at its
+     * end ({@link #NO_FINAL_PUNCTUATION}).
      *
-     * @throws PeftException when the template uses {@code {text_b}} and {@code values} has none
+     * @throws PeftException when the template uses {@code {text_b}} and {@code values} has none, or
+     *                       a placeholder has an unknown modifier
      */
     public static String fill(String template, Map<String, String> values) {
         Matcher matcher = PLACEHOLDER.matcher(template);
         StringBuilder out = new StringBuilder();
         while (matcher.find()) {
-            String value = values.get(matcher.group(1));
-            if (value == null && matcher.group(1).equals("text_b")) {
+            String name = matcher.group(1);
+            String modifier = matcher.group(2);
+            if (modifier != null && !modifier.equals(NO_FINAL_PUNCTUATION)) {
+                throw new PeftException("The template '" + template + "' has the unknown modifier '" + modifier
+                        + "' in " + matcher.group() + "; the one modifier is {" + name + ":" + NO_FINAL_PUNCTUATION
+                        + "} (the text without the punctuation at its end).");
+            }
+            String value = values.get(name);
+            if (value == null && name.equals("text_b")) {
                 throw new PeftException("The template '" + template + "' needs a second text for {text_b}; pass a "
                         + "text pair.");
             }
-            matcher.appendReplacement(out, Matcher.quoteReplacement(value == null ? matcher.group() : value));
+            String filled = value == null ? matcher.group() : modifier == null ? value : withoutFinalPunctuation(value);
+            matcher.appendReplacement(out, Matcher.quoteReplacement(filled));
         }
         matcher.appendTail(out);
         return out.toString();
+    }
+
+    /**
+     * {@code text} without the spaces and the {@code . ! ? ; : ,} at its end, so that it joins into a
+     * longer sentence.
+     */
+    public static String withoutFinalPunctuation(String text) {
+        int end = text.length();
+        while (end > 0 && (Character.isWhitespace(text.charAt(end - 1)) || ".!?;:,".indexOf(text.charAt(end - 1)) >= 0)) {
+            end--;
+        }
+        return text.substring(0, end);
     }
 
     /** The label words, in class order. */

@@ -205,6 +205,17 @@ class VerbalizerTest {
     }
 
     @Test
+    void aPlaceholderCanAskForItsTextWithoutTheFinalPunctuation() {
+        assertThat(Verbalizer.fill("{text_b:no-final-punctuation} ? [MASK] , {text_a}", "It rained.",
+                "The sky was grey !")).isEqualTo("The sky was grey ? [MASK] , It rained.");
+        assertThat(Verbalizer.fill("{word:no-final-punctuation} [MASK]", Map.of("word", "why?! "))).isEqualTo("why [MASK]");
+        assertThat(Verbalizer.fill("{text_a:no-final-punctuation} [MASK]", "...", null)).isEqualTo(" [MASK]");
+        assertThatThrownBy(() -> Verbalizer.fill("{text_a:lowercase} [MASK]", "x", null))
+                .isInstanceOf(PeftException.class).hasMessageContaining("unknown modifier 'lowercase'")
+                .hasMessageContaining("{text_a:no-final-punctuation}");
+    }
+
+    @Test
     void aFolderWithoutAnMlmHeadIsRefused(@TempDir Path temp) throws Exception {
         Path folder = TinyBertFolder.write(temp.resolve("no-head"), shapes -> {
             Map<String, Shape> kept = new LinkedHashMap<>(shapes);

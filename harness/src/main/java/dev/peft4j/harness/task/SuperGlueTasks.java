@@ -5,6 +5,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.peft4j.api.PeftException;
 import dev.peft4j.api.Suggestions;
+import dev.peft4j.backbones.Verbalizer;
 import dev.peft4j.harness.metric.Metric;
 import dev.peft4j.harness.metric.Metrics;
 import java.util.ArrayList;
@@ -272,20 +273,12 @@ public final class SuperGlueTasks {
     }
 
     private static TextInput copaInput(String premise, String prompt, String choice, String connective) {
-        String joinable = withoutFinalPunctuation(choice);
+        String joinable = Verbalizer.withoutFinalPunctuation(choice);
         joinable = joinable.isEmpty() ? joinable : joinable.substring(0, 1).toLowerCase(Locale.ROOT) + joinable.substring(1);
-        return TextInput.pair(premise, prompt + choice).withFields(Map.of("premise", withoutFinalPunctuation(premise),
+        return TextInput.pair(premise, prompt + choice).withFields(Map.of("premise", Verbalizer.withoutFinalPunctuation(premise),
                 "choice", joinable, "connective", connective));
     }
 
-    /** The text without the punctuation and spaces at its end, so that it joins into a longer sentence. */
-    static String withoutFinalPunctuation(String text) {
-        int end = text.length();
-        while (end > 0 && (Character.isWhitespace(text.charAt(end - 1)) || ".!?;:,".indexOf(text.charAt(end - 1)) >= 0)) {
-            end--;
-        }
-        return text.substring(0, end);
-    }
 
     private static List<Example> multircExamples(SourceRecord r, Task t) {
         JsonObject passage = r.getObject(r.getFields(), "passage", "");

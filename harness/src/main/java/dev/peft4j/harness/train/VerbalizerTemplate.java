@@ -30,7 +30,8 @@ import java.util.regex.Pattern;
  * Size That Matters: Small Language Models Are Also Few-Shot Learners"; the {@code pvp.py} of
  * their code, {@code timoschick/pet}):
  * <ul>
- *   <li>RTE and CB: {@code "h"? | _, "p"} with yes/no (CB: yes/no/maybe);
+ *   <li>RTE and CB: {@code "h"? | _, "p"} with yes/no (CB: yes/no/maybe), the hypothesis without
+ *       its final punctuation as PET writes it; PET's two segments are one here;
  *   <li>BoolQ: {@code p. Question: q? Answer: _.} with no/yes, the passage moved last so that
  *       truncation cuts the passage and never the mask;
  *   <li>WiC: {@code "s1" / "s2" Similar sense of "w"? _.} with no/yes (WicPVP pattern 0);
@@ -59,7 +60,8 @@ public record VerbalizerTemplate(String template, List<String> labelWords, boole
 
     private static final String TEXT_A = "text_a";
     private static final String TEXT_B = "text_b";
-    private static final Pattern PLACEHOLDER = Pattern.compile("\\{([^{}]*)}");
+    /** {@code {name}} or {@code {name:modifier}}. */
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{([^{}:]*)(?::([^{}]*))?}");
 
     /**
      * A task's built-in choice.
@@ -69,9 +71,12 @@ public record VerbalizerTemplate(String template, List<String> labelWords, boole
      */
     public record BuiltIn(String template, String labelWords) {}
 
+    /** PET's RTE pattern 1, also CB's: the hypothesis loses its final punctuation before the {@code ?}. */
+    private static final String PET_NLI = "{text_b:" + Verbalizer.NO_FINAL_PUNCTUATION + "} ? [MASK] , {text_a}";
+
     private static final Map<String, BuiltIn> BUILT_IN = Map.of(
-            "rte", new BuiltIn("{text_b} ? [MASK] , {text_a}", "entailment=yes,not_entailment=no"),
-            "cb", new BuiltIn("{text_b} ? [MASK] , {text_a}", "entailment=yes,contradiction=no,neutral=maybe"),
+            "rte", new BuiltIn(PET_NLI, "entailment=yes,not_entailment=no"),
+            "cb", new BuiltIn(PET_NLI, "entailment=yes,contradiction=no,neutral=maybe"),
             "boolq", new BuiltIn("{text_a} ? [MASK] . {text_b}", "false=no,true=yes"),
             "wic", new BuiltIn("\" {sentence1} \" / \" {sentence2} \" similar sense of \" {word} \" ? [MASK] .",
                     "false=no,true=yes"),
@@ -164,6 +169,7 @@ public record VerbalizerTemplate(String template, List<String> labelWords, boole
         return String.join(",", wordLabels(task).stream().map(l -> l + "=word").toList());
     }
 
+    /** The names of the template's placeholders, without their modifiers, in order. */
     private static List<String> placeholders(String template) {
         List<String> found = new ArrayList<>();
         Matcher matcher = PLACEHOLDER.matcher(template);
@@ -171,6 +177,18 @@ public record VerbalizerTemplate(String template, List<String> labelWords, boole
             found.add(matcher.group(1));
         }
         return found;
+    }
+
+    private static void checkModifiers(String template, String what) {
+        Matcher matcher = PLACEHOLDER.matcher(template);
+        while (matcher.find()) {
+            String modifier = matcher.group(2);
+            if (modifier != null && !modifier.equals(Verbalizer.NO_FINAL_PUNCTUATION)) {
+                throw new InvalidOptionException("The " + what + " '" + template + "' has the unknown modifier '"
+                        + modifier + "' in " + matcher.group() + "; the one modifier is {" + matcher.group(1) + ":"
+                        + Verbalizer.NO_FINAL_PUNCTUATION + "}, the text without the punctuation at its end.");
+            }
+        }
     }
 
     private static void checkTemplate(String template, Task task) {
@@ -190,6 +208,7 @@ public record VerbalizerTemplate(String template, List<String> labelWords, boole
      */
     static void checkPlaceholders(String template, Task task, boolean pair, Map<String, String> fields,
             String what) {
+        checkModifiers(template, what);
         List<String> known = new ArrayList<>(pair ? List.of(TEXT_A, TEXT_B) : List.of(TEXT_A));
         known.addAll(fields.keySet());
         List<String> found = new ArrayList<>();

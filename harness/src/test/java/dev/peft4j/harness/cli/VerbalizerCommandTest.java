@@ -18,7 +18,7 @@ class VerbalizerCommandTest {
 
         assertThat(outcome.status()).isZero();
         assertThat(outcome.out()).contains("Heads (--head):", "linear", "verbalizer",
-                "{text_b} ? [MASK] , {text_a}", "entailment=yes,not_entailment=no");
+                "{text_b:no-final-punctuation} ? [MASK] , {text_a}", "entailment=yes,not_entailment=no");
     }
 
     @Test

@@ -59,7 +59,7 @@ class VerbalizerTemplateTest {
                         task.getTemplateFields().keySet().toArray(String[]::new));
                 String filled = template.fill(input);
                 assertThat(filled.split("\\[MASK]", -1)).as(filled).hasSize(2);
-                assertThat(filled).as(filled).doesNotContainPattern("\\{[a-z0-9_]+}");
+                assertThat(filled).as(filled).doesNotContainPattern("\\{[a-z0-9_:-]+}");
             }
         }
         assertThat(template.labelWords()).containsAnyOf("yes", "no");
@@ -87,6 +87,16 @@ class VerbalizerTemplateTest {
     }
 
     @Test
+    void rteAndCbAskTheHypothesisWithoutItsFinalPunctuationAsPetDoes() {
+        TrainingConfig builtIn = TrainingConfig.fromMap(Map.of("head", "verbalizer"));
+        TextInput pair = TextInput.pair("A bomb exploded in Baghdad.", "A bomb was found in Iraq.");
+        for (Task task : List.of(SuperGlueTasks.rte(), SuperGlueTasks.cb())) {
+            assertThat(VerbalizerTemplate.resolve(task, builtIn).fill(pair)).as(task.getId())
+                    .isEqualTo("A bomb was found in Iraq ? [MASK] , A bomb exploded in Baghdad.");
+        }
+    }
+
+    @Test
     void aTemplateUsesEachTextWholeOrThroughAllOfItsFields() {
         Task wic = SuperGlueTasks.wic();
         VerbalizerTemplate.resolve(wic, verbalizer("{word} {sentence1} {sentence2} ? [MASK]", "false=no,true=yes"));
@@ -102,6 +112,16 @@ class VerbalizerTemplateTest {
                 .hasMessageContaining("[{text_a}, {text_b}, {premise}, {hypothesis}]");
         assertThatThrownBy(() -> VerbalizerTemplate.resolve(cb, verbalizer("{premise} {text_b} ? [MASK] {premise}",
                 "entailment=yes,contradiction=no,neutral=maybe"))).hasMessageContaining("uses {premise} twice");
+        // a modifier reads the same text: it counts as using it, and twice is twice
+        VerbalizerTemplate.resolve(cb, verbalizer("{hypothesis:no-final-punctuation} ? [MASK] {text_a}",
+                "entailment=yes,contradiction=no,neutral=maybe"));
+        assertThatThrownBy(() -> VerbalizerTemplate.resolve(cb, verbalizer("{text_b} {text_b:no-final-punctuation} "
+                + "? [MASK] {text_a}", "entailment=yes,contradiction=no,neutral=maybe")))
+                .hasMessageContaining("uses {text_b} twice");
+        assertThatThrownBy(() -> VerbalizerTemplate.resolve(cb, verbalizer("{text_b:upper} ? [MASK] {text_a}",
+                "entailment=yes,contradiction=no,neutral=maybe"))).isInstanceOf(InvalidOptionException.class)
+                .hasMessageContaining("unknown modifier 'upper' in {text_b:upper}")
+                .hasMessageContaining("{text_b:no-final-punctuation}");
         assertThatThrownBy(() -> VerbalizerTemplate.resolve(SuperGlueTasks.record(), verbalizer("{text_a} [MASK]",
                 "a=b"))).hasMessageContaining("--head linear");
     }

@@ -77,7 +77,7 @@ class VerbalizerTrainingTest {
         assertThat(run.result().bestMetric()).isBetween(0.0, 1.0);
         assertThat(run.headWeight()).isEmpty();
         assertThat(run.verbalizer()).isNotNull();
-        assertThat(run.verbalizer().template()).isEqualTo("{text_b} ? [MASK] , {text_a}");
+        assertThat(run.verbalizer().template()).isEqualTo("{text_b:no-final-punctuation} ? [MASK] , {text_a}");
         assertThat(run.verbalizer().labelWords()).containsExactly("entailment", "contradiction", "neutral");
         assertThat(run.result().config()).containsEntry("head", "verbalizer").containsEntry("label-words", CB_WORDS);
         assertThat(verbalizer().getRunId()).isNotEqualTo(spec(Map.of()).getRunId());
@@ -94,7 +94,7 @@ class VerbalizerTrainingTest {
         assertThat(folder.resolve(ExportFolder.HEAD_FILE)).doesNotExist();
         ExportFolder export = ExportFolder.read(folder);
         assertThat(export.settings().headKind()).isEqualTo("verbalizer");
-        assertThat(export.settings().template()).isEqualTo("{text_b} ? [MASK] , {text_a}");
+        assertThat(export.settings().template()).isEqualTo("{text_b:no-final-punctuation} ? [MASK] , {text_a}");
         assertThat(export.settings().labelWords()).containsExactly("entailment", "contradiction", "neutral");
 
         Task cb = SuperGlueTasks.cb();
