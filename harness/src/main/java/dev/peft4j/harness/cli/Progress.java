@@ -80,11 +80,16 @@ final class Progress implements TrainingListener, AutoCloseable {
         closeBar();
         epochsDone++;
         runEpochsDone++;
+        if (metrics.epoch() == 0) {
+            // a zero-shot run's only evaluation: no epoch, no loss, nothing left of the run
+            out.println(prefix(run) + "zero-shot, nothing trained  " + metricsText(metrics.metrics()));
+            out.flush();
+            return;
+        }
         int epochs = epochs(run);
         long now = nanoTime.getAsLong();
         long perEpoch = (now - runStartNanos) / runEpochsDone;
-        // epoch 0 is a zero-shot run's only evaluation: nothing is left of it
-        int runEpochsLeft = metrics.epoch() == 0 ? 0 : Math.max(0, epochs - metrics.epoch());
+        int runEpochsLeft = Math.max(0, epochs - metrics.epoch());
         StringBuilder line = new StringBuilder(prefix(run)).append(String.format(Locale.ROOT, "epoch %d/%d  train loss %.4f",
                 metrics.epoch(), epochs, metrics.trainLoss()));
         line.append("  ").append(metrics.metrics().isEmpty() ? "(not evaluated)" : metricsText(metrics.metrics()));

@@ -71,6 +71,17 @@ class ProgressTest {
     }
 
     @Test
+    void aZeroShotRunSaysSoInsteadOfAnEpochAndALoss() {
+        StringWriter out = new StringWriter();
+        try (Progress progress = new Progress(new PrintWriter(out), null, 2, () -> 0L)) {
+            progress.onEpochEnd(run(1), new EpochMetrics(0, Double.NaN, Map.of("accuracy", 0.545)), 0.545, 0.545);
+        }
+
+        assertThat(out.toString()).isEqualTo("[1/2] " + run(1).getRunId()
+                + " zero-shot, nothing trained  accuracy 0.5450" + System.lineSeparator());
+    }
+
+    @Test
     void onTerminalDrawsBarsThereAndKeepsTheEpochLines() {
         StringWriter out = new StringWriter();
         ByteArrayOutputStream terminal = new ByteArrayOutputStream();
