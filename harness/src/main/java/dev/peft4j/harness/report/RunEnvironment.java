@@ -2,6 +2,9 @@ package dev.peft4j.harness.report;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
@@ -12,7 +15,8 @@ import org.jspecify.annotations.Nullable;
  * @param os operating system name, version and architecture
  * @param cpuCount available processors
  * @param device the compute device, for example {@code cpu()} or {@code gpu(0)}
- * @param gitRevision the project's git revision, null when unknown
+ * @param gitRevision the project's git revision, with {@code -dirty} when tracked files differed
+ *                    from it; null when unknown
  */
 public record RunEnvironment(
         String javaVersion, String os, int cpuCount, String device, @Nullable String gitRevision) {
@@ -20,7 +24,8 @@ public record RunEnvironment(
     /**
      * The current process's environment. The git revision comes from the environment variable
      * {@code PEFT4J_GIT_REVISION} or, failing that, {@code git rev-parse HEAD} in the working
-     * directory; it is null when neither works.
+     * directory, with {@code -dirty} when a tracked file differs from that commit; it is null when
+     * neither works.
      */
     public static RunEnvironment current(String device) {
         return new RunEnvironment(
@@ -42,14 +47,39 @@ public record RunEnvironment(
         if (fromEnvironment != null && !fromEnvironment.isBlank()) {
             return fromEnvironment.trim();
         }
+        return gitRevision(Path.of(""));
+    }
+
+    /**
+     * {@code git rev-parse HEAD} in {@code directory}, with {@code -dirty} appended when a tracked
+     * file differs from that commit (the code that ran is then not the commit's); null outside a
+     * repository or without git.
+     */
+    static @Nullable String gitRevision(Path directory) {
+        GitResult head = git(directory, "rev-parse", "HEAD");
+        if (head == null || head.exitCode() != 0 || !head.output().matches("[0-9a-f]{40}")) {
+            return null;
+        }
+        // exit code 1: the working tree or the index differs from HEAD
+        GitResult diff = git(directory, "diff", "--quiet", "HEAD", "--");
+        return diff != null && diff.exitCode() == 1 ? head.output() + "-dirty" : head.output();
+    }
+
+    private record GitResult(int exitCode, String output) {}
+
+    /** A git command's exit code and trimmed output (small: read after it ends), null when it cannot run or takes over 5 s. */
+    private static @Nullable GitResult git(Path directory, String... arguments) {
+        List<String> command = new ArrayList<>(List.of("git"));
+        command.addAll(List.of(arguments));
         try {
-            Process git = new ProcessBuilder("git", "rev-parse", "HEAD").redirectErrorStream(true).start();
+            Process git = new ProcessBuilder(command).directory(directory.toAbsolutePath().toFile())
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
             if (!git.waitFor(5, TimeUnit.SECONDS)) {
                 git.destroy();
                 return null;
             }
-            String out = new String(git.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            return git.exitValue() == 0 && out.matches("[0-9a-f]{40}") ? out : null;
+            return new GitResult(git.exitValue(), new String(git.getInputStream().readAllBytes(),
+                    StandardCharsets.UTF_8).trim());
         } catch (IOException e) {
             return null;
         } catch (InterruptedException e) {
