@@ -37,7 +37,15 @@ public record RunEnvironment(
                 GitRevision.AT_START);
     }
 
-    /** Read once, when the first result of the process is made: later commits do not describe the code running. */
+    /**
+     * The git revision of the code this process runs, read once: the command line reads it at
+     * start-up, so that commits or edits made while a long grid runs do not describe its results.
+     */
+    public static @Nullable String startRevision() {
+        return GitRevision.AT_START;
+    }
+
+    /** Read once, on first use. */
     private static final class GitRevision {
         static final @Nullable String AT_START = detectGitRevision();
     }
