@@ -48,7 +48,31 @@ public final class Verbalizer {
     public static final String NO_FINAL_PUNCTUATION = "no-final-punctuation";
 
     /** {@code {name}} or {@code {name:modifier}}. */
-    private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z0-9_]+)(?::([^{}]*))?}");
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{([^{}:]*)(?::([^{}]*))?}");
+
+    /**
+     * A placeholder of a template.
+     *
+     * @param name     what it names, e.g. {@code text_a}
+     * @param modifier its modifier, e.g. {@link #NO_FINAL_PUNCTUATION}; null for none
+     */
+    public record Placeholder(String name, @Nullable String modifier) {
+
+        /** Whether the modifier is one {@link #fill} knows (or there is none). */
+        public boolean hasKnownModifier() {
+            return modifier == null || modifier.equals(NO_FINAL_PUNCTUATION);
+        }
+    }
+
+    /** The placeholders of {@code template}, in order: each {@code {name}} and {@code {name:modifier}}. */
+    public static List<Placeholder> placeholders(String template) {
+        List<Placeholder> found = new ArrayList<>();
+        Matcher matcher = PLACEHOLDER.matcher(template);
+        while (matcher.find()) {
+            found.add(new Placeholder(matcher.group(1), matcher.group(2)));
+        }
+        return found;
+    }
 
     private final MlmHead head;
     private final long maskTokenId;
@@ -134,7 +158,7 @@ public final class Verbalizer {
      * end ({@link #NO_FINAL_PUNCTUATION}).
      *
      * @throws PeftException when the template uses {@code {text_b}} and {@code values} has none, or
-     *                       a placeholder has an unknown modifier
+     *                       a placeholder of a value has an unknown modifier
      */
     public static String fill(String template, Map<String, String> values) {
         Matcher matcher = PLACEHOLDER.matcher(template);
@@ -142,7 +166,7 @@ public final class Verbalizer {
         while (matcher.find()) {
             String name = matcher.group(1);
             String modifier = matcher.group(2);
-            if (modifier != null && !modifier.equals(NO_FINAL_PUNCTUATION)) {
+            if (values.containsKey(name) && !new Placeholder(name, modifier).hasKnownModifier()) {
                 throw new PeftException("The template '" + template + "' has the unknown modifier '" + modifier
                         + "' in " + matcher.group() + "; the one modifier is {" + name + ":" + NO_FINAL_PUNCTUATION
                         + "} (the text without the punctuation at its end).");

@@ -417,7 +417,9 @@ public record ExportFolder(@Nullable PromptAdapter adapter, float[] headWeight, 
         String problem = template == null ? "records no template"
                 : template.split(java.util.regex.Pattern.quote(Verbalizer.MASK), -1).length != 2
                         ? "has a template without exactly one " + Verbalizer.MASK + ": '" + template + "'"
-                : !template.contains("{text_a}") ? "has a template without {text_a}: '" + template + "'"
+                : !readsFirstText(template) ? "has a template without {text_a}: '" + template + "'"
+                : !knownModifiers(template) ? "has a placeholder with a modifier this version does not know: '"
+                        + template + "'"
                 : words == null || settings.labels() == null || words.size() != settings.labels().size()
                         ? "records label words " + words + " that do not match its labels " + settings.labels()
                 : headValues != 0 ? "has a linear head's values besides its verbalizer head" : null;
@@ -426,12 +428,23 @@ public record ExportFolder(@Nullable PromptAdapter adapter, float[] headWeight, 
         }
     }
 
+    /** Whether the template fills {@code {text_a}}, with or without a modifier. */
+    private static boolean readsFirstText(String template) {
+        return Verbalizer.placeholders(template).stream().anyMatch(p -> p.name().equals("text_a"));
+    }
+
+    private static boolean knownModifiers(String template) {
+        return Verbalizer.placeholders(template).stream().allMatch(Verbalizer.Placeholder::hasKnownModifier);
+    }
+
     private static void checkTextToText(Settings settings, @Nullable PromptAdapter adapter, int headValues,
             Path folder) {
         String template = settings.template();
         List<String> texts = settings.labelWords();
-        String problem = template == null || !template.contains("{text_a}")
+        String problem = template == null || !readsFirstText(template)
                 ? "has no template with {text_a}: '" + template + "'"
+                : !knownModifiers(template) ? "has a placeholder with a modifier this version does not know: '"
+                        + template + "'"
                 : texts == null || settings.labels() == null || texts.size() != settings.labels().size()
                         || texts.stream().anyMatch(t -> t == null || t.isBlank())
                         ? "records label texts " + texts + " that do not match its labels " + settings.labels()

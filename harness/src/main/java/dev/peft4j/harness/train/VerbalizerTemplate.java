@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -60,8 +59,6 @@ public record VerbalizerTemplate(String template, List<String> labelWords, boole
 
     private static final String TEXT_A = "text_a";
     private static final String TEXT_B = "text_b";
-    /** {@code {name}} or {@code {name:modifier}}. */
-    private static final Pattern PLACEHOLDER = Pattern.compile("\\{([^{}:]*)(?::([^{}]*))?}");
 
     /**
      * A task's built-in choice.
@@ -171,24 +168,7 @@ public record VerbalizerTemplate(String template, List<String> labelWords, boole
 
     /** The names of the template's placeholders, without their modifiers, in order. */
     private static List<String> placeholders(String template) {
-        List<String> found = new ArrayList<>();
-        Matcher matcher = PLACEHOLDER.matcher(template);
-        while (matcher.find()) {
-            found.add(matcher.group(1));
-        }
-        return found;
-    }
-
-    private static void checkModifiers(String template, String what) {
-        Matcher matcher = PLACEHOLDER.matcher(template);
-        while (matcher.find()) {
-            String modifier = matcher.group(2);
-            if (modifier != null && !modifier.equals(Verbalizer.NO_FINAL_PUNCTUATION)) {
-                throw new InvalidOptionException("The " + what + " '" + template + "' has the unknown modifier '"
-                        + modifier + "' in " + matcher.group() + "; the one modifier is {" + matcher.group(1) + ":"
-                        + Verbalizer.NO_FINAL_PUNCTUATION + "}, the text without the punctuation at its end.");
-            }
-        }
+        return Verbalizer.placeholders(template).stream().map(Verbalizer.Placeholder::name).toList();
     }
 
     private static void checkTemplate(String template, Task task) {
@@ -208,16 +188,22 @@ public record VerbalizerTemplate(String template, List<String> labelWords, boole
      */
     static void checkPlaceholders(String template, Task task, boolean pair, Map<String, String> fields,
             String what) {
-        checkModifiers(template, what);
         List<String> known = new ArrayList<>(pair ? List.of(TEXT_A, TEXT_B) : List.of(TEXT_A));
         known.addAll(fields.keySet());
         List<String> found = new ArrayList<>();
-        for (String name : placeholders(template)) {
+        for (Verbalizer.Placeholder placeholder : Verbalizer.placeholders(template)) {
+            String name = placeholder.name();
             if (!known.contains(name)) {
                 throw new InvalidOptionException("The " + what + " '" + template + "' has the unknown "
                         + "placeholder {" + name + "}; task '" + task.getId() + "' knows " + braced(known)
                         + " ({text_a}" + (pair ? " and {text_b} are its first and second text" : " is its text")
                         + (fields.isEmpty() ? "" : ", the others its named fields") + ").");
+            }
+            if (!placeholder.hasKnownModifier()) {
+                throw new InvalidOptionException("The " + what + " '" + template + "' has the unknown modifier '"
+                        + placeholder.modifier() + "' in {" + name + ":" + placeholder.modifier() + "}; the one "
+                        + "modifier is {" + name + ":" + Verbalizer.NO_FINAL_PUNCTUATION + "}, the text without the "
+                        + "punctuation at its end.");
             }
             if (found.contains(name)) {
                 throw new InvalidOptionException("The " + what + " '" + template + "' uses {" + name

@@ -122,6 +122,8 @@ class VerbalizerTemplateTest {
                 "entailment=yes,contradiction=no,neutral=maybe"))).isInstanceOf(InvalidOptionException.class)
                 .hasMessageContaining("unknown modifier 'upper' in {text_b:upper}")
                 .hasMessageContaining("{text_b:no-final-punctuation}");
+        assertThatThrownBy(() -> VerbalizerTemplate.resolve(cb, verbalizer("{passage:upper} {text_b} ? [MASK] {text_a}",
+                "entailment=yes,contradiction=no,neutral=maybe"))).hasMessageContaining("unknown placeholder {passage}");
         assertThatThrownBy(() -> VerbalizerTemplate.resolve(SuperGlueTasks.record(), verbalizer("{text_a} [MASK]",
                 "a=b"))).hasMessageContaining("--head linear");
     }

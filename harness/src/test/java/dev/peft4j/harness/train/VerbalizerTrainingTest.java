@@ -143,6 +143,25 @@ class VerbalizerTrainingTest {
     }
 
     @Test
+    void aTemplateWithAModifierOnTheFirstTextExportsAndServes(@TempDir Path temp) throws Exception {
+        String template = "{text_b} ? [MASK] , {text_a:no-final-punctuation}";
+        TrainedRun run = trainer(null, new TrainingListener() {}).train(spec(Map.of("head", "verbalizer",
+                "label-words", CB_WORDS, "epochs", "1", "template", template)));
+        Path folder = temp.resolve("export");
+        run.toExport(backbone, 64).write(folder);
+        assertThat(ExportFolder.read(folder).settings().template()).isEqualTo(template);
+        try (Predictor predictor = Predictor.open(folder, backbone)) {
+            assertThat(predictor.predictPairs(List.of("the lamp fell."), List.of("it broke")).get(0)
+                    .probabilities()).hasSize(3);
+        }
+        // a modifier that this version cannot apply is refused when the export is read, not fed as text
+        Path settings = folder.resolve(ExportFolder.SETTINGS_FILE);
+        Files.writeString(settings, Files.readString(settings).replace(":no-final-punctuation", ":upper"));
+        assertThatThrownBy(() -> ExportFolder.read(folder)).isInstanceOf(PromptFormatException.class)
+                .hasMessageContaining("modifier this version does not know");
+    }
+
+    @Test
     void aStoppedVerbalizerRunResumesToTheSameResult(@TempDir Path uninterrupted, @TempDir Path interrupted) {
         TrainedRun reference = trainer(uninterrupted, new TrainingListener() {}).train(verbalizer());
         TrainingListener stop = new TrainingListener() {
