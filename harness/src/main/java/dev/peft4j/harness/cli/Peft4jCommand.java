@@ -1,6 +1,5 @@
 package dev.peft4j.harness.cli;
 
-import dev.peft4j.harness.report.RunEnvironment;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -36,8 +35,6 @@ public final class Peft4jCommand implements Runnable {
     public static void main(String[] args) {
         // Before picocli builds the commands: their defaults load classes that create loggers.
         CliLogging.configure(CliLogging.isVerbose(args));
-        // the revision of the code that starts now, not of whatever is committed when a run ends
-        RunEnvironment.startRevision();
         System.exit(execute(args));
     }
 

@@ -59,6 +59,8 @@ public final class PromptTrainer implements RunExecutor {
         this.data = Objects.requireNonNull(builder.data, "setData(...) is required");
         this.checkpointRoot = builder.checkpointRoot;
         this.listener = builder.listener;
+        // the revision of the code that starts training now, not of whatever is committed when a run ends
+        RunEnvironment.startRevision();
     }
 
     /** A builder; backbone, registry, tasks and data are required. */
