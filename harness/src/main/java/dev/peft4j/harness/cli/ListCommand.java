@@ -47,7 +47,8 @@ final class ListCommand implements Runnable {
         out.println("  verbalizer   the frozen masked-LM head scores one label word per label at the [MASK] of a "
                 + "template; the prompt is the only learner (every task but record; copa scores each choice by the "
                 + "logit of its true word over its false word; a backbone with an MLM head: bert-base-uncased or a "
-                + "BertForMaskedLM folder). Built in (--template, --label-words), then the task's named fields:");
+                + "BertForMaskedLM folder). Built in (--template, --label-words), then the task's named fields "
+                + "({name:no-final-punctuation} fills a text or field without its final punctuation):");
         VerbalizerTemplate.builtIns().forEach((task, builtIn) -> {
             out.printf("      %-8s %-32s %s%n", task, builtIn.template(), builtIn.labelWords());
             out.printf("      %-8s fields: %s%n", "", String.join(" ", SuperGlueTasks.byId(task).getTemplateFields()

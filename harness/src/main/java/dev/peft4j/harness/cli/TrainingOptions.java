@@ -72,9 +72,9 @@ final class TrainingOptions {
     String head = "";
 
     @Option(names = "--template", description = "Verbalizer template with one [MASK] and placeholders {text_a}, "
-            + "{text_b} or the task's named fields (peft4j list shows them), e.g. \"{text_a} ? [MASK] , {text_b}\"; "
-            + "{text_b:no-final-punctuation} drops the text's final punctuation "
-            + "(default: built in for every SuperGLUE task but record); for text-to-text the T5 input, e.g. "
+            + "{text_b} or the task's named fields (peft4j list shows them), e.g. \"{text_a} ? [MASK] , {text_b}\" "
+            + "(default: built in for every SuperGLUE task but record; {name:no-final-punctuation} fills a text "
+            + "without its final punctuation); for text-to-text the T5 input, e.g. "
             + "\"rte sentence1: {text_a} sentence2: {text_b}\" (default: built in for cb, rte, boolq, wic, multirc).")
     String template = TrainingConfig.DEFAULTS.template();
 

@@ -15,8 +15,9 @@ import java.util.regex.Pattern;
  * A verbalizer head's cloze template and label words for one task. The template is one text
  * with placeholders and exactly one {@code [MASK]}: {@code {text_a}} and {@code {text_b}} (the
  * task's first and second text, as the linear head reads them) and the task's named fields
- * ({@link Task#getTemplateFields()}, e.g. WiC's {@code {word}}). The label words give one word
- * per label, in the task's label order.
+ * ({@link Task#getTemplateFields()}, e.g. WiC's {@code {word}}); {@code {name:no-final-punctuation}}
+ * fills a text or field without the punctuation at its end ({@link Verbalizer#fill(String, Map)}).
+ * The label words give one word per label, in the task's label order.
  *
  * <p>A multiple-choice task (COPA) is scored choice by choice: the template is filled with each
  * choice, the label words name one word for {@code true} (this choice is right) and one for
