@@ -27,7 +27,7 @@ ROUNDS=(--tasks rte,copa --epochs 5 --max-steps 50)     # 5 rounds of 50 steps (
 FEW=(--tasks boolq,wic --train-split fewglue-train --epochs 60 --eval-every 20 --eval-limit 500)
 
 spent() { # process-hours recorded so far
-    find "$R" -name '*.json' -path '*/*/*' ! -path '*/report/*' -print0 | xargs -0 -r cat \
+    find "$R" -name '*.json' -path '*/*/*' ! -path '*/report/*' ! -path '*/checkpoints/*' -print0 | xargs -0 -r cat \
         | jq -s 'map(.wallTimeSeconds // 0) | add // 0 | . / 3600'
 }
 
@@ -59,7 +59,7 @@ grid head-only --head linear --methods prompt-tuning --prompt-lengths 10 --max-l
 grid head-only --head linear --methods prompt-tuning --prompt-lengths 10 --max-length 128 --lrs 0.000001 \
     --tasks rte --epochs 5 --max-steps 50
 # 3. Learning-rate robustness on RTE, verbalizer head (0.3 comes from the main grid). Seed 1 only:
-# three seeds of four rates and two methods (24 runs) would cost a quarter of the budget.
+# two more seeds of four rates and two methods (16 runs) would cost a quarter of the budget.
 grid lr --head verbalizer --methods residual-prompt,prompt-tuning --prompt-lengths 10 --max-length 128 \
     --lrs 0.01,0.1,1,10 --seeds 1 --tasks rte --epochs 5 --max-steps 50
 # 4. Main grid, BoolQ and WiC (FewGLUE's 32 training examples).
