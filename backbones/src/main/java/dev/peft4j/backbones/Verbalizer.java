@@ -41,9 +41,11 @@ public final class Verbalizer {
     public static final String MASK = "[MASK]";
 
     /**
-     * The placeholder modifier that fills a text without the punctuation and spaces at its end, as
-     * PET's patterns do ({@code rstrip(string.punctuation)}) where the template puts its own
-     * {@code ?} after the text: {@code {text_b:no-final-punctuation} ? [MASK] , {text_a}}.
+     * The placeholder modifier that fills a text without the spaces and {@code . ! ? ; : ,} at its
+     * end ({@link #withoutFinalPunctuation}), for a template that puts its own {@code ?} after the
+     * text: {@code {text_b:no-final-punctuation} ? [MASK] , {text_a}}. PET's patterns strip any
+     * ASCII punctuation there ({@code rstrip(string.punctuation)}), so a text ending in a quote or
+     * bracket differs.
      */
     public static final String NO_FINAL_PUNCTUATION = "no-final-punctuation";
 
