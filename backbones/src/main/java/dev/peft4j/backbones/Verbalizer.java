@@ -64,6 +64,13 @@ public final class Verbalizer {
         public boolean hasKnownModifier() {
             return modifier == null || modifier.equals(NO_FINAL_PUNCTUATION);
         }
+
+        /** Why an unknown modifier is refused, and the one to use, for a message about {@code template}. */
+        public String unknownModifierProblem(String template) {
+            return "The template '" + template + "' has the unknown modifier '" + modifier + "' in {" + name + ":"
+                    + modifier + "}; the one modifier is {" + name + ":" + NO_FINAL_PUNCTUATION + "} (the text "
+                    + "without the punctuation at its end).";
+        }
     }
 
     /** The placeholders of {@code template}, in order: each {@code {name}} and {@code {name:modifier}}. */
@@ -168,10 +175,9 @@ public final class Verbalizer {
         while (matcher.find()) {
             String name = matcher.group(1);
             String modifier = matcher.group(2);
-            if (values.containsKey(name) && !new Placeholder(name, modifier).hasKnownModifier()) {
-                throw new PeftException("The template '" + template + "' has the unknown modifier '" + modifier
-                        + "' in " + matcher.group() + "; the one modifier is {" + name + ":" + NO_FINAL_PUNCTUATION
-                        + "} (the text without the punctuation at its end).");
+            Placeholder placeholder = new Placeholder(name, modifier);
+            if (values.containsKey(name) && !placeholder.hasKnownModifier()) {
+                throw new PeftException(placeholder.unknownModifierProblem(template));
             }
             String value = values.get(name);
             if (value == null && name.equals("text_b")) {

@@ -279,7 +279,6 @@ public final class SuperGlueTasks {
                 "choice", joinable, "connective", connective));
     }
 
-
     private static List<Example> multircExamples(SourceRecord r, Task t) {
         JsonObject passage = r.getObject(r.getFields(), "passage", "");
         String paragraph = r.getString(passage, "text", "passage.");

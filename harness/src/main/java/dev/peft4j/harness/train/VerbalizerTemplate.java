@@ -201,10 +201,7 @@ public record VerbalizerTemplate(String template, List<String> labelWords, boole
                         + (fields.isEmpty() ? "" : ", the others its named fields") + ").");
             }
             if (!placeholder.hasKnownModifier()) {
-                throw new InvalidOptionException("The " + what + " '" + template + "' has the unknown modifier '"
-                        + placeholder.modifier() + "' in {" + name + ":" + placeholder.modifier() + "}; the one "
-                        + "modifier is {" + name + ":" + Verbalizer.NO_FINAL_PUNCTUATION + "}, the text without the "
-                        + "punctuation at its end.");
+                throw new InvalidOptionException(placeholder.unknownModifierProblem(template));
             }
             if (found.contains(name)) {
                 throw new InvalidOptionException("The " + what + " '" + template + "' uses {" + name
